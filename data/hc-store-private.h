@@ -1,0 +1,159 @@
+/* hc-store-private.h: what the store's files share; runs on the store thread only
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <sqlite3.h>
+
+#include "hc-store.h"
+
+G_BEGIN_DECLS
+
+#define HC_STORE_DB_NAME        "housecall.db"
+#define HC_STORE_APPLICATION_ID 0x48435354   /* "HCST" */
+
+typedef struct _HcStoreWorker HcStoreWorker;
+
+struct _HcStoreWorker
+{
+  GThread      *thread;
+  GAsyncQueue  *queue;
+  GMainContext *owner_context;   /* where "changed" is emitted */
+  GWeakRef      owner;           /* the HcStore */
+
+  GMutex        actor_lock;
+  char         *actor;
+
+  /* Everything below belongs to the store thread. */
+  sqlite3      *db;
+  char         *dir;
+  GHashTable   *stmts;           /* SQL text (static) -> sqlite3_stmt */
+
+  /* audit hash chain */
+  char          last_hash[65];
+
+  /* the open local transaction */
+  gboolean      in_transaction;
+  gboolean      wrote;
+  gint64        changeset;       /* 0 until the first change of the transaction */
+  int           changeset_ord;
+  char         *tx_time;
+  char         *tx_actor;
+};
+
+/* Assert we are on the store thread. */
+#define HC_STORE_ASSERT_THREAD(w) g_assert ((w)->thread == g_thread_self ())
+
+/* Sets @error from the connection's last error, mapped to HcStoreError. Returns FALSE. */
+gboolean      _hc_store_sqlite_error      (HcStoreWorker  *w,
+                                           int             rc,
+                                           const char     *what,
+                                           GError        **error);
+/* A cached, reset prepared statement for a static SQL string. */
+sqlite3_stmt *_hc_store_stmt              (HcStoreWorker  *w,
+                                           const char     *sql,
+                                           GError        **error);
+gboolean      _hc_store_exec              (HcStoreWorker  *w,
+                                           const char     *sql,
+                                           GError        **error);
+/* Steps a statement to completion (SQLITE_DONE). */
+gboolean      _hc_store_step_done         (HcStoreWorker  *w,
+                                           sqlite3_stmt   *stmt,
+                                           const char     *what,
+                                           GError        **error);
+
+gboolean      _hc_store_begin             (HcStoreWorker  *w,
+                                           GError        **error);
+gboolean      _hc_store_commit            (HcStoreWorker  *w,
+                                           GError        **error);
+void          _hc_store_rollback          (HcStoreWorker  *w);
+
+typedef enum
+{
+  HC_WRITE_CREATED,
+  HC_WRITE_UPDATED,
+  HC_WRITE_DELETED,
+  HC_WRITE_UNCHANGED,
+} HcWriteOutcome;
+
+/* Inside a transaction: validates, stores, indexes, queues in the outbox and audits one
+ * resource. Assigns an id when it has none. */
+gboolean      _hc_store_write_resource    (HcStoreWorker  *w,
+                                           JsonObject     *resource,
+                                           HcWriteOutcome *outcome,
+                                           GError        **error);
+gboolean      _hc_store_delete_resource   (HcStoreWorker  *w,
+                                           const char     *type,
+                                           const char     *id,
+                                           HcWriteOutcome *outcome,
+                                           GError        **error);
+void          _hc_store_count_outcome     (HcImportStats  *stats,
+                                           HcWriteOutcome  outcome);
+gboolean      _hc_store_audit             (HcStoreWorker  *w,
+                                           const char     *action,
+                                           const char     *entity,
+                                           const char     *detail,
+                                           GError        **error);
+/* Recomputes the audit chain; FALSE with a message naming the first bad entry. */
+gboolean      _hc_store_verify_audit      (HcStoreWorker  *w,
+                                           GError        **error);
+
+/* hc-migrations.c */
+int           _hc_store_latest_schema     (void);
+gboolean      _hc_store_migrate           (HcStoreWorker  *w,
+                                           int             target,
+                                           GError        **error);
+
+/* hc-store-search.c */
+gboolean      _hc_store_index_patient     (HcStoreWorker  *w,
+                                           gint64          rid,
+                                           JsonObject     *patient,
+                                           GError        **error);
+gboolean      _hc_store_unindex_patient   (HcStoreWorker  *w,
+                                           gint64          rid,
+                                           GError        **error);
+GListModel   *_hc_store_search_patients   (HcStoreWorker  *w,
+                                           const char     *query,
+                                           guint           limit,
+                                           GError        **error);
+/* Lowercase, accents removed: the key patient lists sort by. */
+char         *_hc_store_fold              (const char     *text);
+
+/* hc-store-import.c */
+gboolean      _hc_store_import_text       (HcStoreWorker  *w,
+                                           const char     *origin,
+                                           const char     *data,
+                                           gsize           length,
+                                           HcImportStats  *stats,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+gboolean      _hc_store_import_path       (HcStoreWorker  *w,
+                                           const char     *path,
+                                           HcImportStats  *stats,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+gboolean      _hc_store_export            (HcStoreWorker  *w,
+                                           const char     *patient_id,
+                                           GOutputStream  *out,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+
+/* Test hooks (tests/): open a store at an older schema version. */
+HcStore      *_hc_store_open_at_version   (const char     *dir,
+                                           int             version,
+                                           GError        **error);
+/* Runs @func on the store thread and waits for it. */
+typedef gpointer (*HcStoreJobFunc) (HcStoreWorker  *w,
+                                    gpointer        data,
+                                    GCancellable   *cancellable,
+                                    GError        **error);
+gpointer      _hc_store_run_sync          (HcStore        *self,
+                                           HcStoreJobFunc  func,
+                                           gpointer        data,
+                                           GCancellable   *cancellable,
+                                           GError        **error);
+
+G_END_DECLS

@@ -1,0 +1,365 @@
+/* hc-store-search.c: patient index columns and FTS5 search
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "hc-store-search"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "hc-patient.h"
+#include "hc-store-private.h"
+
+char *
+_hc_store_fold (const char *text)
+{
+  g_autofree char *decomposed = NULL;
+  g_autofree char *folded = NULL;
+  GString *out;
+
+  if (text == NULL)
+    return g_strdup ("");
+  decomposed = g_utf8_normalize (text, -1, G_NORMALIZE_NFD);
+  if (decomposed == NULL)
+    return g_strdup ("");
+  folded = g_utf8_casefold (decomposed, -1);
+  out = g_string_sized_new (strlen (folded));
+  for (const char *p = folded; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType t = g_unichar_type (c);
+
+      if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK ||
+          t == G_UNICODE_ENCLOSING_MARK)
+        continue;
+      g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static JsonArray *
+array_member (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static const char *
+string_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+static JsonObject *
+object_at (JsonArray *array,
+           guint      i)
+{
+  JsonNode *node = json_array_get_element (array, i);
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static void
+append_strings (GString    *out,
+                JsonObject *object,
+                const char *member)
+{
+  JsonArray *array = array_member (object, member);
+  const char *single;
+
+  if (array != NULL)
+    {
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+            g_string_append_printf (out, "%s%s", out->len ? " " : "", json_node_get_string (node));
+        }
+    }
+  else if ((single = string_member (object, member)) != NULL)
+    g_string_append_printf (out, "%s%s", out->len ? " " : "", single);
+}
+
+/* The name to list the patient by: official, then usual, then the first. */
+static JsonObject *
+main_name (JsonArray *names)
+{
+  static const char * const uses[] = { "official", "usual", NULL };
+
+  if (names == NULL || json_array_get_length (names) == 0)
+    return NULL;
+  for (guint u = 0; uses[u]; u++)
+    for (guint i = 0; i < json_array_get_length (names); i++)
+      {
+        JsonObject *name = object_at (names, i);
+        if (g_strcmp0 (string_member (name, "use"), uses[u]) == 0)
+          return name;
+      }
+  return object_at (names, 0);
+}
+
+static gboolean
+is_mrn (JsonObject *identifier)
+{
+  JsonObject *type;
+  JsonArray *codings;
+  JsonNode *node = json_object_get_member (identifier, "type");
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  type = json_node_get_object (node);
+  codings = array_member (type, "coding");
+  for (guint i = 0; codings && i < json_array_get_length (codings); i++)
+    if (g_strcmp0 (string_member (object_at (codings, i), "code"), "MR") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+_hc_store_index_patient (HcStoreWorker  *w,
+                         gint64          rid,
+                         JsonObject     *patient,
+                         GError        **error)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  g_autoptr(GString) identifiers = g_string_new (NULL);
+  g_autoptr(GString) phones = g_string_new (NULL);
+  g_autoptr(GString) given = g_string_new (NULL);
+  g_autofree char *birth_tokens = NULL;
+  g_autofree char *sort_key = NULL;
+  g_autofree char *sort_source = NULL;
+  JsonArray *array;
+  JsonObject *name;
+  const char *family = NULL, *mrn = NULL, *first_identifier = NULL, *phone = NULL;
+  const char *birth_date = string_member (patient, "birthDate");
+  sqlite3_stmt *stmt;
+
+  array = array_member (patient, "name");
+  for (guint i = 0; array && i < json_array_get_length (array); i++)
+    {
+      JsonObject *n = object_at (array, i);
+      if (n == NULL)
+        continue;
+      append_strings (names, n, "prefix");
+      append_strings (names, n, "given");
+      append_strings (names, n, "family");
+      append_strings (names, n, "suffix");
+      if (string_member (n, "family") == NULL && array_member (n, "given") == NULL)
+        append_strings (names, n, "text");
+    }
+  name = main_name (array);
+  if (name != NULL)
+    {
+      family = string_member (name, "family");
+      append_strings (given, name, "given");
+      if (family == NULL && given->len == 0)
+        family = string_member (name, "text");
+    }
+
+  array = array_member (patient, "identifier");
+  for (guint i = 0; array && i < json_array_get_length (array); i++)
+    {
+      JsonObject *id = object_at (array, i);
+      const char *value = string_member (id, "value");
+      if (value == NULL)
+        continue;
+      g_string_append_printf (identifiers, "%s%s", identifiers->len ? " " : "", value);
+      if (first_identifier == NULL)
+        first_identifier = value;
+      if (mrn == NULL && is_mrn (id))
+        mrn = value;
+    }
+  if (mrn == NULL)
+    mrn = first_identifier;
+
+  array = array_member (patient, "telecom");
+  for (guint i = 0; array && i < json_array_get_length (array); i++)
+    {
+      JsonObject *cp = object_at (array, i);
+      const char *system = string_member (cp, "system");
+      const char *value = string_member (cp, "value");
+      GString *digits;
+
+      if (value == NULL || (system != NULL && strcmp (system, "phone") != 0 &&
+                            strcmp (system, "sms") != 0))
+        continue;
+      if (phone == NULL)
+        phone = value;
+      /* as written ("(555) 014-2231") and as digits ("5550142231") */
+      digits = g_string_new (NULL);
+      for (const char *p = value; *p; p++)
+        if (g_ascii_isdigit (*p))
+          g_string_append_c (digits, *p);
+      g_string_append_printf (phones, "%s%s %s", phones->len ? " " : "", value, digits->str);
+      g_string_free (digits, TRUE);
+    }
+
+  if (birth_date != NULL)
+    {
+      /* ISO and US order, so "1970-03" and "03/15/1970" both find it */
+      g_auto(GStrv) parts = g_strsplit (birth_date, "-", 3);
+      if (g_strv_length (parts) == 3)
+        birth_tokens = g_strdup_printf ("%s %s/%s/%s", birth_date, parts[1], parts[2], parts[0]);
+      else
+        birth_tokens = g_strdup (birth_date);
+    }
+
+  sort_source = g_strdup_printf ("%s %s", family ? family : "", given->str);
+  sort_key = _hc_store_fold (sort_source);
+
+  stmt = _hc_store_stmt (w, "INSERT OR REPLACE INTO patient (rid, family, given, birth_date, "
+                            "gender, mrn, phone, sort_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rid);
+  sqlite3_bind_text (stmt, 2, family, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, given->len ? given->str : NULL, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, birth_date, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, string_member (patient, "gender"), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, mrn, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, phone, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 8, sort_key, -1, SQLITE_STATIC);
+  if (!_hc_store_step_done (w, stmt, "patient index", error))
+    return FALSE;
+
+  stmt = _hc_store_stmt (w, "DELETE FROM patient_fts WHERE rowid = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rid);
+  if (!_hc_store_step_done (w, stmt, "patient search index", error))
+    return FALSE;
+
+  stmt = _hc_store_stmt (w, "INSERT INTO patient_fts (rowid, name, identifier, birthdate, phone) "
+                            "VALUES (?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rid);
+  sqlite3_bind_text (stmt, 2, names->str, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, identifiers->str, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, birth_tokens ? birth_tokens : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, phones->str, -1, SQLITE_STATIC);
+  return _hc_store_step_done (w, stmt, "patient search index", error);
+}
+
+gboolean
+_hc_store_unindex_patient (HcStoreWorker  *w,
+                           gint64          rid,
+                           GError        **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = _hc_store_stmt (w, "DELETE FROM patient WHERE rid = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rid);
+  if (!_hc_store_step_done (w, stmt, "patient index", error))
+    return FALSE;
+  stmt = _hc_store_stmt (w, "DELETE FROM patient_fts WHERE rowid = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rid);
+  return _hc_store_step_done (w, stmt, "patient search index", error);
+}
+
+/* Each word of the query becomes a quoted FTS5 phrase with a prefix star: "smi"* "jo"*.
+ * The tokenizer splits a word such as 1970-03 into a phrase "1970 03"* within the string, so
+ * punctuation in dates, MRNs and phone numbers works as typed. */
+static char *
+build_match (const char *query)
+{
+  g_auto(GStrv) words = g_strsplit_set (query, " \t\r\n,;", -1);
+  GString *match = g_string_new (NULL);
+
+  for (guint i = 0; words[i]; i++)
+    {
+      gboolean has_token = FALSE;
+
+      for (const char *p = words[i]; *p; p = g_utf8_next_char (p))
+        if (g_unichar_isalnum (g_utf8_get_char (p)))
+          {
+            has_token = TRUE;
+            break;
+          }
+      if (!has_token)
+        continue;
+      g_string_append (match, match->len ? " \"" : "\"");
+      for (const char *p = words[i]; *p; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (match, '"');
+          g_string_append_c (match, *p);
+        }
+      g_string_append (match, "\"*");
+    }
+  if (match->len == 0)
+    {
+      g_string_free (match, TRUE);
+      return NULL;
+    }
+  return g_string_free (match, FALSE);
+}
+
+GListModel *
+_hc_store_search_patients (HcStoreWorker  *w,
+                           const char     *query,
+                           guint           limit,
+                           GError        **error)
+{
+  g_autoptr(GListStore) store = g_list_store_new (HC_TYPE_PATIENT);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *match = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!g_utf8_validate (query ? query : "", -1, NULL))
+    {
+      g_set_error_literal (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                           "the search text is not valid UTF-8");
+      return NULL;
+    }
+  if (limit == 0)
+    limit = 200;
+  match = query ? build_match (query) : NULL;
+
+  if (match == NULL)
+    stmt = _hc_store_stmt (w, "SELECT r.id, p.family, p.given, p.birth_date, p.gender, p.mrn, "
+                              "p.phone FROM patient p JOIN resource r ON r.rid = p.rid "
+                              "ORDER BY p.sort_key, p.rid LIMIT ?1", error);
+  else
+    stmt = _hc_store_stmt (w, "SELECT r.id, p.family, p.given, p.birth_date, p.gender, p.mrn, "
+                              "p.phone FROM (SELECT rowid, rank FROM patient_fts "
+                              "  WHERE patient_fts MATCH ?2 "
+                              "  ORDER BY rank LIMIT ?1) f "
+                              "JOIN patient p ON p.rid = f.rowid JOIN resource r ON r.rid = p.rid "
+                              "ORDER BY f.rank, p.sort_key", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1, (int) MIN (limit, G_MAXINT));
+  if (match != NULL)
+    sqlite3_bind_text (stmt, 2, match, -1, SQLITE_STATIC);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+#define COL(i) ((const char *) sqlite3_column_text (stmt, i))
+      g_ptr_array_add (rows, hc_patient_new (COL (0), COL (1), COL (2), COL (3), COL (4), COL (5),
+                                             COL (6)));
+#undef COL
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _hc_store_sqlite_error (w, rc, "search", error);
+      return NULL;
+    }
+  /* one items-changed for the whole result */
+  g_list_store_splice (store, 0, 0, rows->pdata, rows->len);
+  return G_LIST_MODEL (g_steal_pointer (&store));
+}

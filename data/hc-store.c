@@ -1,0 +1,2097 @@
+/* hc-store.c: the local chart store: one SQLite connection on its own thread
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "hc-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "hc-fhir.h"
+#include "hc-store-private.h"
+
+struct _HcStore
+{
+  GObject        parent_instance;
+
+  HcStoreWorker *worker;
+};
+
+G_DEFINE_FINAL_TYPE (HcStore, hc_store, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (hc-store-error, hc_store_error)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  HcStoreJobFunc  func;
+  gpointer        data;
+  GDestroyNotify  data_destroy;
+  GDestroyNotify  result_destroy;
+  GCancellable   *cancellable;
+
+  /* exactly one of these */
+  GTask          *task;
+  struct {
+    GMutex        mutex;
+    GCond         cond;
+    gboolean      done;
+    gpointer      result;
+    GError       *error;
+  } sync;
+} Job;
+
+/* A job with no function tells the thread to close the database and exit. */
+static Job quit_job;
+
+/* ------------------------------------------------------------------------------------------ */
+/* SQLite helpers */
+
+gboolean
+_hc_store_sqlite_error (HcStoreWorker  *w,
+                        int             rc,
+                        const char     *what,
+                        GError        **error)
+{
+  int code = HC_STORE_ERROR_FAILED;
+  const char *msg = w->db ? sqlite3_errmsg (w->db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL:
+      code = HC_STORE_ERROR_DISK_FULL;
+      msg = "the disk is full";
+      break;
+    case SQLITE_IOERR:
+      if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC)
+        {
+          int err = w->db ? sqlite3_system_errno (w->db) : 0;
+          if (err == ENOSPC || err == EDQUOT)
+            {
+              code = HC_STORE_ERROR_DISK_FULL;
+              msg = "the disk is full";
+            }
+        }
+      break;
+    case SQLITE_CORRUPT:
+      code = HC_STORE_ERROR_CORRUPT;
+      break;
+    case SQLITE_NOTADB:
+      code = HC_STORE_ERROR_NOT_A_STORE;
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      code = HC_STORE_ERROR_BUSY;
+      msg = "the store is busy in another process";
+      break;
+    case SQLITE_CONSTRAINT:
+      code = HC_STORE_ERROR_INVALID;
+      break;
+    default:
+      break;
+    }
+  g_set_error (error, HC_STORE_ERROR, code, "%s: %s", what, msg);
+  return FALSE;
+}
+
+sqlite3_stmt *
+_hc_store_stmt (HcStoreWorker  *w,
+                const char     *sql,
+                GError        **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  HC_STORE_ASSERT_THREAD (w);
+
+  stmt = g_hash_table_lookup (w->stmts, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  rc = sqlite3_prepare_v3 (w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      _hc_store_sqlite_error (w, rc, "prepare", error);
+      return NULL;
+    }
+  g_hash_table_insert (w->stmts, (gpointer) sql, stmt);
+  return stmt;
+}
+
+gboolean
+_hc_store_exec (HcStoreWorker  *w,
+                const char     *sql,
+                GError        **error)
+{
+  char *errmsg = NULL;
+  int rc;
+
+  HC_STORE_ASSERT_THREAD (w);
+
+  rc = sqlite3_exec (w->db, sql, NULL, NULL, &errmsg);
+  sqlite3_free (errmsg);
+  if (rc != SQLITE_OK)
+    return _hc_store_sqlite_error (w, rc, "exec", error);
+  return TRUE;
+}
+
+gboolean
+_hc_store_step_done (HcStoreWorker  *w,
+                     sqlite3_stmt   *stmt,
+                     const char     *what,
+                     GError        **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _hc_store_sqlite_error (w, rc, what, error);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static char *
+now_iso8601 (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+gboolean
+_hc_store_begin (HcStoreWorker  *w,
+                 GError        **error)
+{
+  g_assert (!w->in_transaction);
+
+  if (!_hc_store_exec (w, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  w->in_transaction = TRUE;
+  w->wrote = FALSE;
+  w->changeset = 0;
+  w->changeset_ord = 0;
+  g_clear_pointer (&w->tx_time, g_free);
+  w->tx_time = now_iso8601 ();
+  g_mutex_lock (&w->actor_lock);
+  g_free (w->tx_actor);
+  w->tx_actor = g_strdup (w->actor);
+  g_mutex_unlock (&w->actor_lock);
+  return TRUE;
+}
+
+static gboolean
+emit_changed_cb (gpointer data)
+{
+  GWeakRef *ref = data;
+  g_autoptr(HcStore) self = g_weak_ref_get (ref);
+
+  if (self != NULL)
+    g_signal_emit (self, signals[CHANGED], 0);
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  return G_SOURCE_REMOVE;
+}
+
+static void load_last_hash (HcStoreWorker *w);
+
+gboolean
+_hc_store_commit (HcStoreWorker  *w,
+                  GError        **error)
+{
+  g_assert (w->in_transaction);
+
+  if (!_hc_store_exec (w, "COMMIT", error))
+    {
+      _hc_store_rollback (w);
+      return FALSE;
+    }
+  w->in_transaction = FALSE;
+  if (w->wrote && w->owner_context != NULL)
+    {
+      GWeakRef *ref = g_new0 (GWeakRef, 1);
+      g_autoptr(GObject) owner = g_weak_ref_get (&w->owner);
+
+      g_weak_ref_init (ref, owner);
+      g_main_context_invoke (w->owner_context, emit_changed_cb, ref);
+    }
+  return TRUE;
+}
+
+void
+_hc_store_rollback (HcStoreWorker *w)
+{
+  if (!w->in_transaction)
+    return;
+  if (sqlite3_get_autocommit (w->db) == 0)
+    sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
+  w->in_transaction = FALSE;
+  /* the audit chain head may have moved inside the transaction */
+  load_last_hash (w);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Audit log: append-only, hash-chained */
+
+static void
+audit_hash (const char *prev,
+            gint64      seq,
+            const char *at,
+            const char *actor,
+            const char *action,
+            const char *entity,
+            const char *detail,
+            char        out[65])
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  char buf[32];
+  const char *parts[] = { prev, NULL, at, actor, action, entity, detail };
+
+  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, seq);
+  parts[1] = buf;
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      const char *p = parts[i] ? parts[i] : "";
+      g_checksum_update (sum, (const guchar *) p, -1);
+      g_checksum_update (sum, (const guchar *) "\x1f", 1);
+    }
+  g_strlcpy (out, g_checksum_get_string (sum), 65);
+}
+
+static void
+load_last_hash (HcStoreWorker *w)
+{
+  sqlite3_stmt *stmt;
+
+  memset (w->last_hash, '0', 64);
+  w->last_hash[64] = '\0';
+  stmt = _hc_store_stmt (w, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1", NULL);
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    g_strlcpy (w->last_hash, (const char *) sqlite3_column_text (stmt, 0), sizeof w->last_hash);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+}
+
+gboolean
+_hc_store_audit (HcStoreWorker  *w,
+                 const char     *action,
+                 const char     *entity,
+                 const char     *detail,
+                 GError        **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 seq;
+  char hash[65];
+  g_autofree char *at = NULL;
+  const char *when;
+  const char *actor;
+
+  g_assert (w->in_transaction);
+
+  when = w->tx_time;
+  actor = w->tx_actor ? w->tx_actor : "";
+
+  stmt = _hc_store_stmt (w, "SELECT COALESCE(MAX(seq), 0) + 1 FROM audit", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return _hc_store_sqlite_error (w, sqlite3_errcode (w->db), "audit", error);
+  seq = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  audit_hash (w->last_hash, seq, when, actor, action, entity, detail, hash);
+
+  stmt = _hc_store_stmt (w, "INSERT INTO audit (seq, at, actor, action, entity, detail, prev_hash, hash) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  sqlite3_bind_text (stmt, 2, when, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, actor, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, action, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, entity, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, detail, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, w->last_hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 8, hash, -1, SQLITE_STATIC);
+  if (!_hc_store_step_done (w, stmt, "audit", error))
+    return FALSE;
+  memcpy (w->last_hash, hash, sizeof hash);
+  return TRUE;
+}
+
+gboolean
+_hc_store_verify_audit (HcStoreWorker  *w,
+                        GError        **error)
+{
+  sqlite3_stmt *stmt;
+  char prev[65];
+  gint64 expect = 1;
+  int rc;
+
+  memset (prev, '0', 64);
+  prev[64] = '\0';
+  stmt = _hc_store_stmt (w, "SELECT seq, at, actor, action, entity, detail, prev_hash, hash "
+                            "FROM audit ORDER BY seq", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+      char hash[65];
+
+      if (seq != expect)
+        {
+          sqlite3_reset (stmt);
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT,
+                       "audit log: entry %" G_GINT64_FORMAT " is missing", expect);
+          return FALSE;
+        }
+      audit_hash (prev, seq,
+                  (const char *) sqlite3_column_text (stmt, 1),
+                  (const char *) sqlite3_column_text (stmt, 2),
+                  (const char *) sqlite3_column_text (stmt, 3),
+                  (const char *) sqlite3_column_text (stmt, 4),
+                  (const char *) sqlite3_column_text (stmt, 5),
+                  hash);
+      if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 6), prev) != 0 ||
+          g_strcmp0 ((const char *) sqlite3_column_text (stmt, 7), hash) != 0)
+        {
+          sqlite3_reset (stmt);
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT,
+                       "audit log: entry %" G_GINT64_FORMAT " was altered", seq);
+          return FALSE;
+        }
+      memcpy (prev, hash, sizeof hash);
+      expect++;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _hc_store_sqlite_error (w, rc, "audit log", error);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Writes */
+
+typedef enum
+{
+  SYNC_STATE_SYNCED = 0,
+  SYNC_STATE_CREATED = 1,
+  SYNC_STATE_MODIFIED = 2,
+  SYNC_STATE_DELETED = 3,
+} SyncState;
+
+static gboolean
+ensure_changeset (HcStoreWorker  *w,
+                  GError        **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *key = NULL;
+
+  if (w->changeset != 0)
+    return TRUE;
+  key = hc_fhir_new_id ();
+  stmt = _hc_store_stmt (w, "INSERT INTO changeset (idempotency_key, created_at, actor) "
+                            "VALUES (?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, w->tx_time, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, w->tx_actor, -1, SQLITE_STATIC);
+  if (!_hc_store_step_done (w, stmt, "outbox", error))
+    return FALSE;
+  w->changeset = sqlite3_last_insert_rowid (w->db);
+  w->changeset_ord = 0;
+  return TRUE;
+}
+
+static gboolean
+queue_change (HcStoreWorker  *w,
+              const char     *op,
+              const char     *type,
+              const char     *id,
+              gint64          base_version,
+              const char     *json,
+              GError        **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (!ensure_changeset (w, error))
+    return FALSE;
+  stmt = _hc_store_stmt (w, "INSERT INTO changeset_entry (changeset, ord, op, type, id, "
+                            "base_version, json) VALUES (?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, w->changeset);
+  sqlite3_bind_int (stmt, 2, w->changeset_ord++);
+  sqlite3_bind_text (stmt, 3, op, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, id, -1, SQLITE_STATIC);
+  if (base_version > 0)
+    sqlite3_bind_int64 (stmt, 6, base_version);
+  else
+    sqlite3_bind_null (stmt, 6);
+  if (json)
+    sqlite3_bind_text (stmt, 7, json, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, 7);
+  return _hc_store_step_done (w, stmt, "outbox", error);
+}
+
+static JsonObject *
+object_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static const char *
+string_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, name);
+  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+static const char *
+first_code_of (JsonObject *concept)
+{
+  JsonNode *node;
+  JsonArray *codings;
+
+  if (concept == NULL || (node = json_object_get_member (concept, "coding")) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  codings = json_node_get_array (node);
+  if (json_array_get_length (codings) == 0)
+    return NULL;
+  node = json_array_get_element (codings, 0);
+  return JSON_NODE_HOLDS_OBJECT (node) ? string_member (json_node_get_object (node), "code") : NULL;
+}
+
+static const char *
+first_coding_of (JsonObject *concept,
+                 char      **out)
+{
+  const char *code = first_code_of (concept);
+  JsonObject *coding;
+
+  if (code == NULL)
+    return NULL;
+  coding = json_array_get_object_element (json_object_get_array_member (concept, "coding"), 0);
+  *out = g_strconcat (string_member (coding, "system") ? string_member (coding, "system") : "",
+                      "|", code, NULL);
+  return *out;
+}
+
+/* The index columns of a resource: status, clinically relevant date, main code, encounter. */
+static void
+extract_index (JsonObject  *res,
+               const char  *type,
+               const char **status,
+               const char **date,
+               char       **code,
+               const char **encounter)
+{
+  static const char * const date_members[] = {
+    "effectiveDateTime", "authoredOn", "recordedDate", "onsetDateTime", "date", "start",
+    "recorded", "sent", "issued", "occurrenceDateTime", NULL
+  };
+  static const char * const period_members[] = { "period", "effectivePeriod", "performedPeriod",
+                                                 "executionPeriod", NULL };
+  static const char * const code_members[] = { "code", "medicationCodeableConcept", "type", NULL };
+  JsonObject *obj;
+
+  *status = string_member (res, "status");
+  if (*status == NULL)
+    *status = first_code_of (object_member (res, "clinicalStatus"));
+  *date = NULL;
+  for (guint i = 0; *date == NULL && date_members[i]; i++)
+    *date = string_member (res, date_members[i]);
+  for (guint i = 0; *date == NULL && period_members[i]; i++)
+    *date = string_member (object_member (res, period_members[i]), "start");
+  *code = NULL;
+  for (guint i = 0; *code == NULL && code_members[i]; i++)
+    {
+      /* Coverage.type, Encounter.type is an array: not the main code */
+      if ((obj = object_member (res, code_members[i])) != NULL)
+        first_coding_of (obj, code);
+    }
+  *encounter = string_member (object_member (res, "encounter"), "reference");
+  (void) type;
+}
+
+static gboolean
+bind_index (sqlite3_stmt *stmt,
+            int           first,
+            JsonObject   *res,
+            const char   *type)
+{
+  const char *status, *date, *encounter;
+  g_autofree char *code = NULL;
+  g_autofree char *patient = hc_fhir_patient_reference (res);
+
+  extract_index (res, type, &status, &date, &code, &encounter);
+  sqlite3_bind_text (stmt, first, patient, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, first + 1, status, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, first + 2, date, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, first + 3, code, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, first + 4, encounter, -1, SQLITE_TRANSIENT);
+  return TRUE;
+}
+
+static gboolean
+is_signed_note (JsonObject *res)
+{
+  const char *status = string_member (res, "status");
+  return g_strcmp0 (status, "final") == 0 || g_strcmp0 (status, "amended") == 0;
+}
+
+/* Keeps the server-owned meta elements of the stored version. */
+static void
+keep_server_meta (JsonObject *res,
+                  JsonObject *old)
+{
+  JsonObject *old_meta = object_member (old, "meta");
+  JsonObject *meta = object_member (res, "meta");
+  static const char * const owned[] = { "versionId", "lastUpdated", NULL };
+
+  if (old_meta == NULL && meta == NULL)
+    return;
+  if (meta == NULL)
+    {
+      meta = json_object_new ();
+      json_object_set_object_member (res, "meta", meta);
+    }
+  for (guint i = 0; owned[i]; i++)
+    {
+      if (old_meta && json_object_has_member (old_meta, owned[i]))
+        json_object_set_member (meta, owned[i],
+                                json_node_copy (json_object_get_member (old_meta, owned[i])));
+      else if (json_object_has_member (meta, owned[i]))
+        json_object_remove_member (meta, owned[i]);
+    }
+  if (json_object_get_size (meta) == 0)
+    json_object_remove_member (res, "meta");
+}
+
+static char *
+to_json_text (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  return json_to_string (node, FALSE);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_ref (json_node_get_object (node));
+}
+
+gboolean
+_hc_store_write_resource (HcStoreWorker  *w,
+                          JsonObject     *res,
+                          HcWriteOutcome *outcome,
+                          GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *new_id = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *entity = NULL;
+  g_autoptr(JsonObject) old = NULL;
+  sqlite3_stmt *stmt;
+  const char *type, *id;
+  gint64 rid = 0, version = 0;
+  gboolean exists = FALSE, deleted = FALSE;
+
+  g_assert (w->in_transaction);
+
+  if (!hc_fhir_validate (res, &local_error))
+    {
+      g_set_error_literal (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID, local_error->message);
+      return FALSE;
+    }
+  type = json_object_get_string_member (res, "resourceType");
+  id = string_member (res, "id");
+  if (id == NULL)
+    {
+      new_id = hc_fhir_new_id ();
+      json_object_set_string_member (res, "id", new_id);
+      id = new_id;
+    }
+
+  stmt = _hc_store_stmt (w, "SELECT rid, version_id, deleted, json FROM resource "
+                            "WHERE type = ? AND id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      exists = TRUE;
+      rid = sqlite3_column_int64 (stmt, 0);
+      version = sqlite3_column_int64 (stmt, 1);
+      deleted = sqlite3_column_int (stmt, 2) != 0;
+      old = parse_object ((const char *) sqlite3_column_text (stmt, 3));
+    }
+  sqlite3_reset (stmt);
+
+  if (exists && !deleted && old != NULL)
+    {
+      if (strcmp (type, "Composition") == 0 && is_signed_note (old) &&
+          g_strcmp0 (string_member (res, "status"), "entered-in-error") != 0)
+        {
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_IMMUTABLE,
+                       "Composition/%s is signed and cannot change; write an addendum instead", id);
+          return FALSE;
+        }
+      keep_server_meta (res, old);
+    }
+
+  text = to_json_text (res);
+  entity = g_strconcat (type, "/", id, NULL);
+
+  if (exists && !deleted)
+    {
+      g_autofree char *old_text = old ? to_json_text (old) : NULL;
+
+      if (g_strcmp0 (old_text, text) == 0)
+        {
+          *outcome = HC_WRITE_UNCHANGED;
+          return TRUE;
+        }
+    }
+
+  if (!exists)
+    {
+      stmt = _hc_store_stmt (w, "INSERT INTO resource (type, id, version_id, local_rev, deleted, "
+                                "sync_state, patient, status, date, code, encounter, json) "
+                                "VALUES (?, ?, NULL, 1, 0, 1, ?, ?, ?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+      bind_index (stmt, 3, res, type);
+      sqlite3_bind_text (stmt, 8, text, -1, SQLITE_STATIC);
+      if (!_hc_store_step_done (w, stmt, entity, error))
+        return FALSE;
+      rid = sqlite3_last_insert_rowid (w->db);
+    }
+  else
+    {
+      stmt = _hc_store_stmt (w, "UPDATE resource SET local_rev = local_rev + 1, deleted = 0, "
+                                "sync_state = CASE WHEN version_id IS NULL THEN 1 ELSE 2 END, "
+                                "patient = ?, status = ?, date = ?, code = ?, encounter = ?, "
+                                "json = ? WHERE rid = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_index (stmt, 1, res, type);
+      sqlite3_bind_text (stmt, 6, text, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 7, rid);
+      if (!_hc_store_step_done (w, stmt, entity, error))
+        return FALSE;
+    }
+
+  if (strcmp (type, "Patient") == 0 && !_hc_store_index_patient (w, rid, res, error))
+    return FALSE;
+
+  if (!queue_change (w, exists && !deleted ? "update" : "create", type, id, version, text, error))
+    return FALSE;
+  if (!_hc_store_audit (w, exists && !deleted ? "update" : "create", entity, NULL, error))
+    return FALSE;
+
+  w->wrote = TRUE;
+  *outcome = exists && !deleted ? HC_WRITE_UPDATED : HC_WRITE_CREATED;
+  return TRUE;
+}
+
+/* Clinical resources are never removed by a client: they are marked entered-in-error. */
+static gboolean
+mark_entered_in_error (JsonObject *res,
+                       const char *type)
+{
+  static const char * const status_types[] = {
+    "Appointment", "Communication", "Composition", "Coverage", "DiagnosticReport", "Encounter",
+    "MedicationRequest", "Observation", "ServiceRequest", "Task", NULL
+  };
+  const char *system = NULL;
+
+  if (g_strv_contains (status_types, type))
+    {
+      json_object_set_string_member (res, "status", "entered-in-error");
+      return TRUE;
+    }
+  if (strcmp (type, "Condition") == 0)
+    system = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+  else if (strcmp (type, "AllergyIntolerance") == 0)
+    system = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
+  if (system == NULL)
+    return FALSE;
+
+  {
+    JsonObject *concept = json_object_new ();
+    JsonArray *codings = json_array_new ();
+    JsonObject *coding = json_object_new ();
+
+    json_object_set_string_member (coding, "system", system);
+    json_object_set_string_member (coding, "code", "entered-in-error");
+    json_array_add_object_element (codings, coding);
+    json_object_set_array_member (concept, "coding", codings);
+    json_object_set_object_member (res, "verificationStatus", concept);
+    /* an entered-in-error record has no clinical status (con-5, ait-1) */
+    if (json_object_has_member (res, "clinicalStatus"))
+      json_object_remove_member (res, "clinicalStatus");
+  }
+  return TRUE;
+}
+
+gboolean
+_hc_store_delete_resource (HcStoreWorker  *w,
+                           const char     *type,
+                           const char     *id,
+                           HcWriteOutcome *outcome,
+                           GError        **error)
+{
+  g_autofree char *entity = NULL;
+  g_autoptr(JsonObject) old = NULL;
+  sqlite3_stmt *stmt;
+  gint64 rid, version;
+  gboolean deleted;
+
+  g_assert (w->in_transaction);
+
+  if (!hc_fhir_is_known_type (type))
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                   "'%s' is not a resource type Housecall stores", type);
+      return FALSE;
+    }
+  if (!hc_fhir_is_valid_id (id))
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID, "'%s' is not a valid FHIR id", id);
+      return FALSE;
+    }
+  entity = g_strconcat (type, "/", id, NULL);
+
+  stmt = _hc_store_stmt (w, "SELECT rid, version_id, deleted, json FROM resource "
+                            "WHERE type = ? AND id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND, "%s not found", entity);
+      return FALSE;
+    }
+  rid = sqlite3_column_int64 (stmt, 0);
+  version = sqlite3_column_int64 (stmt, 1);
+  deleted = sqlite3_column_int (stmt, 2) != 0;
+  old = parse_object ((const char *) sqlite3_column_text (stmt, 3));
+  sqlite3_reset (stmt);
+
+  if (deleted)
+    {
+      *outcome = HC_WRITE_UNCHANGED;
+      return TRUE;
+    }
+  if (old == NULL)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT, "%s: stored JSON is unreadable",
+                   entity);
+      return FALSE;
+    }
+
+  if (strcmp (type, "Provenance") == 0 || strcmp (type, "AuditEvent") == 0)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_IMMUTABLE,
+                   "%s is part of the record's history and cannot be deleted", entity);
+      return FALSE;
+    }
+
+  if (mark_entered_in_error (old, type))
+    return _hc_store_write_resource (w, old, outcome, error);
+
+  if (strcmp (type, "Patient") == 0)
+    {
+      gint64 n = 0;
+
+      stmt = _hc_store_stmt (w, "SELECT COUNT(*) FROM resource WHERE patient = ? AND deleted = 0 "
+                                "AND type <> 'Patient'", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_STATIC);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        n = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+      if (n > 0)
+        {
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_IMMUTABLE,
+                       "%s has %" G_GINT64_FORMAT " chart entries and cannot be deleted; "
+                       "set the patient inactive instead", entity, n);
+          return FALSE;
+        }
+      if (!_hc_store_unindex_patient (w, rid, error))
+        return FALSE;
+    }
+
+  stmt = _hc_store_stmt (w, "UPDATE resource SET deleted = 1, local_rev = local_rev + 1, "
+                            "sync_state = 3 WHERE rid = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, rid);
+  if (!_hc_store_step_done (w, stmt, entity, error))
+    return FALSE;
+  if (!queue_change (w, "delete", type, id, version, NULL, error))
+    return FALSE;
+  if (!_hc_store_audit (w, "delete", entity, NULL, error))
+    return FALSE;
+  w->wrote = TRUE;
+  *outcome = HC_WRITE_DELETED;
+  return TRUE;
+}
+
+void
+_hc_store_count_outcome (HcImportStats  *stats,
+                         HcWriteOutcome  outcome)
+{
+  if (stats == NULL)
+    return;
+  switch (outcome)
+    {
+    case HC_WRITE_CREATED:
+      stats->created++;
+      break;
+    case HC_WRITE_UPDATED:
+      stats->updated++;
+      break;
+    case HC_WRITE_DELETED:
+      stats->deleted++;
+      break;
+    case HC_WRITE_UNCHANGED:
+    default:
+      stats->unchanged++;
+      break;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The store thread */
+
+static void
+job_free (Job *job)
+{
+  if (job->data_destroy && job->data)
+    job->data_destroy (job->data);
+  g_clear_object (&job->cancellable);
+  g_clear_object (&job->task);
+  g_mutex_clear (&job->sync.mutex);
+  g_cond_clear (&job->sync.cond);
+  g_free (job);
+}
+
+static void
+worker_free (HcStoreWorker *w)
+{
+  g_clear_pointer (&w->stmts, g_hash_table_unref);
+  if (w->db)
+    sqlite3_close_v2 (w->db);
+  g_async_queue_unref (w->queue);
+  g_clear_pointer (&w->owner_context, g_main_context_unref);
+  g_weak_ref_clear (&w->owner);
+  g_mutex_clear (&w->actor_lock);
+  g_free (w->actor);
+  g_free (w->tx_actor);
+  g_free (w->tx_time);
+  g_free (w->dir);
+  g_free (w);
+}
+
+static gpointer open_job (HcStoreWorker *w, gpointer data, GCancellable *cancellable,
+                          GError **error);
+
+static gpointer
+worker_main (gpointer data)
+{
+  HcStoreWorker *w = data;
+  Job *job;
+
+  while ((job = g_async_queue_pop (w->queue)) != &quit_job)
+    {
+      GError *error = NULL;
+      gpointer result = NULL;
+
+      if (!g_cancellable_set_error_if_cancelled (job->cancellable, &error))
+        {
+          if (w->db == NULL && job->func != open_job)
+            g_set_error_literal (&error, HC_STORE_ERROR, HC_STORE_ERROR_FAILED, "the store is closed");
+          else
+            result = job->func (w, job->data, job->cancellable, &error);
+        }
+      if (w->in_transaction)
+        {
+          g_critical ("store job left a transaction open");
+          _hc_store_rollback (w);
+        }
+      g_assert (result != NULL || error != NULL);
+
+      if (job->task != NULL)
+        {
+          if (error != NULL)
+            g_task_return_error (job->task, error);
+          else
+            g_task_return_pointer (job->task, result, job->result_destroy);
+          job_free (job);
+        }
+      else
+        {
+          g_mutex_lock (&job->sync.mutex);
+          job->sync.result = result;
+          job->sync.error = error;
+          job->sync.done = TRUE;
+          g_cond_signal (&job->sync.cond);
+          g_mutex_unlock (&job->sync.mutex);
+        }
+    }
+
+  g_hash_table_remove_all (w->stmts);
+  worker_free (w);
+  return NULL;
+}
+
+static void
+finalize_stmt (gpointer data)
+{
+  sqlite3_finalize (data);
+}
+
+static HcStoreWorker *
+worker_new (void)
+{
+  HcStoreWorker *w = g_new0 (HcStoreWorker, 1);
+
+  w->queue = g_async_queue_new ();
+  w->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_stmt);
+  g_mutex_init (&w->actor_lock);
+  w->actor = g_strdup (g_get_user_name ());
+  g_weak_ref_init (&w->owner, NULL);
+  w->thread = g_thread_new ("hc-store", worker_main, w);
+  return w;
+}
+
+static Job *
+job_new (HcStoreJobFunc  func,
+         gpointer        data,
+         GDestroyNotify  data_destroy,
+         GCancellable   *cancellable)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->func = func;
+  job->data = data;
+  job->data_destroy = data_destroy;
+  job->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  g_mutex_init (&job->sync.mutex);
+  g_cond_init (&job->sync.cond);
+  return job;
+}
+
+static gpointer
+run_job_sync (HcStoreWorker   *w,
+              HcStoreJobFunc   func,
+              gpointer         data,
+              GDestroyNotify   result_destroy,
+              GCancellable    *cancellable,
+              GError         **error)
+{
+  Job *job = job_new (func, data, NULL, cancellable);
+  gpointer result;
+
+  g_assert (g_thread_self () != w->thread);
+
+  g_async_queue_push (w->queue, job);
+  g_mutex_lock (&job->sync.mutex);
+  while (!job->sync.done)
+    g_cond_wait (&job->sync.cond, &job->sync.mutex);
+  g_mutex_unlock (&job->sync.mutex);
+
+  result = job->sync.result;
+  if (job->sync.error)
+    g_propagate_error (error, job->sync.error);
+  job_free (job);
+  (void) result_destroy;
+  return result;
+}
+
+gpointer
+_hc_store_run_sync (HcStore         *self,
+                    HcStoreJobFunc   func,
+                    gpointer         data,
+                    GCancellable    *cancellable,
+                    GError         **error)
+{
+  return run_job_sync (self->worker, func, data, NULL, cancellable, error);
+}
+
+static void
+run_job_async (HcStore            *self,
+               gpointer            source_tag,
+               HcStoreJobFunc      func,
+               gpointer            data,
+               GDestroyNotify      data_destroy,
+               GDestroyNotify      result_destroy,
+               GCancellable       *cancellable,
+               GAsyncReadyCallback callback,
+               gpointer            user_data)
+{
+  Job *job = job_new (func, data, data_destroy, cancellable);
+
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+  job->result_destroy = result_destroy;
+  g_async_queue_push (self->worker->queue, job);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Opening */
+
+typedef struct
+{
+  char            *dir;
+  HcStoreOpenFlags flags;
+  int              version;   /* schema version to migrate to */
+} OpenData;
+
+static void
+open_data_free (gpointer data)
+{
+  OpenData *od = data;
+  g_free (od->dir);
+  g_free (od);
+}
+
+static gboolean
+directory_is_empty (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  return d == NULL || g_dir_read_name (d) == NULL;
+}
+
+static gboolean
+pragma_int (HcStoreWorker  *w,
+            const char     *sql,
+            int            *value,
+            GError        **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      sqlite3_finalize (stmt);
+      return _hc_store_sqlite_error (w, rc, sql, error);
+    }
+  *value = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+static gpointer
+open_job (HcStoreWorker  *w,
+          gpointer        data,
+          GCancellable   *cancellable,
+          GError        **error)
+{
+  OpenData *od = data;
+  g_autofree char *path = NULL;
+  gboolean exists;
+  int app_id = 0, version = 0, rc;
+
+  path = g_build_filename (od->dir, HC_STORE_DB_NAME, NULL);
+  exists = g_file_test (path, G_FILE_TEST_EXISTS);
+
+  if (!exists)
+    {
+      if (!(od->flags & HC_STORE_OPEN_CREATE))
+        {
+          if (g_file_test (od->dir, G_FILE_TEST_IS_DIR) && !directory_is_empty (od->dir))
+            g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE,
+                         "%s is not a Housecall store (it has no %s)", od->dir, HC_STORE_DB_NAME);
+          else
+            g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND,
+                         "no store at %s; create one with 'housecall-cli init'", od->dir);
+          return NULL;
+        }
+      if (g_file_test (od->dir, G_FILE_TEST_EXISTS) && !g_file_test (od->dir, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE,
+                       "%s is a file, not a store directory", od->dir);
+          return NULL;
+        }
+      if (!directory_is_empty (od->dir))
+        {
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE,
+                       "%s is not empty and not a Housecall store; refusing to use it", od->dir);
+          return NULL;
+        }
+      if (g_mkdir_with_parents (od->dir, 0700) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, HC_STORE_ERROR, saved == ENOSPC ? HC_STORE_ERROR_DISK_FULL :
+                       HC_STORE_ERROR_FAILED, "cannot create %s: %s", od->dir, g_strerror (saved));
+          return NULL;
+        }
+    }
+
+  rc = sqlite3_open_v2 (path, &w->db, SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE) |
+                        SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+  if (rc != SQLITE_OK)
+    {
+      _hc_store_sqlite_error (w, rc, path, error);
+      goto fail;
+    }
+  sqlite3_extended_result_codes (w->db, 1);
+  sqlite3_busy_timeout (w->db, 5000);
+
+  if (exists)
+    {
+      if (!pragma_int (w, "PRAGMA application_id", &app_id, NULL) ||
+          app_id != HC_STORE_APPLICATION_ID)
+        {
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE,
+                       "%s is not a Housecall store database", path);
+          goto fail;
+        }
+      if (!pragma_int (w, "PRAGMA user_version", &version, error))
+        goto fail;
+      if (version > _hc_store_latest_schema ())
+        {
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_TOO_NEW,
+                       "%s was written by a newer Housecall (schema %d; this one knows %d)",
+                       path, version, _hc_store_latest_schema ());
+          goto fail;
+        }
+    }
+  else
+    {
+      g_autofree char *sql = g_strdup_printf ("PRAGMA application_id = %d", HC_STORE_APPLICATION_ID);
+      if (!_hc_store_exec (w, sql, error))
+        goto fail;
+    }
+
+  if (!_hc_store_exec (w, "PRAGMA journal_mode = WAL;"
+                          "PRAGMA synchronous = FULL;"
+                          "PRAGMA foreign_keys = ON;"
+                          "PRAGMA temp_store = MEMORY;"
+                          "PRAGMA cache_size = -32768;", error))
+    goto fail;
+
+  if (!_hc_store_migrate (w, od->version, error))
+    goto fail;
+
+  load_last_hash (w);
+  w->dir = g_strdup (od->dir);
+  return w;
+
+fail:
+  g_hash_table_remove_all (w->stmts);
+  if (w->db)
+    sqlite3_close_v2 (w->db);
+  w->db = NULL;
+  return NULL;
+}
+
+static void
+hc_store_finalize (GObject *object)
+{
+  HcStore *self = HC_STORE (object);
+  HcStoreWorker *w = self->worker;
+  GThread *thread = w->thread;
+
+  g_async_queue_push (w->queue, &quit_job);
+  if (g_thread_self () == thread)
+    g_thread_unref (thread);  /* the last reference went on the store thread: it ends by itself */
+  else
+    g_thread_join (thread);
+
+  G_OBJECT_CLASS (hc_store_parent_class)->finalize (object);
+}
+
+static void
+hc_store_class_init (HcStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = hc_store_finalize;
+
+  /**
+   * HcStore::changed:
+   *
+   * Emitted in the main context the store was opened from after a local transaction that
+   * changed resources has committed.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+hc_store_init (HcStore *self)
+{
+  self->worker = worker_new ();
+  self->worker->owner_context = g_main_context_ref_thread_default ();
+  g_weak_ref_set (&self->worker->owner, self);
+}
+
+static HcStore *
+open_store (const char        *dir,
+            HcStoreOpenFlags   flags,
+            int                version,
+            GCancellable      *cancellable,
+            GError           **error)
+{
+  g_autoptr(HcStore) self = g_object_new (HC_TYPE_STORE, NULL);
+  OpenData od = { g_strdup (dir), flags, version };
+  gpointer ok;
+
+  ok = run_job_sync (self->worker, open_job, &od, NULL, cancellable, error);
+  g_free (od.dir);
+  return ok ? g_steal_pointer (&self) : NULL;
+}
+
+HcStore *
+_hc_store_open_at_version (const char  *dir,
+                           int          version,
+                           GError     **error)
+{
+  return open_store (dir, HC_STORE_OPEN_CREATE, version, NULL, error);
+}
+
+char *
+hc_store_default_dir (void)
+{
+  const char *env = g_getenv ("HOUSECALL_STORE");
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  return g_build_filename (g_get_user_data_dir (), "housecall", "store", NULL);
+}
+
+/**
+ * hc_store_open_sync:
+ * @dir: the store directory
+ * @flags: %HC_STORE_OPEN_CREATE to create a new store in a missing or empty directory
+ *
+ * Opens (and migrates) the store in @dir. Refuses a directory that holds something else.
+ */
+HcStore *
+hc_store_open_sync (const char        *dir,
+                    HcStoreOpenFlags   flags,
+                    GCancellable      *cancellable,
+                    GError           **error)
+{
+  g_return_val_if_fail (dir != NULL, NULL);
+
+  return open_store (dir, flags, _hc_store_latest_schema (), cancellable, error);
+}
+
+static void
+open_async_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_pointer (G_TASK (result), &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_object_ref (source), g_object_unref);
+}
+
+void
+hc_store_open_async (const char          *dir,
+                     HcStoreOpenFlags     flags,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr(HcStore) self = g_object_new (HC_TYPE_STORE, NULL);
+  GTask *task;
+  OpenData *od;
+
+  g_return_if_fail (dir != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hc_store_open_async);
+  od = g_new0 (OpenData, 1);
+  od->dir = g_strdup (dir);
+  od->flags = flags;
+  od->version = _hc_store_latest_schema ();
+  run_job_async (self, hc_store_open_async, open_job, od, open_data_free, NULL, cancellable,
+                 open_async_cb, task);
+}
+
+HcStore *
+hc_store_open_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *
+hc_store_get_dir (HcStore *self)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return self->worker->dir;
+}
+
+void
+hc_store_set_actor (HcStore    *self,
+                    const char *actor)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+
+  g_mutex_lock (&self->worker->actor_lock);
+  g_free (self->worker->actor);
+  self->worker->actor = g_strdup (actor ? actor : g_get_user_name ());
+  g_mutex_unlock (&self->worker->actor_lock);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Put, delete, get */
+
+static gpointer
+put_job (HcStoreWorker  *w,
+         gpointer        data,
+         GCancellable   *cancellable,
+         GError        **error)
+{
+  g_autoptr(JsonObject) copy = NULL;
+  HcWriteOutcome outcome;
+
+  /* Work on a copy so a failed write leaves the caller's object as it was. */
+  {
+    g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+    g_autoptr(JsonNode) dup = NULL;
+
+    json_node_set_object (node, data);
+    dup = json_node_copy (node);
+    copy = json_object_ref (json_node_get_object (dup));
+  }
+
+  if (!_hc_store_begin (w, error))
+    return NULL;
+  if (!_hc_store_write_resource (w, copy, &outcome, error) || !_hc_store_commit (w, error))
+    {
+      _hc_store_rollback (w);
+      return NULL;
+    }
+  return g_steal_pointer (&copy);
+}
+
+JsonObject *
+hc_store_put_sync (HcStore       *self,
+                   JsonObject    *resource,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  g_return_val_if_fail (resource != NULL, NULL);
+
+  return run_job_sync (self->worker, put_job, resource, NULL, cancellable, error);
+}
+
+void
+hc_store_put_async (HcStore             *self,
+                    JsonObject          *resource,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+  g_return_if_fail (resource != NULL);
+
+  run_job_async (self, hc_store_put_async, put_job, json_object_ref (resource),
+                 (GDestroyNotify) json_object_unref, (GDestroyNotify) json_object_unref,
+                 cancellable, callback, user_data);
+}
+
+JsonObject *
+hc_store_put_finish (HcStore       *self,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  char *type;
+  char *id;
+} Ref;
+
+static Ref *
+ref_new (const char *type,
+         const char *id)
+{
+  Ref *ref = g_new0 (Ref, 1);
+  ref->type = g_strdup (type);
+  ref->id = g_strdup (id);
+  return ref;
+}
+
+static void
+ref_free (gpointer data)
+{
+  Ref *ref = data;
+  g_free (ref->type);
+  g_free (ref->id);
+  g_free (ref);
+}
+
+static gpointer
+delete_job (HcStoreWorker  *w,
+            gpointer        data,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  Ref *ref = data;
+  HcWriteOutcome outcome;
+
+  if (!_hc_store_begin (w, error))
+    return NULL;
+  if (!_hc_store_delete_resource (w, ref->type, ref->id, &outcome, error) ||
+      !_hc_store_commit (w, error))
+    {
+      _hc_store_rollback (w);
+      return NULL;
+    }
+  return GINT_TO_POINTER (1);
+}
+
+gboolean
+hc_store_delete_sync (HcStore       *self,
+                      const char    *type,
+                      const char    *id,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  Ref ref = { (char *) type, (char *) id };
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  g_return_val_if_fail (type != NULL && id != NULL, FALSE);
+
+  return run_job_sync (self->worker, delete_job, &ref, NULL, cancellable, error) != NULL;
+}
+
+void
+hc_store_delete_async (HcStore             *self,
+                       const char          *type,
+                       const char          *id,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+
+  run_job_async (self, hc_store_delete_async, delete_job, ref_new (type, id), ref_free, NULL,
+                 cancellable, callback, user_data);
+}
+
+gboolean
+hc_store_delete_finish (HcStore       *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+}
+
+static gpointer
+get_job (HcStoreWorker  *w,
+         gpointer        data,
+         GCancellable   *cancellable,
+         GError        **error)
+{
+  Ref *ref = data;
+  g_autofree char *entity = g_strconcat (ref->type, "/", ref->id, NULL);
+  g_autoptr(JsonObject) object = NULL;
+  sqlite3_stmt *stmt;
+  gboolean deleted;
+
+  if (!hc_fhir_is_known_type (ref->type) || !hc_fhir_is_valid_id (ref->id))
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                   "'%s' is not a valid reference (Type/id)", entity);
+      return NULL;
+    }
+  stmt = _hc_store_stmt (w, "SELECT deleted, json FROM resource WHERE type = ? AND id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, ref->type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, ref->id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND, "%s not found", entity);
+      return NULL;
+    }
+  deleted = sqlite3_column_int (stmt, 0) != 0;
+  object = parse_object ((const char *) sqlite3_column_text (stmt, 1));
+  sqlite3_reset (stmt);
+  if (deleted)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_GONE, "%s was deleted", entity);
+      return NULL;
+    }
+  if (object == NULL)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT, "%s: stored JSON is unreadable",
+                   entity);
+      return NULL;
+    }
+
+  if (!_hc_store_begin (w, error))
+    return NULL;
+  if (!_hc_store_audit (w, "read", entity, NULL, error) || !_hc_store_commit (w, error))
+    {
+      _hc_store_rollback (w);
+      return NULL;
+    }
+  return g_steal_pointer (&object);
+}
+
+JsonObject *
+hc_store_get_sync (HcStore       *self,
+                   const char    *type,
+                   const char    *id,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  Ref ref = { (char *) type, (char *) id };
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  g_return_val_if_fail (type != NULL && id != NULL, NULL);
+
+  return run_job_sync (self->worker, get_job, &ref, NULL, cancellable, error);
+}
+
+void
+hc_store_get_async (HcStore             *self,
+                    const char          *type,
+                    const char          *id,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+
+  run_job_async (self, hc_store_get_async, get_job, ref_new (type, id), ref_free,
+                 (GDestroyNotify) json_object_unref, cancellable, callback, user_data);
+}
+
+JsonObject *
+hc_store_get_finish (HcStore       *self,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Import and export */
+
+typedef struct
+{
+  char          *path;
+  const char    *data;
+  gssize         length;
+  HcImportStats  stats;
+} ImportData;
+
+static void
+import_data_free (gpointer data)
+{
+  ImportData *id = data;
+  g_free (id->path);
+  g_free (id);
+}
+
+static gpointer
+import_job (HcStoreWorker  *w,
+            gpointer        data,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  ImportData *id = data;
+  gboolean ok;
+
+  memset (&id->stats, 0, sizeof id->stats);
+  if (id->path != NULL)
+    ok = _hc_store_import_path (w, id->path, &id->stats, cancellable, error);
+  else
+    ok = _hc_store_import_text (w, "input", id->data,
+                                id->length < 0 ? strlen (id->data) : (gsize) id->length,
+                                &id->stats, cancellable, error);
+  if (!ok)
+    return NULL;
+  {
+    HcImportStats *copy = g_new (HcImportStats, 1);
+    *copy = id->stats;
+    return copy;
+  }
+}
+
+static gboolean
+import_sync (HcStore        *self,
+             ImportData     *id,
+             HcImportStats  *stats,
+             GCancellable   *cancellable,
+             GError        **error)
+{
+  g_autofree HcImportStats *result = NULL;
+
+  result = run_job_sync (self->worker, import_job, id, NULL, cancellable, error);
+  if (result == NULL)
+    return FALSE;
+  if (stats)
+    *stats = *result;
+  return TRUE;
+}
+
+gboolean
+hc_store_import_file_sync (HcStore        *self,
+                           const char     *path,
+                           HcImportStats  *stats,
+                           GCancellable   *cancellable,
+                           GError        **error)
+{
+  ImportData id = { (char *) path, NULL, 0, { 0 } };
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  return import_sync (self, &id, stats, cancellable, error);
+}
+
+gboolean
+hc_store_import_data_sync (HcStore        *self,
+                           const char     *data,
+                           gssize          length,
+                           HcImportStats  *stats,
+                           GCancellable   *cancellable,
+                           GError        **error)
+{
+  ImportData id = { NULL, data, length, { 0 } };
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  return import_sync (self, &id, stats, cancellable, error);
+}
+
+void
+hc_store_import_file_async (HcStore             *self,
+                            const char          *path,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  ImportData *id;
+
+  g_return_if_fail (HC_IS_STORE (self));
+  g_return_if_fail (path != NULL);
+
+  id = g_new0 (ImportData, 1);
+  id->path = g_strdup (path);
+  run_job_async (self, hc_store_import_file_async, import_job, id, import_data_free, g_free,
+                 cancellable, callback, user_data);
+}
+
+gboolean
+hc_store_import_file_finish (HcStore        *self,
+                             GAsyncResult   *result,
+                             HcImportStats  *stats,
+                             GError        **error)
+{
+  g_autofree HcImportStats *s = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  s = g_task_propagate_pointer (G_TASK (result), error);
+  if (s == NULL)
+    return FALSE;
+  if (stats)
+    *stats = *s;
+  return TRUE;
+}
+
+typedef struct
+{
+  const char    *patient_id;
+  GOutputStream *out;
+} ExportData;
+
+static gpointer
+export_job (HcStoreWorker  *w,
+            gpointer        data,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  ExportData *ed = data;
+
+  return _hc_store_export (w, ed->patient_id, ed->out, cancellable, error) ? GINT_TO_POINTER (1)
+                                                                           : NULL;
+}
+
+gboolean
+hc_store_export_sync (HcStore        *self,
+                      const char     *patient_id,
+                      GOutputStream  *out,
+                      GCancellable   *cancellable,
+                      GError        **error)
+{
+  ExportData ed = { patient_id, out };
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (out), FALSE);
+
+  return run_job_sync (self->worker, export_job, &ed, NULL, cancellable, error) != NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Search */
+
+typedef struct
+{
+  char *query;
+  guint limit;
+} SearchData;
+
+static void
+search_data_free (gpointer data)
+{
+  SearchData *sd = data;
+  g_free (sd->query);
+  g_free (sd);
+}
+
+static gpointer
+search_job (HcStoreWorker  *w,
+            gpointer        data,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  SearchData *sd = data;
+
+  return _hc_store_search_patients (w, sd->query, sd->limit, error);
+}
+
+GListModel *
+hc_store_search_patients_sync (HcStore       *self,
+                               const char    *query,
+                               guint          limit,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  SearchData sd = { (char *) query, limit };
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  return run_job_sync (self->worker, search_job, &sd, NULL, cancellable, error);
+}
+
+void
+hc_store_search_patients_async (HcStore             *self,
+                                const char          *query,
+                                guint                limit,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  SearchData *sd;
+
+  g_return_if_fail (HC_IS_STORE (self));
+
+  sd = g_new0 (SearchData, 1);
+  sd->query = g_strdup (query);
+  sd->limit = limit;
+  run_job_async (self, hc_store_search_patients_async, search_job, sd, search_data_free,
+                 g_object_unref, cancellable, callback, user_data);
+}
+
+GListModel *
+hc_store_search_patients_finish (HcStore       *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status, outbox, verify */
+
+void
+hc_store_status_clear (HcStoreStatus *status)
+{
+  g_clear_pointer (&status->last_sync, g_free);
+}
+
+static gint64
+count (HcStoreWorker *w,
+       const char    *sql)
+{
+  sqlite3_stmt *stmt = _hc_store_stmt (w, sql, NULL);
+  gint64 n = -1;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return n;
+}
+
+static void
+status_free (gpointer data)
+{
+  hc_store_status_clear (data);
+  g_free (data);
+}
+
+static gpointer
+status_job (HcStoreWorker  *w,
+            gpointer        data,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  HcStoreStatus *status = g_new0 (HcStoreStatus, 1);
+  sqlite3_stmt *stmt;
+
+  status->schema_version = _hc_store_latest_schema ();
+  status->resources = count (w, "SELECT COUNT(*) FROM resource WHERE deleted = 0");
+  status->patients = count (w, "SELECT COUNT(*) FROM patient");
+  status->pending = count (w, "SELECT COUNT(*) FROM changeset WHERE state = 'pending'");
+  status->conflicts = count (w, "SELECT COUNT(*) FROM conflict WHERE resolved_at IS NULL");
+  stmt = _hc_store_stmt (w, "SELECT value FROM sync_state WHERE key = 'last_sync'", NULL);
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    status->last_sync = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  if (status->resources < 0 || status->patients < 0 || status->pending < 0 ||
+      status->conflicts < 0)
+    {
+      status_free (status);
+      return _hc_store_sqlite_error (w, sqlite3_errcode (w->db), "status", error), NULL;
+    }
+  return status;
+}
+
+gboolean
+hc_store_get_status_sync (HcStore        *self,
+                          HcStoreStatus  *status,
+                          GCancellable   *cancellable,
+                          GError        **error)
+{
+  g_autofree HcStoreStatus *result = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  g_return_val_if_fail (status != NULL, FALSE);
+
+  result = run_job_sync (self->worker, status_job, NULL, NULL, cancellable, error);
+  if (result == NULL)
+    return FALSE;
+  *status = *result;
+  return TRUE;
+}
+
+void
+hc_store_get_status_async (HcStore             *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+
+  run_job_async (self, hc_store_get_status_async, status_job, NULL, NULL, status_free,
+                 cancellable, callback, user_data);
+}
+
+gboolean
+hc_store_get_status_finish (HcStore        *self,
+                            GAsyncResult   *result,
+                            HcStoreStatus  *status,
+                            GError        **error)
+{
+  g_autofree HcStoreStatus *s = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  s = g_task_propagate_pointer (G_TASK (result), error);
+  if (s == NULL)
+    return FALSE;
+  *status = *s;
+  return TRUE;
+}
+
+static gpointer
+outbox_job (HcStoreWorker  *w,
+            gpointer        data,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  JsonObject *current = NULL;
+  gint64 current_seq = -1;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _hc_store_stmt (w, "SELECT c.seq, c.idempotency_key, e.op, e.type, e.id, e.base_version, "
+                            "e.json FROM changeset c JOIN changeset_entry e ON e.changeset = c.seq "
+                            "WHERE c.state = 'pending' ORDER BY c.seq, e.ord", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+      JsonObject *entry = json_object_new ();
+
+      if (seq != current_seq)
+        {
+          current = json_object_new ();
+          json_object_set_int_member (current, "seq", seq);
+          json_object_set_string_member (current, "key", (const char *) sqlite3_column_text (stmt, 1));
+          json_object_set_array_member (current, "entries", json_array_new ());
+          json_array_add_object_element (array, current);
+          current_seq = seq;
+        }
+      json_object_set_string_member (entry, "op", (const char *) sqlite3_column_text (stmt, 2));
+      json_object_set_string_member (entry, "type", (const char *) sqlite3_column_text (stmt, 3));
+      json_object_set_string_member (entry, "id", (const char *) sqlite3_column_text (stmt, 4));
+      if (sqlite3_column_type (stmt, 5) != SQLITE_NULL)
+        json_object_set_int_member (entry, "baseVersion", sqlite3_column_int64 (stmt, 5));
+      if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
+        {
+          g_autoptr(JsonObject) res = parse_object ((const char *) sqlite3_column_text (stmt, 6));
+          if (res)
+            json_object_set_object_member (entry, "resource", g_steal_pointer (&res));
+        }
+      json_array_add_object_element (json_object_get_array_member (current, "entries"), entry);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _hc_store_sqlite_error (w, rc, "outbox", error), NULL;
+  return g_steal_pointer (&array);
+}
+
+JsonArray *
+hc_store_list_outbox_sync (HcStore       *self,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  return run_job_sync (self->worker, outbox_job, NULL, NULL, cancellable, error);
+}
+
+static gpointer
+verify_job (HcStoreWorker  *w,
+            gpointer        data,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  sqlite3_stmt *stmt;
+  g_autoptr(GString) problems = g_string_new (NULL);
+  int rc;
+
+  /* SQLite's own check of pages, indexes and constraints */
+  stmt = _hc_store_stmt (w, "PRAGMA integrity_check(20)", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *line = (const char *) sqlite3_column_text (stmt, 0);
+      if (g_strcmp0 (line, "ok") != 0)
+        g_string_append_printf (problems, "%s%s", problems->len ? "; " : "", line);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _hc_store_sqlite_error (w, rc, "integrity check", error), NULL;
+  if (problems->len > 0)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT, "%s: %s", w->dir, problems->str);
+      return NULL;
+    }
+
+  /* the search index matches the patients */
+  if (!_hc_store_exec (w, "INSERT INTO patient_fts(patient_fts, rank) VALUES('integrity-check', 1)",
+                       NULL))
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT,
+                   "%s: the patient search index is damaged", w->dir);
+      return NULL;
+    }
+  if (count (w, "SELECT COUNT(*) FROM patient") != count (w, "SELECT COUNT(*) FROM patient_fts") ||
+      count (w, "SELECT COUNT(*) FROM patient") !=
+      count (w, "SELECT COUNT(*) FROM resource WHERE type = 'Patient' AND deleted = 0"))
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT,
+                   "%s: the patient index does not match the patients", w->dir);
+      return NULL;
+    }
+
+  /* every stored resource parses as JSON */
+  if (count (w, "SELECT COUNT(*) FROM resource WHERE json_valid(json) = 0") != 0)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT,
+                   "%s: a stored resource is not valid JSON", w->dir);
+      return NULL;
+    }
+
+  if (!_hc_store_verify_audit (w, error))
+    return NULL;
+  return GINT_TO_POINTER (1);
+}
+
+gboolean
+hc_store_verify_sync (HcStore       *self,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  return run_job_sync (self->worker, verify_job, NULL, NULL, cancellable, error) != NULL;
+}

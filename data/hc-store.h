@@ -1,0 +1,220 @@
+/* hc-store.h: the local chart store
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define HC_STORE_ERROR (hc_store_error_quark ())
+
+typedef enum
+{
+  HC_STORE_ERROR_FAILED,
+  HC_STORE_ERROR_NOT_FOUND,      /* no such resource */
+  HC_STORE_ERROR_GONE,           /* the resource was deleted */
+  HC_STORE_ERROR_INVALID,        /* bad input; the message names the element or line */
+  HC_STORE_ERROR_NOT_A_STORE,    /* the directory or database is not a Housecall store */
+  HC_STORE_ERROR_TOO_NEW,        /* the store was written by a newer Housecall */
+  HC_STORE_ERROR_BUSY,           /* another process holds the store */
+  HC_STORE_ERROR_DISK_FULL,
+  HC_STORE_ERROR_CORRUPT,
+  HC_STORE_ERROR_IMMUTABLE,      /* e.g. a signed note */
+  HC_STORE_ERROR_TOO_LARGE,
+} HcStoreError;
+
+typedef enum
+{
+  HC_STORE_OPEN_NONE   = 0,
+  HC_STORE_OPEN_CREATE = 1 << 0,   /* create the store if the directory is missing or empty */
+} HcStoreOpenFlags;
+
+typedef struct
+{
+  guint created;
+  guint updated;
+  guint deleted;
+  guint unchanged;     /* identical to what the store had: no new version, nothing queued */
+} HcImportStats;
+
+typedef struct
+{
+  int     schema_version;
+  gint64  resources;       /* live (not deleted) resources */
+  gint64  patients;
+  gint64  pending;         /* changesets not yet acknowledged by the server */
+  gint64  conflicts;       /* open conflicts */
+  char   *last_sync;       /* ISO 8601 or NULL: never */
+} HcStoreStatus;
+
+void hc_store_status_clear (HcStoreStatus *status);
+
+#define HC_TYPE_STORE (hc_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (HcStore, hc_store, HC, STORE, GObject)
+
+GQuark      hc_store_error_quark          (void);
+
+/* $HOUSECALL_STORE, else $XDG_DATA_HOME/housecall/store */
+char       *hc_store_default_dir          (void);
+
+HcStore    *hc_store_open_sync            (const char          *dir,
+                                           HcStoreOpenFlags     flags,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_open_async           (const char          *dir,
+                                           HcStoreOpenFlags     flags,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+HcStore    *hc_store_open_finish          (GAsyncResult        *result,
+                                           GError             **error);
+
+const char *hc_store_get_dir              (HcStore             *self);
+/* Who the audit log names for this store's local actions; defaults to the OS user name. */
+void        hc_store_set_actor            (HcStore             *self,
+                                           const char          *actor);
+
+/* Creates or updates one resource as its own local transaction and changeset. A resource
+ * without an id gets a new UUIDv7. Returns the stored resource. */
+JsonObject *hc_store_put_sync             (HcStore             *self,
+                                           JsonObject          *resource,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_put_async            (HcStore             *self,
+                                           JsonObject          *resource,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+JsonObject *hc_store_put_finish           (HcStore             *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
+gboolean    hc_store_delete_sync          (HcStore             *self,
+                                           const char          *type,
+                                           const char          *id,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_delete_async         (HcStore             *self,
+                                           const char          *type,
+                                           const char          *id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean    hc_store_delete_finish        (HcStore             *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
+JsonObject *hc_store_get_sync             (HcStore             *self,
+                                           const char          *type,
+                                           const char          *id,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_get_async            (HcStore             *self,
+                                           const char          *type,
+                                           const char          *id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+JsonObject *hc_store_get_finish           (HcStore             *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
+/* Imports a resource, a Bundle (collection, transaction, batch, searchset, history, document)
+ * or NDJSON from @path ("-" is standard input), all of it in one transaction and one
+ * changeset: on any error nothing is stored. */
+gboolean    hc_store_import_file_sync     (HcStore             *self,
+                                           const char          *path,
+                                           HcImportStats       *stats,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_import_file_async    (HcStore             *self,
+                                           const char          *path,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean    hc_store_import_file_finish   (HcStore             *self,
+                                           GAsyncResult        *result,
+                                           HcImportStats       *stats,
+                                           GError             **error);
+/* The same for JSON or NDJSON text in memory. */
+gboolean    hc_store_import_data_sync     (HcStore             *self,
+                                           const char          *data,
+                                           gssize               length,
+                                           HcImportStats       *stats,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* Runs @producer on the store thread; every resource it passes to its sink is written as by
+ * hc_store_import_file_sync(), all in one transaction. Used for demo data. */
+typedef gboolean (*HcResourceProducer) (gboolean   (*sink) (JsonObject *resource,
+                                                             gpointer    sink_data,
+                                                             GError    **error),
+                                        gpointer       sink_data,
+                                        gpointer       user_data,
+                                        GCancellable  *cancellable,
+                                        GError       **error);
+gboolean    hc_store_import_producer_sync (HcStore             *self,
+                                           HcResourceProducer   producer,
+                                           gpointer             user_data,
+                                           HcImportStats       *stats,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* Writes a Bundle (type collection) of a patient's whole compartment, or of every live
+ * resource when @patient_id is NULL, to @out. */
+gboolean    hc_store_export_sync          (HcStore             *self,
+                                           const char          *patient_id,
+                                           GOutputStream       *out,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* Patient search: every word of @query is a prefix of a name, identifier, birth date or phone
+ * token, case- and accent-insensitively; ranked. An empty query lists patients by name.
+ * Returns a GListModel of HcPatient. */
+GListModel *hc_store_search_patients_sync (HcStore             *self,
+                                           const char          *query,
+                                           guint                limit,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_search_patients_async (HcStore            *self,
+                                           const char          *query,
+                                           guint                limit,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+GListModel *hc_store_search_patients_finish (HcStore           *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
+gboolean    hc_store_get_status_sync      (HcStore             *self,
+                                           HcStoreStatus       *status,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_get_status_async     (HcStore             *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean    hc_store_get_status_finish    (HcStore             *self,
+                                           GAsyncResult        *result,
+                                           HcStoreStatus       *status,
+                                           GError             **error);
+
+/* The outbox, oldest first: an array of changesets
+ * {"seq", "key", "entries": [{"op", "type", "id", "baseVersion", "resource"}]}. */
+JsonArray  *hc_store_list_outbox_sync     (HcStore             *self,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* SQLite integrity, index consistency and the audit hash chain. On failure the error says
+ * what is wrong. */
+gboolean    hc_store_verify_sync          (HcStore             *self,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+G_END_DECLS
