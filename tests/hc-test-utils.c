@@ -1,0 +1,133 @@
+/* hc-test-utils.c: helpers shared by the test programs
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <sqlite3.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "hc-test-utils.h"
+
+char *
+hc_test_tmpdir (const char *name)
+{
+  static guint counter;
+  g_autofree char *leaf = g_strdup_printf ("%s-%u", name, ++counter);
+  char *dir = g_build_filename (g_get_tmp_dir (), leaf, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  return dir;
+}
+
+HcStore *
+hc_test_new_store (char **dir_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = hc_test_tmpdir ("store");
+  HcStore *store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  if (dir_out)
+    *dir_out = g_steal_pointer (&dir);
+  return store;
+}
+
+JsonObject *
+hc_test_object (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (json, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+int
+hc_test_run_cli (const char * const *argv,
+                 const char         *stdin_text,
+                 char              **out,
+                 char              **err)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  const char *cli = g_getenv ("HOUSECALL_CLI");
+  g_autofree char *o = NULL, *e = NULL;
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (args, (gpointer) cli);
+  for (guint i = 0; argv[i]; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+
+  proc = g_subprocess_newv ((const char * const *) args->pdata,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                            G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, stdin_text, NULL, &o, &e, &error);
+  g_assert_no_error (error);
+  if (out)
+    *out = g_steal_pointer (&o);
+  if (err)
+    *err = g_steal_pointer (&e);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  return g_subprocess_get_exit_status (proc);
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+char *
+hc_test_dir_digest (const char *dir)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_strings);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (g_str_has_suffix (names->pdata[i], "-shm"))
+        continue;   /* SQLite's shared-memory index: not data */
+      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      g_checksum_update (sum, (const guchar *) names->pdata[i], -1);
+      g_checksum_update (sum, (const guchar *) contents, len);
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+gint64
+hc_test_count (const char *dir,
+               const char *sql)
+{
+  g_autofree char *path = g_build_filename (dir, "housecall.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}

@@ -1,0 +1,33 @@
+/* hc-test-utils.h: helpers shared by the test programs
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "hc-store.h"
+
+G_BEGIN_DECLS
+
+/* A fresh, empty directory under the test's isolated tmp dir. */
+char       *hc_test_tmpdir          (const char  *name);
+/* A new store in a fresh directory. */
+HcStore    *hc_test_new_store       (char       **dir_out);
+/* Parses JSON text that the test knows is a valid object. */
+JsonObject *hc_test_object          (const char  *json);
+/* Runs housecall-cli with @argv (NULL-terminated, without the program), optional stdin;
+ * returns the exit status and fills stdout/stderr. */
+int         hc_test_run_cli         (const char * const *argv,
+                                     const char         *stdin_text,
+                                     char              **out,
+                                     char              **err);
+/* sha256 of every file in @dir, to prove a failed operation changed nothing. */
+char       *hc_test_dir_digest      (const char  *dir);
+/* A row count straight from the database file, read-only (white-box checks). */
+gint64      hc_test_count           (const char  *dir,
+                                     const char  *sql);
+
+G_END_DECLS
