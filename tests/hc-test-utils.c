@@ -8,18 +8,20 @@
 
 #include <sqlite3.h>
 #include <string.h>
-#include <glib/gstdio.h>
 
 #include "hc-test-utils.h"
 
 char *
 hc_test_tmpdir (const char *name)
 {
-  static guint counter;
-  g_autofree char *leaf = g_strdup_printf ("%s-%u", name, ++counter);
-  char *dir = g_build_filename (g_get_tmp_dir (), leaf, NULL);
+  /* under the per-test directory G_TEST_OPTION_ISOLATE_DIRS makes and removes */
+  g_autofree char *tmpl = g_strdup_printf ("%s-XXXXXX", name);
+  g_autofree char *base = g_build_filename (g_get_user_data_dir (), "tmp", NULL);
+  char *dir;
 
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (base, 0700), ==, 0);
+  dir = g_build_filename (base, tmpl, NULL);
+  g_assert_nonnull (g_mkdtemp (dir));
   return dir;
 }
 
@@ -80,37 +82,50 @@ hc_test_run_cli (const char * const *argv,
   return g_subprocess_get_exit_status (proc);
 }
 
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(char **) a, *(char **) b);
-}
-
 char *
-hc_test_dir_digest (const char *dir)
+hc_test_store_digest (const char *dir)
 {
+  g_autofree char *path = g_build_filename (dir, "housecall.db", NULL);
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
+  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
 
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL)
-    g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, compare_strings);
-  for (guint i = 0; i < names->len; i++)
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT name, sql FROM sqlite_master ORDER BY name",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
-      g_autofree char *contents = NULL;
-      gsize len = 0;
+      const char *name = (const char *) sqlite3_column_text (stmt, 0);
+      const char *sql = (const char *) sqlite3_column_text (stmt, 1);
 
-      if (g_str_has_suffix (names->pdata[i], "-shm"))
-        continue;   /* SQLite's shared-memory index: not data */
-      g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
-      g_checksum_update (sum, (const guchar *) names->pdata[i], -1);
-      g_checksum_update (sum, (const guchar *) contents, len);
+      g_checksum_update (sum, (const guchar *) name, -1);
+      if (sql)
+        g_checksum_update (sum, (const guchar *) sql, -1);
+      if (sql && g_str_has_prefix (sql, "CREATE TABLE"))
+        g_ptr_array_add (tables, g_strdup (name));
     }
+  sqlite3_finalize (stmt);
+
+  for (guint i = 0; i < tables->len; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT * FROM \"%s\"", (char *) tables->pdata[i]);
+      int cols;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      cols = sqlite3_column_count (stmt);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        for (int c = 0; c < cols; c++)
+          {
+            const void *blob = sqlite3_column_blob (stmt, c);
+            int n = sqlite3_column_bytes (stmt, c);
+            g_checksum_update (sum, (const guchar *) "|", 1);
+            if (blob)
+              g_checksum_update (sum, blob, n);
+          }
+      sqlite3_finalize (stmt);
+    }
+  sqlite3_close (db);
   return g_strdup (g_checksum_get_string (sum));
 }
 

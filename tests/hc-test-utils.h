@@ -24,8 +24,9 @@ int         hc_test_run_cli         (const char * const *argv,
                                      const char         *stdin_text,
                                      char              **out,
                                      char              **err);
-/* sha256 of every file in @dir, to prove a failed operation changed nothing. */
-char       *hc_test_dir_digest      (const char  *dir);
+/* sha256 of the schema and every row of the store's database, to prove a failed operation
+ * changed nothing. */
+char       *hc_test_store_digest    (const char  *dir);
 /* A row count straight from the database file, read-only (white-box checks). */
 gint64      hc_test_count           (const char  *dir,
                                      const char  *sql);
