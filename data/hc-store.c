@@ -1717,6 +1717,8 @@ import_sync (HcStore        *self,
 {
   g_autofree HcImportStats *result = NULL;
 
+  if (stats)
+    memset (stats, 0, sizeof *stats);
   result = run_job_sync (self->worker, import_job, id, NULL, cancellable, error);
   if (result == NULL)
     return FALSE;
@@ -1784,6 +1786,8 @@ hc_store_import_file_finish (HcStore        *self,
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
+  if (stats)
+    memset (stats, 0, sizeof *stats);
   s = g_task_propagate_pointer (G_TASK (result), error);
   if (s == NULL)
     return FALSE;
