@@ -40,6 +40,46 @@ _hc_store_fold (const char *text)
   return g_string_free (out, FALSE);
 }
 
+/* Letters that are not a base letter plus a combining mark, so FTS5's remove_diacritics
+ * leaves them alone, and what people type for them on a plain keyboard. */
+static const struct {
+  gunichar    letter;
+  const char *ascii;
+} transliterations[] = {
+  { 0x00C6, "AE" }, { 0x00D0, "D" }, { 0x00D8, "O" }, { 0x00DE, "TH" }, { 0x00DF, "ss" },
+  { 0x00E6, "ae" }, { 0x00F0, "d" }, { 0x00F8, "o" }, { 0x00FE, "th" }, { 0x0110, "D" },
+  { 0x0111, "d" }, { 0x0126, "H" }, { 0x0127, "h" }, { 0x0131, "i" }, { 0x0141, "L" },
+  { 0x0142, "l" }, { 0x0152, "OE" }, { 0x0153, "oe" }, { 0x0166, "T" }, { 0x0167, "t" },
+};
+
+/* @text with those letters spelled in ASCII, or NULL when it has none. */
+static char *
+transliterate (const char *text)
+{
+  GString *out = NULL;
+
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      const char *ascii = NULL;
+
+      if (c >= 0x00C6)
+        for (guint i = 0; i < G_N_ELEMENTS (transliterations); i++)
+          if (transliterations[i].letter == c)
+            ascii = transliterations[i].ascii;
+      if (ascii != NULL && out == NULL)
+        out = g_string_new_len (text, p - text);
+      if (out != NULL)
+        {
+          if (ascii != NULL)
+            g_string_append (out, ascii);
+          else
+            g_string_append_unichar (out, c);
+        }
+    }
+  return out ? g_string_free (out, FALSE) : NULL;
+}
+
 static JsonArray *
 array_member (JsonObject *object,
               const char *name)
@@ -155,6 +195,11 @@ _hc_store_index_patient (HcStoreWorker  *w,
       if (string_member (n, "family") == NULL && array_member (n, "given") == NULL)
         append_strings (names, n, "text");
     }
+  {
+    g_autofree char *ascii = transliterate (names->str);
+    if (ascii != NULL)
+      g_string_append_printf (names, " %s", ascii);
+  }
   name = main_name (array);
   if (name != NULL)
     {
@@ -213,7 +258,10 @@ _hc_store_index_patient (HcStoreWorker  *w,
     }
 
   sort_source = g_strdup_printf ("%s %s", family ? family : "", given->str);
-  sort_key = _hc_store_fold (sort_source);
+  {
+    g_autofree char *ascii = transliterate (sort_source);
+    sort_key = _hc_store_fold (ascii ? ascii : sort_source);
+  }
 
   stmt = _hc_store_stmt (w, "INSERT OR REPLACE INTO patient (rid, family, given, birth_date, "
                             "gender, mrn, phone, sort_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);

@@ -1,0 +1,158 @@
+/* test-migrations.c: every earlier schema version migrates to the latest, keeping its data
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "hc-patient.h"
+#include "hc-store-private.h"
+#include "hc-test-utils.h"
+
+static const char patient_json[] =
+  "{\"resourceType\":\"Patient\",\"id\":\"old-1\",\"name\":[{\"use\":\"official\","
+  "\"family\":\"Šimůnek\",\"given\":[\"Jiří\"]}],\"birthDate\":\"1948-02-29\"}";
+
+static void
+exec (const char *dir,
+      const char *sql)
+{
+  g_autofree char *path = g_build_filename (dir, "housecall.db", NULL);
+  sqlite3 *db;
+  char *errmsg = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
+    g_error ("%s: %s", sql, errmsg);
+  sqlite3_close (db);
+}
+
+static int
+user_version (const char *dir)
+{
+  return (int) hc_test_count (dir, "PRAGMA user_version");
+}
+
+/* A store at @version holding what that version could hold: a patient row written as that
+ * version's code would have written it. */
+static char *
+store_at_version (int version)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = hc_test_tmpdir ("old");
+  g_autofree char *sql = NULL;
+  HcStore *store = _hc_store_open_at_version (dir, version, &error);
+
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+  g_assert_cmpint (user_version (dir), ==, version);
+
+  sql = g_strdup_printf ("INSERT INTO resource (type, id, version_id, local_rev, deleted, "
+                         "sync_state, patient, json) VALUES ('Patient', 'old-1', 7, 1, 0, 0, "
+                         "'Patient/old-1', '%s')", patient_json);
+  exec (dir, sql);
+  if (version >= 2)
+    exec (dir, "INSERT INTO patient (rid, family, given, birth_date, sort_key) "
+               "SELECT rid, 'Šimůnek', 'Jiří', '1948-02-29', 'simunek jiri' "
+               "FROM resource WHERE id = 'old-1';"
+               "INSERT INTO patient_fts (rowid, name, identifier, birthdate, phone) "
+               "SELECT rid, 'Jiří Šimůnek', '', '1948-02-29', '' FROM resource "
+               "WHERE id = 'old-1';");
+  return g_steal_pointer (&dir);
+}
+
+static void
+check_migrated (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) found = NULL;
+  g_autoptr(JsonObject) p = NULL;
+  g_autoptr(JsonObject) edit = NULL;
+  HcStoreStatus status = { 0 };
+  HcStore *store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (user_version (dir), ==, _hc_store_latest_schema ());
+
+  /* the old patient is there, findable, and writable with outbox and audit */
+  found = hc_store_search_patients_sync (store, "jiri simu", 10, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (found), ==, 1);
+  p = hc_store_get_sync (store, "Patient", "old-1", NULL, &error);
+  g_assert_no_error (error);
+  json_object_set_string_member (p, "gender", "female");
+  edit = hc_store_put_sync (store, p, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (hc_store_get_status_sync (store, &status, NULL, &error));
+  g_assert_cmpint (status.patients, ==, 1);
+  g_assert_cmpint (status.pending, ==, 1);
+  hc_store_status_clear (&status);
+  /* an edit of a synced resource carries its server version as the base */
+  g_assert_cmpint (hc_test_count (dir, "SELECT base_version FROM changeset_entry"), ==, 7);
+  g_assert_true (hc_store_verify_sync (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+}
+
+static void
+test_from_version (gconstpointer data)
+{
+  int version = GPOINTER_TO_INT (data);
+  g_autofree char *dir = store_at_version (version);
+
+  check_migrated (dir);
+}
+
+static void
+test_fresh (void)
+{
+  g_autofree char *dir = NULL;
+  HcStore *store = hc_test_new_store (&dir);
+
+  g_assert_cmpint (user_version (dir), ==, _hc_store_latest_schema ());
+  g_assert_finalize_object (store);
+}
+
+static void
+test_failed_migration_rolls_back (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = store_at_version (2);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  HcStore *store;
+
+  /* something in the way of migration 3 */
+  exec (dir, "CREATE TABLE audit (x)");
+  before = hc_test_store_digest (dir);
+
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+  g_assert_null (store);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "schema 3"));
+  g_assert_cmpint (user_version (dir), ==, 2);
+  after = hc_test_store_digest (dir);
+  g_assert_cmpstr (before, ==, after);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/hc/data/migrations/fresh", test_fresh);
+  for (int v = 1; v < _hc_store_latest_schema (); v++)
+    {
+      g_autofree char *path = g_strdup_printf ("/hc/data/migrations/from-v%d", v);
+      g_test_add_data_func (path, GINT_TO_POINTER (v), test_from_version);
+    }
+  g_test_add_func ("/hc/data/migrations/failure-rolls-back", test_failed_migration_rolls_back);
+
+  return g_test_run ();
+}
