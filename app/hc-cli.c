@@ -182,7 +182,11 @@ cmd_import (int argc, char **argv)
       HcImportStats stats = { 0 };
 
       if (!hc_store_import_file_sync (store, argv[i], &stats, NULL, &error))
-        return fail (error);
+        {
+          g_printerr ("housecall-cli: %s (nothing of %s was imported)\n", error->message, argv[i]);
+          g_error_free (error);
+          return EXIT_FAILURE;
+        }
       if (opt_json)
         json_array_add_object_element (results, stats_json (argv[i], &stats));
       else

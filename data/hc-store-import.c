@@ -539,7 +539,10 @@ finish (Import    *im,
         ok = FALSE;
     }
   if (ok && !_hc_store_commit (im->w, error))
-    ok = FALSE;
+    {
+      g_prefix_error (error, "%s: ", im->origin);
+      ok = FALSE;
+    }
   if (!ok)
     {
       _hc_store_rollback (im->w);

@@ -101,7 +101,10 @@ _hc_store_sqlite_error (HcStoreWorker  *w,
     default:
       break;
     }
-  g_set_error (error, HC_STORE_ERROR, code, "%s: %s", what, msg);
+  if (code == HC_STORE_ERROR_DISK_FULL)
+    g_set_error_literal (error, HC_STORE_ERROR, code, msg);
+  else
+    g_set_error (error, HC_STORE_ERROR, code, "%s: %s", what, msg);
   return FALSE;
 }
 
