@@ -223,24 +223,33 @@ import_bundle (Import      *im,
       JsonNode *node = json_array_get_element (array, i);
       JsonObject *entry, *request, *search;
       const char *full_url, *rtype;
-      Entry e = { 0 };
+      Entry *e;
 
-      e.index = i;
+      /* the array owns the entry from here: every return frees it */
+      g_array_set_size (entries, entries->len + 1);
+      e = &g_array_index (entries, Entry, entries->len - 1);
+      e->index = i;
       if (!JSON_NODE_HOLDS_OBJECT (node))
         return fail_invalid (error, "Bundle.entry[%u]: expected an object", i);
       entry = json_node_get_object (node);
-      e.resource = object_member (entry, "resource");
+      e->resource = object_member (entry, "resource");
       request = object_member (entry, "request");
       search = object_member (entry, "search");
       full_url = string_member (entry, "fullUrl");
 
-      if (json_object_has_member (entry, "resource") && e.resource == NULL)
+      if (json_object_has_member (entry, "resource") && e->resource == NULL)
         return fail_invalid (error, "Bundle.entry[%u].resource: expected an object", i);
       if (search && g_strcmp0 (string_member (search, "mode"), "outcome") == 0)
-        continue;
-      rtype = e.resource ? string_member (e.resource, "resourceType") : NULL;
+        {
+          g_array_remove_index (entries, entries->len - 1);
+          continue;
+        }
+      rtype = e->resource ? string_member (e->resource, "resourceType") : NULL;
       if (g_strcmp0 (rtype, "OperationOutcome") == 0 && !with_requests)
-        continue;
+        {
+          g_array_remove_index (entries, entries->len - 1);
+          continue;
+        }
 
       if (with_requests)
         {
@@ -253,34 +262,37 @@ import_bundle (Import      *im,
           if (method == NULL || url == NULL)
             return fail_invalid (error, "Bundle.entry[%u].request: method and url are required", i);
           if (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0)
-            continue;
-          e.method = g_strdup (method);
+            {
+              g_array_remove_index (entries, entries->len - 1);
+              continue;
+            }
+          e->method = g_strdup (method);
           if (strcmp (method, "DELETE") == 0)
             {
-              if (!split_url (url, &e.type, &e.id))
+              if (!split_url (url, &e->type, &e->id))
                 return fail_invalid (error, "Bundle.entry[%u].request.url: '%s' is not Type/id "
                                      "(conditional deletes are not supported)", i, url);
             }
           else if (strcmp (method, "POST") == 0 || strcmp (method, "PUT") == 0)
             {
-              if (e.resource == NULL)
+              if (e->resource == NULL)
                 return fail_invalid (error, "Bundle.entry[%u].resource: missing for %s", i, method);
               if (strcmp (method, "PUT") == 0)
                 {
-                  const char *rid = string_member (e.resource, "id");
+                  const char *rid = string_member (e->resource, "id");
 
-                  if (!split_url (url, &e.type, &e.id))
+                  if (!split_url (url, &e->type, &e->id))
                     return fail_invalid (error, "Bundle.entry[%u].request.url: '%s' is not Type/id "
                                          "(conditional updates are not supported)", i, url);
-                  if (g_strcmp0 (e.type, rtype) != 0 || (rid && strcmp (rid, e.id) != 0))
+                  if (g_strcmp0 (e->type, rtype) != 0 || (rid && strcmp (rid, e->id) != 0))
                     return fail_invalid (error, "Bundle.entry[%u]: request.url %s does not match "
                                          "the resource's type and id", i, url);
                 }
               else
                 {
                   /* POST: the store assigns the id, as a server would */
-                  e.type = g_strdup (rtype);
-                  e.id = hc_fhir_new_id ();
+                  e->type = g_strdup (rtype);
+                  e->id = hc_fhir_new_id ();
                 }
             }
           else
@@ -291,20 +303,19 @@ import_bundle (Import      *im,
         {
           const char *rid;
 
-          if (e.resource == NULL)
+          if (e->resource == NULL)
             return fail_invalid (error, "Bundle.entry[%u].resource: missing", i);
-          rid = string_member (e.resource, "id");
-          e.type = g_strdup (rtype);
-          e.id = rid ? g_strdup (rid) : hc_fhir_new_id ();
+          rid = string_member (e->resource, "id");
+          e->type = g_strdup (rtype);
+          e->id = rid ? g_strdup (rid) : hc_fhir_new_id ();
         }
 
-      if (e.resource != NULL && e.type != NULL && hc_fhir_is_valid_id (e.id))
+      if (e->resource != NULL && e->type != NULL && hc_fhir_is_valid_id (e->id))
         {
-          json_object_set_string_member (e.resource, "id", e.id);
+          json_object_set_string_member (e->resource, "id", e->id);
           if (full_url != NULL)
-            g_hash_table_insert (map, (gpointer) full_url, g_strconcat (e.type, "/", e.id, NULL));
+            g_hash_table_insert (map, (gpointer) full_url, g_strconcat (e->type, "/", e->id, NULL));
         }
-      g_array_append_val (entries, e);
     }
 
   /* Second pass: Bundle-internal references become Type/id. */

@@ -74,10 +74,11 @@ hc_test_run_cli (const char * const *argv,
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (proc, stdin_text, NULL, &o, &e, &error);
   g_assert_no_error (error);
+  /* callers reuse their variables between runs */
   if (out)
-    *out = g_steal_pointer (&o);
+    g_free (*out), *out = g_steal_pointer (&o);
   if (err)
-    *err = g_steal_pointer (&e);
+    g_free (*err), *err = g_steal_pointer (&e);
   g_assert_true (g_subprocess_get_if_exited (proc));
   return g_subprocess_get_exit_status (proc);
 }

@@ -19,7 +19,7 @@ HcStore    *hc_test_new_store       (char       **dir_out);
 /* Parses JSON text that the test knows is a valid object. */
 JsonObject *hc_test_object          (const char  *json);
 /* Runs housecall-cli with @argv (NULL-terminated, without the program), optional stdin;
- * returns the exit status and fills stdout/stderr. */
+ * returns the exit status and replaces *@out and *@err (NULL or owned) with stdout/stderr. */
 int         hc_test_run_cli         (const char * const *argv,
                                      const char         *stdin_text,
                                      char              **out,
