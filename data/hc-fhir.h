@@ -48,4 +48,79 @@ char        *hc_fhir_patient_reference    (JsonObject  *resource);
 /* A new lowercase UUIDv7 string. */
 char        *hc_fhir_new_id               (void);
 
+
+/* Private to data/: the element tables generated into hc-fhir-schema.c by
+ * data/gen-fhir-schema.py from the official FHIR R4 JSON schema. */
+typedef enum
+{
+  _HC_FHIR_COMPLEX,       /* a datatype or BackboneElement: ref is its index in _hc_fhir_types */
+  _HC_FHIR_RESOURCE,      /* contained resource */
+  _HC_FHIR_BOOLEAN,
+  _HC_FHIR_INTEGER,
+  _HC_FHIR_DECIMAL,
+  _HC_FHIR_STRING,
+  _HC_FHIR_CODE,          /* ref: index in _hc_fhir_enums of a required binding, or 0 */
+  _HC_FHIR_ID,
+  _HC_FHIR_URI,
+  _HC_FHIR_URL,
+  _HC_FHIR_CANONICAL,
+  _HC_FHIR_OID,
+  _HC_FHIR_UUID,
+  _HC_FHIR_DATE,
+  _HC_FHIR_DATETIME,
+  _HC_FHIR_INSTANT,
+  _HC_FHIR_TIME,
+  _HC_FHIR_POSITIVE_INT,
+  _HC_FHIR_UNSIGNED_INT,
+  _HC_FHIR_BASE64_BINARY,
+  _HC_FHIR_MARKDOWN,
+  _HC_FHIR_XHTML,
+} _HcFhirKind;
+
+enum
+{
+  _HC_FHIR_ELEMENT_ARRAY    = 1 << 0,
+  _HC_FHIR_ELEMENT_REQUIRED = 1 << 1,
+};
+
+enum
+{
+  _HC_FHIR_TYPE_RESOURCE  = 1 << 0,
+  _HC_FHIR_TYPE_REFERENCE = 1 << 1,
+  _HC_FHIR_TYPE_EXTENSION = 1 << 2,
+};
+
+typedef struct
+{
+  const char *name;
+  guint8      kind;        /* _HcFhirKind */
+  guint8      flags;       /* _HC_FHIR_ELEMENT_* */
+  guint8      choice;      /* 1-based choice group (value[x]) within the type, 0: none */
+  guint16     ref;
+} _HcFhirElement;
+
+typedef struct
+{
+  const char           *name;
+  const _HcFhirElement *elements;      /* sorted by strcmp() of name */
+  guint                 n_elements;
+  const guint8         *required;      /* indices of required elements */
+  guint                 n_required;
+  guint32               required_choices;
+  const char * const   *choice_names;  /* "value[x]" for group 1, … */
+  guint                 flags;         /* _HC_FHIR_TYPE_* */
+} _HcFhirType;
+
+typedef struct
+{
+  const char * const *codes;           /* NULL-terminated */
+  const char         *joined;          /* "a, b, c" for messages */
+} _HcFhirEnum;
+
+extern const _HcFhirType _hc_fhir_types[];   /* sorted by strcmp() of name */
+extern const guint       _hc_fhir_n_types;
+extern const _HcFhirEnum _hc_fhir_enums[];
+extern const guint16     _hc_fhir_element_type;
+extern const guint16     _hc_fhir_extension_type;
+
 G_END_DECLS
