@@ -142,28 +142,34 @@ resolve_references (JsonNode    *node,
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
       JsonObject *object = json_node_get_object (node);
-      g_autoptr(GList) members = json_object_get_members (object);
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *child;
 
-      for (GList *l = members; l; l = l->next)
+      json_object_iter_init (&iter, object);
+      while (json_object_iter_next (&iter, &name, &child))
         {
-          const char *name = l->data;
-          JsonNode *child = json_object_get_member (object, name);
-
-          g_string_append_printf (path, ".%s", name);
-          if (strcmp (name, "reference") == 0 && JSON_NODE_HOLDS_VALUE (child) &&
-              json_node_get_value_type (child) == G_TYPE_STRING)
+          if (JSON_NODE_HOLDS_VALUE (child))
             {
-              const char *ref = json_node_get_string (child);
-              const char *target = g_hash_table_lookup (map, ref);
+              const char *ref, *target;
 
+              if (strcmp (name, "reference") != 0 ||
+                  json_node_get_value_type (child) != G_TYPE_STRING)
+                continue;
+              ref = json_node_get_string (child);
+              target = g_hash_table_size (map) ? g_hash_table_lookup (map, ref) : NULL;
               if (target != NULL)
-                json_object_set_string_member (object, "reference", target);
+                json_node_set_string (child, target);
               else if (g_str_has_prefix (ref, "urn:uuid:") || g_str_has_prefix (ref, "urn:oid:"))
-                return fail_invalid (error, "%s: %s points to no entry in the Bundle",
+                return fail_invalid (error, "%s.reference: %s points to no entry in the Bundle",
                                      path->str, ref);
+              continue;
             }
-          else if (strcmp (name, "contained") != 0 &&
-                   !resolve_references (child, map, path, error))
+          if (strcmp (name, "contained") == 0)
+            continue;
+          g_string_append_c (path, '.');
+          g_string_append (path, name);
+          if (!resolve_references (child, map, path, error))
             return FALSE;
           g_string_truncate (path, len);
         }
@@ -171,11 +177,16 @@ resolve_references (JsonNode    *node,
   else if (JSON_NODE_HOLDS_ARRAY (node))
     {
       JsonArray *array = json_node_get_array (node);
+      guint n = json_array_get_length (array);
 
-      for (guint i = 0; i < json_array_get_length (array); i++)
+      for (guint i = 0; i < n; i++)
         {
+          JsonNode *child = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_VALUE (child))
+            continue;
           g_string_append_printf (path, "[%u]", i);
-          if (!resolve_references (json_array_get_element (array, i), map, path, error))
+          if (!resolve_references (child, map, path, error))
             return FALSE;
           g_string_truncate (path, len);
         }
@@ -407,7 +418,7 @@ parse_document (const char  *data,
                 gsize        length,
                 GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
@@ -429,11 +440,7 @@ parse_document (const char  *data,
                            "expected a JSON object (a FHIR resource or Bundle)");
       return NULL;
     }
-  /* the parser is immutable: copy so the import can assign ids and rewrite references */
-  {
-    g_autoptr(JsonNode) copy = json_node_copy (root);
-    return json_object_ref (json_node_get_object (copy));
-  }
+  return json_object_ref (json_node_get_object (root));
 }
 
 static gboolean

@@ -32,8 +32,9 @@ struct _HcStoreWorker
   char         *dir;
   GHashTable   *stmts;           /* SQL text (static) -> sqlite3_stmt */
 
-  /* audit hash chain */
+  /* audit hash chain: the head, and the next entry's number */
   char          last_hash[65];
+  gint64        next_audit_seq;
 
   /* the open local transaction */
   gboolean      in_transaction;

@@ -283,9 +283,13 @@ load_last_hash (HcStoreWorker *w)
 
   memset (w->last_hash, '0', 64);
   w->last_hash[64] = '\0';
-  stmt = _hc_store_stmt (w, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1", NULL);
+  w->next_audit_seq = 1;
+  stmt = _hc_store_stmt (w, "SELECT hash, seq FROM audit ORDER BY seq DESC LIMIT 1", NULL);
   if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    g_strlcpy (w->last_hash, (const char *) sqlite3_column_text (stmt, 0), sizeof w->last_hash);
+    {
+      g_strlcpy (w->last_hash, (const char *) sqlite3_column_text (stmt, 0), sizeof w->last_hash);
+      w->next_audit_seq = sqlite3_column_int64 (stmt, 1) + 1;
+    }
   if (stmt != NULL)
     sqlite3_reset (stmt);
 }
@@ -309,14 +313,7 @@ _hc_store_audit (HcStoreWorker  *w,
   when = w->tx_time;
   actor = w->tx_actor ? w->tx_actor : "";
 
-  stmt = _hc_store_stmt (w, "SELECT COALESCE(MAX(seq), 0) + 1 FROM audit", error);
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return _hc_store_sqlite_error (w, sqlite3_errcode (w->db), "audit", error);
-  seq = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
+  seq = w->next_audit_seq;
   audit_hash (w->last_hash, seq, when, actor, action, entity, detail, hash);
 
   stmt = _hc_store_stmt (w, "INSERT INTO audit (seq, at, actor, action, entity, detail, prev_hash, hash) "
@@ -334,6 +331,7 @@ _hc_store_audit (HcStoreWorker  *w,
   if (!_hc_store_step_done (w, stmt, "audit", error))
     return FALSE;
   memcpy (w->last_hash, hash, sizeof hash);
+  w->next_audit_seq = seq + 1;
   return TRUE;
 }
 
