@@ -1,0 +1,357 @@
+/* test-window.c: the main window against a real store, under Xvfb
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "test-window"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#include "hc-patient.h"
+#include "hc-store.h"
+#include "hc-window-private.h"
+
+#define TIMEOUT_SECONDS 10
+
+typedef struct
+{
+  char     *dir;
+  HcStore  *store;
+  HcWindow *window;
+} Fixture;
+
+static const char *patients[] = {
+  "{\"resourceType\":\"Patient\",\"id\":\"p-mueller\","
+  " \"identifier\":[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0203\",\"code\":\"MR\"}]},"
+  "  \"system\":\"urn:oid:1.2.3\",\"value\":\"100200\"}],"
+  " \"name\":[{\"use\":\"official\",\"family\":\"Müller\",\"given\":[\"Anna\"]}],"
+  " \"gender\":\"female\",\"birthDate\":\"1961-05-04\","
+  " \"telecom\":[{\"system\":\"phone\",\"value\":\"+49 30 5550101\"}]}",
+  "{\"resourceType\":\"Patient\",\"id\":\"p-schmidt\","
+  " \"identifier\":[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v2-0203\",\"code\":\"MR\"}]},"
+  "  \"system\":\"urn:oid:1.2.3\",\"value\":\"100237\"}],"
+  " \"name\":[{\"use\":\"official\",\"family\":\"Schmidt\",\"given\":[\"Jonas\"]}],"
+  " \"gender\":\"male\",\"birthDate\":\"1983-10-10\"}",
+  "{\"resourceType\":\"Patient\",\"id\":\"p-okafor\","
+  " \"name\":[{\"use\":\"official\",\"family\":\"Okafor\",\"given\":[\"Chiamaka\"]}],"
+  " \"gender\":\"female\",\"birthDate\":\"1998-11-16\"}",
+  "{\"resourceType\":\"Patient\",\"id\":\"p-nguyen\","
+  " \"name\":[{\"use\":\"official\",\"family\":\"Nguyen\",\"given\":[\"Minh\"]}],"
+  " \"gender\":\"male\",\"birthDate\":\"2024-01-08\"}",
+};
+
+static void
+put_patient (HcStore    *store,
+             const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  stored = hc_store_put_sync (store, json_node_get_object (json_parser_get_root (parser)), NULL,
+                              &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until a search newer than @serial has finished. */
+static void
+wait_for_search (HcWindow *window,
+                 guint     serial)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+
+  while (_hc_window_get_search_serial (window) <= serial && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("no search finished within %d s", TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+/* Types @text and waits until the list shows its result. (Replacing the text clears it
+ * first, and GtkSearchEntry reports an empty entry at once, so an empty-query search may
+ * finish before the real one.) */
+static void
+search_for (HcWindow   *window,
+            const char *text)
+{
+  gboolean timed_out = FALSE;
+  guint id;
+
+  gtk_editable_set_text (_hc_window_get_search_entry (window), text);
+  id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+  while (g_strcmp0 (_hc_window_get_completed_query (window), text) != 0 && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("the search for a query did not finish within %d s", TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+static void
+drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Drops the last reference the test holds and waits until callbacks in flight have let go
+ * of theirs too: then the object must be gone. */
+static void
+wait_finalized (gpointer object)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+
+  g_object_add_weak_pointer (object, &object);
+  g_object_unref (object);
+  while (object != NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("an object was not finalized within %d s (leaked reference?)", TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean with_patients = GPOINTER_TO_INT (data);
+
+  f->dir = g_dir_make_tmp ("hc-test-window-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->store = hc_store_open_sync (f->dir, HC_STORE_OPEN_CREATE, NULL, &error);
+  g_assert_no_error (error);
+  if (with_patients)
+    for (guint i = 0; i < G_N_ELEMENTS (patients); i++)
+      put_patient (f->store, patients[i]);
+  drain ();
+
+  f->window = g_object_ref (hc_window_new (NULL, f->store));
+  gtk_window_present (GTK_WINDOW (f->window));
+  wait_for_search (f->window, 0);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  wait_finalized (f->window);
+  wait_finalized (f->store);
+
+  dir = g_dir_open (f->dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+      g_assert_cmpint (g_unlink (path), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+  g_free (f->dir);
+}
+
+static const char *
+name_at (GListModel *model,
+         guint       position)
+{
+  g_autoptr(HcPatient) patient = g_list_model_get_item (model, position);
+
+  g_assert_nonnull (patient);
+  /* the model keeps the patient alive */
+  return hc_patient_get_display_name (patient);
+}
+
+static void
+test_list_fills (Fixture       *f,
+                 gconstpointer  data)
+{
+  GListModel *results = _hc_window_get_results (f->window);
+
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 4);
+  g_assert_cmpstr (_hc_window_get_list_state (f->window), ==, "list");
+  g_assert_cmpstr (_hc_window_get_main_state (f->window), ==, "patients");
+  g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "none");
+  /* sorted by name */
+  g_assert_cmpstr (name_at (results, 0), ==, "Müller, Anna");
+  g_assert_cmpstr (name_at (results, 3), ==, "Schmidt, Jonas");
+}
+
+static void
+test_search_filters (Fixture       *f,
+                     gconstpointer  data)
+{
+  GListModel *results = _hc_window_get_results (f->window);
+  AdwStatusPage *empty = _hc_window_get_empty_page (f->window);
+
+  search_for (f->window, "schmi");
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 1);
+  g_assert_cmpstr (name_at (results, 0), ==, "Schmidt, Jonas");
+  g_assert_cmpstr (_hc_window_get_list_state (f->window), ==, "list");
+
+  /* accent-insensitive, by MRN and by birth date */
+  search_for (f->window, "muller");
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 1);
+  g_assert_cmpstr (name_at (results, 0), ==, "Müller, Anna");
+  search_for (f->window, "100237");
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 1);
+  g_assert_cmpstr (name_at (results, 0), ==, "Schmidt, Jonas");
+  search_for (f->window, "1998");
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 1);
+  g_assert_cmpstr (name_at (results, 0), ==, "Okafor, Chiamaka");
+
+  search_for (f->window, "zzzzqx");
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 0);
+  g_assert_cmpstr (_hc_window_get_list_state (f->window), ==, "empty");
+  g_assert_cmpstr (adw_status_page_get_title (empty), ==, "No Patients Match");
+
+  search_for (f->window, "");
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 4);
+  g_assert_cmpstr (_hc_window_get_list_state (f->window), ==, "list");
+}
+
+static void
+test_keystrokes_cancel (Fixture       *f,
+                        gconstpointer  data)
+{
+  GListModel *results = _hc_window_get_results (f->window);
+  GtkEditable *entry = _hc_window_get_search_entry (f->window);
+  guint serial = _hc_window_get_search_serial (f->window);
+
+  /* keystrokes faster than the store answers: each search-changed cancels the search before
+   * it, so only the last query's result is ever shown */
+  g_signal_emit_by_name (entry, "search-changed");
+  gtk_editable_set_text (entry, "ok");
+  g_signal_emit_by_name (entry, "search-changed");
+  gtk_editable_set_text (entry, "nguy");
+  g_signal_emit_by_name (entry, "search-changed");
+  wait_for_search (f->window, serial);
+  g_assert_cmpuint (_hc_window_get_search_serial (f->window), ==, serial + 1);
+  g_assert_cmpstr (_hc_window_get_completed_query (f->window), ==, "nguy");
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 1);
+  g_assert_cmpstr (name_at (results, 0), ==, "Nguyen, Minh");
+
+}
+
+static void
+test_store_changed_reloads (Fixture       *f,
+                            gconstpointer  data)
+{
+  GListModel *results = _hc_window_get_results (f->window);
+  guint serial = _hc_window_get_search_serial (f->window);
+
+  put_patient (f->store,
+               "{\"resourceType\":\"Patient\",\"id\":\"p-andersen\","
+               " \"name\":[{\"family\":\"Andersen\",\"given\":[\"Mads\"]}],"
+               " \"birthDate\":\"1975-02-01\"}");
+  wait_for_search (f->window, serial);
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 5);
+  g_assert_cmpstr (name_at (results, 0), ==, "Andersen, Mads");
+
+  /* a query stays applied across reloads */
+  search_for (f->window, "okafor");
+  serial = _hc_window_get_search_serial (f->window);
+  put_patient (f->store,
+               "{\"resourceType\":\"Patient\",\"id\":\"p-okafor2\","
+               " \"name\":[{\"family\":\"Okafor\",\"given\":[\"Emeka\"]}]}");
+  wait_for_search (f->window, serial);
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 2);
+}
+
+static void
+test_activate_shows_patient (Fixture       *f,
+                             gconstpointer  data)
+{
+  GtkListView *list_view = _hc_window_get_list_view (f->window);
+
+  g_signal_emit_by_name (list_view, "activate", 0);
+  g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "patient");
+  g_assert_cmpstr (_hc_window_get_shown_name (f->window), ==, "Müller, Anna");
+}
+
+static void
+test_ctrl_f_focuses_search (Fixture       *f,
+                            gconstpointer  data)
+{
+  GtkWidget *entry = GTK_WIDGET (_hc_window_get_search_entry (f->window));
+  GtkWidget *focus;
+
+  gtk_widget_grab_focus (GTK_WIDGET (_hc_window_get_list_view (f->window)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "patients.search", NULL));
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_nonnull (focus);
+  g_assert_true (focus == entry || gtk_widget_is_ancestor (focus, entry));
+}
+
+static void
+test_empty_store (Fixture       *f,
+                  gconstpointer  data)
+{
+  AdwStatusPage *empty = _hc_window_get_empty_page (f->window);
+
+  g_assert_cmpuint (g_list_model_get_n_items (_hc_window_get_results (f->window)), ==, 0);
+  g_assert_cmpstr (_hc_window_get_list_state (f->window), ==, "empty");
+  g_assert_cmpstr (adw_status_page_get_title (empty), ==, "No Patients Yet");
+}
+
+static void
+test_problem_page (void)
+{
+  HcWindow *window = g_object_ref (hc_window_new (NULL, NULL));
+
+  hc_window_show_problem (window, "folder-symbolic", "No Chart Store Yet", "There is none.",
+                          "housecall-cli --store /tmp/x init");
+  gtk_window_present (GTK_WINDOW (window));
+  drain ();
+  g_assert_cmpstr (_hc_window_get_main_state (window), ==, "problem");
+  g_assert_null (hc_window_get_store (window));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  drain ();
+  g_assert_finalize_object (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* untranslated strings, whatever the machine's locale */
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(path, func, with_patients) \
+  g_test_add ("/hc/ui/window/" path, Fixture, GINT_TO_POINTER (with_patients), fixture_setup, \
+              func, fixture_teardown)
+  ADD ("list-fills", test_list_fills, TRUE);
+  ADD ("search-filters", test_search_filters, TRUE);
+  ADD ("keystrokes-cancel", test_keystrokes_cancel, TRUE);
+  ADD ("store-changed-reloads", test_store_changed_reloads, TRUE);
+  ADD ("activate-shows-patient", test_activate_shows_patient, TRUE);
+  ADD ("ctrl-f-focuses-search", test_ctrl_f_focuses_search, TRUE);
+  ADD ("empty-store", test_empty_store, FALSE);
+#undef ADD
+  g_test_add_func ("/hc/ui/window/problem-page", test_problem_page);
+
+  return g_test_run ();
+}

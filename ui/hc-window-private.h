@@ -1,0 +1,30 @@
+/* hc-window-private.h: what tests may look at inside HcWindow
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "hc-window.h"
+
+G_BEGIN_DECLS
+
+GtkEditable   *_hc_window_get_search_entry   (HcWindow *self);
+GtkListView   *_hc_window_get_list_view      (HcWindow *self);
+/* The patients the list shows now (a GListModel of HcPatient). */
+GListModel    *_hc_window_get_results        (HcWindow *self);
+/* How many searches have finished (successfully or not), to wait on. */
+guint          _hc_window_get_search_serial  (HcWindow *self);
+/* The query of the last finished search. */
+const char    *_hc_window_get_completed_query (HcWindow *self);
+/* "list" or "empty" */
+const char    *_hc_window_get_list_state     (HcWindow *self);
+AdwStatusPage *_hc_window_get_empty_page     (HcWindow *self);
+/* "patients" or "problem" */
+const char    *_hc_window_get_main_state     (HcWindow *self);
+/* "none" or "patient" */
+const char    *_hc_window_get_content_state  (HcWindow *self);
+const char    *_hc_window_get_shown_name     (HcWindow *self);
+
+G_END_DECLS

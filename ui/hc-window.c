@@ -1,0 +1,684 @@
+/* hc-window.c: the main window: patient list and the selected patient
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "hc-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hc-format.h"
+#include "hc-patient.h"
+#include "hc-patient-row.h"
+#include "hc-window-private.h"
+
+struct _HcWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template widgets */
+  GtkStack             *main_stack;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *content;
+  GtkSearchEntry       *search_entry;
+  GtkStack             *list_stack;
+  GtkListView          *list_view;
+  GtkNoSelection       *selection;
+  AdwStatusPage        *empty_page;
+  AdwWindowTitle       *content_title;
+  GtkStack             *content_stack;
+  GtkLabel             *patient_name_label;
+  GtkLabel             *birth_value;
+  GtkLabel             *sex_value;
+  GtkLabel             *mrn_value;
+  GtkLabel             *phone_value;
+  AdwStatusPage        *problem_page;
+  GtkWidget            *command_box;
+  GtkLabel             *command_label;
+
+  /* owned */
+  HcStore              *store;
+  GSettings            *settings;
+  GCancellable         *cancellable;         /* cancelled when the window closes */
+  GCancellable         *search_cancellable;  /* the search in flight, if any */
+  HcPatient            *shown_patient;
+  char                 *pending_query;       /* what the search in flight looks for */
+  char                 *completed_query;     /* what the list shows results for */
+  guint                 search_serial;
+};
+
+G_DEFINE_FINAL_TYPE (HcWindow, hc_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+set_value_label (GtkLabel   *label,
+                 const char *value)
+{
+  gboolean known = value != NULL && *value != '\0';
+
+  gtk_label_set_label (label, known ? value : _("Not recorded"));
+  if (known)
+    gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
+}
+
+static void
+show_patient (HcWindow  *self,
+              HcPatient *patient)
+{
+  g_autofree char *birth = NULL;
+  g_autofree char *age = NULL;
+  const char *birth_date;
+
+  g_set_object (&self->shown_patient, patient);
+  if (patient == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->content_stack, "none");
+      return;
+    }
+
+  birth_date = hc_patient_get_birth_date (patient);
+  age = hc_format_age (birth_date, NULL);
+  if (age != NULL)
+    /* Translators: a birth date and the age, e.g. "1954-03-12 (70 years)" */
+    birth = g_strdup_printf (_("%s (%s)"), birth_date, age);
+
+  gtk_label_set_label (self->patient_name_label, hc_patient_get_display_name (patient));
+  set_value_label (self->birth_value, birth ? birth : birth_date);
+  set_value_label (self->sex_value, hc_format_sex (hc_patient_get_gender (patient)));
+  set_value_label (self->mrn_value, hc_patient_get_mrn (patient));
+  set_value_label (self->phone_value, hc_patient_get_phone (patient));
+  gtk_stack_set_visible_child_name (self->content_stack, "patient");
+}
+
+/* Folded, the content replaces the list (and takes the focus); side by side, the focus stays
+ * where the user is typing. */
+static void
+open_content (HcWindow *self)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child (self->leaflet, self->content);
+}
+
+static void
+show_results (HcWindow   *self,
+              GListModel *model)
+{
+  const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  guint n_items = model ? g_list_model_get_n_items (model) : 0;
+
+  /* one model swap: the list view rebuilds its rows once */
+  gtk_no_selection_set_model (self->selection, model);
+
+  if (n_items > 0)
+    {
+      gtk_stack_set_visible_child_name (self->list_stack, "list");
+    }
+  else if (query == NULL || *query == '\0')
+    {
+      adw_status_page_set_icon_name (self->empty_page, "avatar-default-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Patients Yet"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Patients appear here once they are imported or "
+                                         "synced from the practice server."));
+      gtk_stack_set_visible_child_name (self->list_stack, "empty");
+    }
+  else
+    {
+      adw_status_page_set_icon_name (self->empty_page, "system-search-symbolic");
+      adw_status_page_set_title (self->empty_page, _("No Patients Match"));
+      adw_status_page_set_description (self->empty_page,
+                                       _("Try part of a name, a medical record number, a birth "
+                                         "date like 1954-03-12, or a phone number."));
+      gtk_stack_set_visible_child_name (self->list_stack, "empty");
+    }
+
+  /* keep the content pane in step when the shown patient's row changed */
+  if (self->shown_patient != NULL)
+    {
+      const char *id = hc_patient_get_id (self->shown_patient);
+
+      for (guint i = 0; i < n_items; i++)
+        {
+          g_autoptr(HcPatient) patient = g_list_model_get_item (model, i);
+
+          if (g_strcmp0 (hc_patient_get_id (patient), id) == 0)
+            {
+              show_patient (self, patient);
+              break;
+            }
+        }
+    }
+}
+
+static void
+search_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GListModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+
+  model = hc_store_search_patients_finish (HC_STORE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->search_cancellable);
+  self->search_serial++;
+  g_free (self->completed_query);
+  self->completed_query = g_steal_pointer (&self->pending_query);
+
+  if (model == NULL)
+    {
+      g_warning ("Patient search failed: %s %d", g_quark_to_string (error->domain), error->code);
+      gtk_no_selection_set_model (self->selection, NULL);
+      adw_status_page_set_icon_name (self->empty_page, "dialog-warning-symbolic");
+      adw_status_page_set_title (self->empty_page, _("Search Failed"));
+      adw_status_page_set_description (self->empty_page, error->message);
+      gtk_stack_set_visible_child_name (self->list_stack, "empty");
+      return;
+    }
+
+  show_results (self, model);
+}
+
+static void
+start_search (HcWindow *self)
+{
+  const char *query;
+
+  if (self->store == NULL)
+    return;
+
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  self->search_cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled",
+                           G_CALLBACK (g_cancellable_cancel), self->search_cancellable,
+                           G_CONNECT_SWAPPED);
+
+  query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_free (self->pending_query);
+  self->pending_query = g_strdup (query);
+  hc_store_search_patients_async (self->store, query, 0, self->search_cancellable,
+                                  search_cb, g_object_ref (self));
+}
+
+static void
+search_changed_cb (HcWindow       *self,
+                   GtkSearchEntry *entry)
+{
+  start_search (self);
+}
+
+static void
+search_activate_cb (HcWindow       *self,
+                    GtkSearchEntry *entry)
+{
+  GListModel *model = G_LIST_MODEL (self->selection);
+
+  /* Enter in the search field opens the only match */
+  if (g_list_model_get_n_items (model) == 1)
+    {
+      g_autoptr(HcPatient) patient = g_list_model_get_item (model, 0);
+
+      show_patient (self, patient);
+      open_content (self);
+    }
+}
+
+static void
+list_activate_cb (HcWindow    *self,
+                  guint        position,
+                  GtkListView *list_view)
+{
+  g_autoptr(HcPatient) patient = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (patient == NULL)
+    return;
+  show_patient (self, patient);
+  open_content (self);
+}
+
+static void
+store_changed_cb (HcWindow *self,
+                  HcStore  *store)
+{
+  start_search (self);
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, hc_patient_row_new ());
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  hc_patient_row_set_patient (HC_PATIENT_ROW (gtk_list_item_get_child (item)),
+                              gtk_list_item_get_item (item));
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  hc_patient_row_set_patient (HC_PATIENT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, gtk_widget_get_parent (GTK_WIDGET (self->list_stack)));
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  gtk_editable_select_region (GTK_EDITABLE (self->search_entry), 0, -1);
+}
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+copy_command_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                          gtk_label_get_label (self->command_label));
+}
+
+static GSettings *
+new_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      /* an uninstalled run without GSETTINGS_SCHEMA_DIR: work, just forget the size */
+      g_debug ("Settings schema %s not found; window state will not be saved", APP_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+load_window_state (HcWindow *self)
+{
+  int width, height;
+
+  if (self->settings == NULL)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (self), 960, 640);
+      return;
+    }
+  width = g_settings_get_int (self->settings, "window-width");
+  height = g_settings_get_int (self->settings, "window-height");
+  gtk_window_set_default_size (GTK_WINDOW (self), width, height);
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static void
+save_window_state (HcWindow *self)
+{
+  gboolean maximized = gtk_window_is_maximized (GTK_WINDOW (self));
+  int width, height;
+
+  if (self->settings == NULL)
+    return;
+  g_settings_set_boolean (self->settings, "window-maximized", maximized);
+  if (maximized)
+    return;
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width > 0 && height > 0)
+    {
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+}
+
+static gboolean
+hc_window_close_request (GtkWindow *window)
+{
+  HcWindow *self = HC_WINDOW (window);
+
+  save_window_state (self);
+  g_cancellable_cancel (self->cancellable);
+
+  return GTK_WINDOW_CLASS (hc_window_parent_class)->close_request (window);
+}
+
+static void
+hc_window_map (GtkWidget *widget)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (hc_window_parent_class)->map (widget);
+
+  /* start in the search field, so Enter opens what was typed */
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "patients") == 0)
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+hc_window_constructed (GObject *object)
+{
+  HcWindow *self = HC_WINDOW (object);
+
+  G_OBJECT_CLASS (hc_window_parent_class)->constructed (object);
+
+  if (self->store != NULL)
+    {
+      g_signal_connect_object (self->store, "changed", G_CALLBACK (store_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      start_search (self);
+    }
+}
+
+static void
+hc_window_dispose (GObject *object)
+{
+  HcWindow *self = HC_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->search_cancellable);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_WINDOW);
+
+  g_clear_object (&self->search_cancellable);
+  g_clear_object (&self->shown_patient);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (hc_window_parent_class)->dispose (object);
+}
+
+static void
+hc_window_finalize (GObject *object)
+{
+  HcWindow *self = HC_WINDOW (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->pending_query, g_free);
+  g_clear_pointer (&self->completed_query, g_free);
+
+  G_OBJECT_CLASS (hc_window_parent_class)->finalize (object);
+}
+
+static void
+hc_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  HcWindow *self = HC_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hc_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  HcWindow *self = HC_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hc_window_class_init (HcWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = hc_window_constructed;
+  object_class->dispose = hc_window_dispose;
+  object_class->finalize = hc_window_finalize;
+  object_class->get_property = hc_window_get_property;
+  object_class->set_property = hc_window_set_property;
+
+  widget_class->map = hc_window_map;
+
+  window_class->close_request = hc_window_close_request;
+
+  /**
+   * HcWindow:store:
+   *
+   * The chart store the window shows, or %NULL when none could be opened.
+   */
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL,
+                         HC_TYPE_STORE,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/housecall/Housecall/ui/hc-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, selection);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, patient_name_label);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, birth_value);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, sex_value);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, mrn_value);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, phone_value);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, problem_page);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, command_box);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, command_label);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, list_activate_cb);
+
+  gtk_widget_class_install_action (widget_class, "patients.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "patients.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "problem.copy-command", NULL,
+                                   copy_command_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "patients.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
+                                       "patients.back", NULL);
+}
+
+static void
+hc_window_init (HcWindow *self)
+{
+  g_autoptr(GtkListItemFactory) factory = NULL;
+
+  g_type_ensure (HC_TYPE_PATIENT_ROW);
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->settings = new_settings ();
+  load_window_state (self);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+
+  gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self));
+  gtk_stack_set_visible_child_name (self->content_stack, "none");
+}
+
+/**
+ * hc_window_new:
+ * @application: (nullable): the application
+ * @store: (nullable): the open store, or %NULL to show only a problem page
+ *
+ * Returns: (transfer full): a new window
+ */
+HcWindow *
+hc_window_new (GtkApplication *application,
+               HcStore        *store)
+{
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (store == NULL || HC_IS_STORE (store), NULL);
+
+  return g_object_new (HC_TYPE_WINDOW,
+                       "application", application,
+                       "store", store,
+                       NULL);
+}
+
+/**
+ * hc_window_get_store:
+ *
+ * Returns: (transfer none) (nullable): the store
+ */
+HcStore *
+hc_window_get_store (HcWindow *self)
+{
+  g_return_val_if_fail (HC_IS_WINDOW (self), NULL);
+
+  return self->store;
+}
+
+/**
+ * hc_window_show_problem:
+ * @icon_name: (nullable): a symbolic icon name
+ * @title: a short, translated title
+ * @description: (nullable): what happened and what to do, translated
+ * @command: (nullable): a command the user can copy and run to fix it
+ *
+ * Replaces the window's content with a page explaining why it cannot show patients.
+ */
+void
+hc_window_show_problem (HcWindow   *self,
+                        const char *icon_name,
+                        const char *title,
+                        const char *description,
+                        const char *command)
+{
+  g_return_if_fail (HC_IS_WINDOW (self));
+  g_return_if_fail (title != NULL);
+
+  adw_status_page_set_icon_name (self->problem_page,
+                                 icon_name ? icon_name : "dialog-warning-symbolic");
+  adw_status_page_set_title (self->problem_page, title);
+  adw_status_page_set_description (self->problem_page, description);
+  gtk_label_set_label (self->command_label, command ? command : "");
+  gtk_widget_set_visible (self->command_box, command != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "problem.copy-command", command != NULL);
+  gtk_stack_set_visible_child_name (self->main_stack, "problem");
+}
+
+GtkEditable *
+_hc_window_get_search_entry (HcWindow *self)
+{
+  return GTK_EDITABLE (self->search_entry);
+}
+
+GtkListView *
+_hc_window_get_list_view (HcWindow *self)
+{
+  return self->list_view;
+}
+
+GListModel *
+_hc_window_get_results (HcWindow *self)
+{
+  return G_LIST_MODEL (self->selection);
+}
+
+guint
+_hc_window_get_search_serial (HcWindow *self)
+{
+  return self->search_serial;
+}
+
+const char *
+_hc_window_get_completed_query (HcWindow *self)
+{
+  return self->completed_query;
+}
+
+const char *
+_hc_window_get_list_state (HcWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->list_stack);
+}
+
+AdwStatusPage *
+_hc_window_get_empty_page (HcWindow *self)
+{
+  return self->empty_page;
+}
+
+const char *
+_hc_window_get_main_state (HcWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->main_stack);
+}
+
+const char *
+_hc_window_get_content_state (HcWindow *self)
+{
+  return gtk_stack_get_visible_child_name (self->content_stack);
+}
+
+const char *
+_hc_window_get_shown_name (HcWindow *self)
+{
+  return gtk_label_get_label (self->patient_name_label);
+}

@@ -1,0 +1,28 @@
+/* hc-window.h: the main window: patient list and the selected patient
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "hc-store.h"
+
+G_BEGIN_DECLS
+
+#define HC_TYPE_WINDOW (hc_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (HcWindow, hc_window, HC, WINDOW, AdwApplicationWindow)
+
+HcWindow  *hc_window_new          (GtkApplication *application,
+                                   HcStore        *store);
+HcStore   *hc_window_get_store    (HcWindow       *self);
+void       hc_window_show_problem (HcWindow       *self,
+                                   const char     *icon_name,
+                                   const char     *title,
+                                   const char     *description,
+                                   const char     *command);
+
+G_END_DECLS
