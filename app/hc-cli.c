@@ -17,6 +17,7 @@
 
 #include "hc-demo.h"
 #include "hc-fhir.h"
+#include "hc-json.h"
 #include "hc-patient.h"
 #include "hc-store.h"
 
@@ -76,7 +77,7 @@ static void
 print_json_node (JsonNode *node,
                  gboolean  pretty)
 {
-  g_autofree char *text = json_to_string (node, pretty);
+  g_autofree char *text = hc_json_to_string (node, pretty);
   g_print ("%s\n", text);
 }
 
@@ -441,7 +442,7 @@ ndjson_sink (JsonObject  *resource,
   g_autofree char *text = NULL;
 
   json_node_set_object (node, resource);
-  text = json_to_string (node, FALSE);
+  text = hc_json_to_string (node, FALSE);
   return g_output_stream_write_all (out, text, strlen (text), NULL, NULL, error) &&
          g_output_stream_write_all (out, "\n", 1, NULL, NULL, error);
 }

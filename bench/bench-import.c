@@ -16,6 +16,7 @@
 
 #include "hc-bench.h"
 #include "hc-demo.h"
+#include "hc-json.h"
 #include "hc-store.h"
 
 typedef struct
@@ -31,8 +32,7 @@ write_line (JsonObject  *resource,
             GError     **error)
 {
   Writer *w = user_data;
-  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), resource);
-  g_autofree char *text = json_to_string (node, FALSE);
+  g_autofree char *text = hc_json_object_to_string (resource, FALSE);
   gsize len = strlen (text);
 
   fwrite (text, 1, len, w->file);

@@ -75,8 +75,7 @@ static const Migration migrations[] = {
     ");"
     "CREATE INDEX resource_patient ON resource (patient, type, date) WHERE patient IS NOT NULL;"
     "CREATE INDEX resource_type_date ON resource (type, date);"
-    "CREATE INDEX resource_encounter ON resource (encounter) WHERE encounter IS NOT NULL;"
-    "CREATE INDEX resource_unsynced ON resource (sync_state) WHERE sync_state <> 0;",
+    "CREATE INDEX resource_encounter ON resource (encounter) WHERE encounter IS NOT NULL;",
     NULL },
 
   /* v2: patient search: real columns for lists, FTS5 for finding */
@@ -111,7 +110,7 @@ static const Migration migrations[] = {
     "  state           TEXT NOT NULL DEFAULT 'pending'"
     "                  CHECK (state IN ('pending', 'sent', 'acknowledged', 'rejected'))"
     ");"
-    "CREATE TABLE changeset_entry ("
+    "CREATE TABLE changeset_entry ("      /* rows hold whole resources: a rowid table */
     "  changeset    INTEGER NOT NULL REFERENCES changeset (seq) ON DELETE CASCADE,"
     "  ord          INTEGER NOT NULL,"
     "  op           TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),"
@@ -119,8 +118,8 @@ static const Migration migrations[] = {
     "  id           TEXT NOT NULL,"
     "  base_version INTEGER,"
     "  json         TEXT,"
-    "  PRIMARY KEY (changeset, ord)"
-    ") WITHOUT ROWID;"
+    "  UNIQUE (changeset, ord)"
+    ");"
     "CREATE INDEX changeset_pending ON changeset (state) WHERE state = 'pending';"
     "CREATE TABLE merge_base ("              /* the last server-acknowledged version */
     "  type       TEXT NOT NULL,"

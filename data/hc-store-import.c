@@ -16,6 +16,7 @@
 #include <gio/gunixinputstream.h>
 
 #include "hc-fhir.h"
+#include "hc-json.h"
 #include "hc-store-private.h"
 
 /* A whole JSON document (a resource or Bundle) larger than this is refused: json-glib holds
@@ -418,23 +419,16 @@ parse_document (const char  *data,
                 gsize        length,
                 GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = hc_json_parse (data, length, &local_error);
 
-  if (!g_utf8_validate (data, length, NULL))
-    {
-      g_set_error_literal (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID, "not valid UTF-8 text");
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  if (root == NULL)
     {
       g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID, "malformed JSON: %s",
                    local_error->message);
       return NULL;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
                            "expected a JSON object (a FHIR resource or Bundle)");
@@ -551,9 +545,16 @@ finish (Import    *im,
         gboolean   ok,
         GError   **error)
 {
-  if (ok && (im->w->wrote || im->w->changeset == 0))
+  /* One audit entry for the import; the changeset it names lists every record. */
+  if (ok)
     {
-      if (!_hc_store_audit (im->w, "import", NULL, NULL, error))
+      g_autofree char *detail = NULL;
+
+      if (im->stats)
+        detail = g_strdup_printf ("%u created, %u updated, %u deleted, %u unchanged; changeset %"
+                                  G_GINT64_FORMAT, im->stats->created, im->stats->updated,
+                                  im->stats->deleted, im->stats->unchanged, im->w->changeset);
+      if (!_hc_store_audit (im->w, "import", NULL, detail, error))
         ok = FALSE;
     }
   if (ok && !_hc_store_commit (im->w, error))
@@ -583,6 +584,7 @@ _hc_store_import_text (HcStoreWorker  *w,
 
   if (!_hc_store_begin (w, error))
     return FALSE;
+  w->bulk = TRUE;
   return finish (&im, import_text (&im, data, length, error), error);
 }
 
@@ -716,6 +718,7 @@ _hc_store_import_path (HcStoreWorker  *w,
 
   if (!_hc_store_begin (w, error))
     return FALSE;
+  w->bulk = TRUE;
 
   if (looks_like_ndjson (head->str, head->len))
     ok = import_stream_ndjson (&im, in, head, error);
@@ -795,6 +798,7 @@ producer_job (HcStoreWorker  *w,
 
   if (!_hc_store_begin (w, error))
     return NULL;
+  w->bulk = TRUE;
   if (!finish (&im, pd->producer (producer_sink, &im, pd->user_data, cancellable, error), error))
     return NULL;
   return GINT_TO_POINTER (1);

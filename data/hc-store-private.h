@@ -39,6 +39,7 @@ struct _HcStoreWorker
   /* the open local transaction */
   gboolean      in_transaction;
   gboolean      wrote;
+  gboolean      bulk;            /* an import: one audit entry for the whole transaction */
   gint64        changeset;       /* 0 until the first change of the transaction */
   int           changeset_ord;
   char         *tx_time;

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "hc-fhir.h"
+#include "hc-json.h"
 #include "hc-store-private.h"
 
 struct _HcStore
@@ -187,6 +188,7 @@ _hc_store_begin (HcStoreWorker  *w,
     return FALSE;
   w->in_transaction = TRUE;
   w->wrote = FALSE;
+  w->bulk = FALSE;
   w->changeset = 0;
   w->changeset_ord = 0;
   g_clear_pointer (&w->tx_time, g_free);
@@ -601,16 +603,13 @@ keep_server_meta (JsonObject *res,
 static char *
 to_json_text (JsonObject *object)
 {
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_set_object (node, object);
-  return json_to_string (node, FALSE);
+  return hc_json_object_to_string (object, FALSE);
 }
 
 static JsonObject *
 parse_object (const char *text)
 {
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  g_autoptr(JsonNode) node = hc_json_parse (text, strlen (text), NULL);
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
@@ -726,7 +725,8 @@ _hc_store_write_resource (HcStoreWorker  *w,
 
   if (!queue_change (w, exists && !deleted ? "update" : "create", type, id, version, text, error))
     return FALSE;
-  if (!_hc_store_audit (w, exists && !deleted ? "update" : "create", entity, NULL, error))
+  if (!w->bulk && !_hc_store_audit (w, exists && !deleted ? "update" : "create", entity, NULL,
+                                    error))
     return FALSE;
 
   w->wrote = TRUE;
@@ -874,7 +874,7 @@ _hc_store_delete_resource (HcStoreWorker  *w,
     return FALSE;
   if (!queue_change (w, "delete", type, id, version, NULL, error))
     return FALSE;
-  if (!_hc_store_audit (w, "delete", entity, NULL, error))
+  if (!w->bulk && !_hc_store_audit (w, "delete", entity, NULL, error))
     return FALSE;
   w->wrote = TRUE;
   *outcome = HC_WRITE_DELETED;
