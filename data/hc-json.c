@@ -471,12 +471,20 @@ write_string (GString    *out,
               const char *s)
 {
   static const char hex[] = "0123456789abcdef";
+  const char *run = s;
 
   g_string_append_c (out, '"');
-  for (const char *p = s; *p; p++)
+  for (const char *p = s;; p++)
     {
       guchar c = (guchar) *p;
+      char esc[7];
 
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      g_string_append_len (out, run, p - run);
+      if (c == '\0')
+        break;
+      run = p + 1;
       switch (c)
         {
         case '"': g_string_append (out, "\\\""); break;
@@ -487,14 +495,12 @@ write_string (GString    *out,
         case '\b': g_string_append (out, "\\b"); break;
         case '\f': g_string_append (out, "\\f"); break;
         default:
-          if (c < 0x20)
-            {
-              g_string_append (out, "\\u00");
-              g_string_append_c (out, hex[c >> 4]);
-              g_string_append_c (out, hex[c & 0xf]);
-            }
-          else
-            g_string_append_c (out, c);
+          memcpy (esc, "\\u00", 4);
+          esc[4] = hex[c >> 4];
+          esc[5] = hex[c & 0xf];
+          esc[6] = '\0';
+          g_string_append (out, esc);
+          break;
         }
     }
   g_string_append_c (out, '"');

@@ -299,6 +299,43 @@ test_files (Fixture       *f,
   g_assert_cmpuint (stats.created, ==, 3000);
   g_assert_cmpint (hc_test_count (f->dir, "SELECT COUNT(*) FROM patient"), ==, 3000);
 
+  /* a bad line deep in a large file: the error names it and nothing of the file is kept */
+  {
+    g_autoptr(GString) bad = g_string_new (NULL);
+    g_autofree char *bad_path = NULL;
+    g_autofree char *before = hc_test_store_digest (f->dir);
+    g_autofree char *after = NULL;
+
+    for (guint i = 0; i < 5000; i++)
+      {
+        if (i == 4321)
+          g_string_append (bad, "{\"resourceType\":\"Patient\",\"id\":\"cut-off\",\"name\":[{\"fa\n");
+        else
+          g_string_append_printf (bad, "{\"resourceType\":\"Patient\",\"id\":\"g%u\"}\n", i);
+      }
+    bad_path = write_temp ("bad.ndjson", bad->str, bad->len);
+    g_assert_false (hc_store_import_file_sync (f->store, bad_path, &stats, NULL, &error));
+    g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID);
+    g_assert_true (g_str_has_prefix (error->message, "bad.ndjson:4322: malformed JSON"));
+    g_clear_error (&error);
+    after = hc_test_store_digest (f->dir);
+    g_assert_cmpstr (before, ==, after);
+
+    /* and a line that parses but is not valid FHIR, late in the file */
+    g_string_truncate (bad, 0);
+    for (guint i = 0; i < 3000; i++)
+      g_string_append_printf (bad, "{\"resourceType\":\"Patient\",\"id\":\"h%u\",\"gender\":\"%s\"}\n",
+                              i, i == 2999 ? "robot" : "female");
+    g_assert_true (g_file_set_contents (bad_path, bad->str, bad->len, NULL));
+    g_assert_false (hc_store_import_file_sync (f->store, bad_path, &stats, NULL, &error));
+    g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID);
+    g_assert_true (g_str_has_prefix (error->message, "bad.ndjson:3000: Patient.gender"));
+    g_clear_error (&error);
+    g_free (after);
+    after = hc_test_store_digest (f->dir);
+    g_assert_cmpstr (before, ==, after);
+  }
+
   missing = g_build_filename (g_get_user_data_dir (), "no-such-file.json", NULL);
   g_assert_false (hc_store_import_file_sync (f->store, missing, &stats, NULL, &error));
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND);
