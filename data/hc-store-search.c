@@ -355,6 +355,125 @@ build_match (const char *query)
   return g_string_free (match, FALSE);
 }
 
+/* Ranking is exact up to this many matches. A broader query (one or two letters in a panel
+ * of 100,000) lists patients by name instead: ranking thousands of "s" matches by bm25 costs
+ * tens of milliseconds and tells nobody anything. */
+#define RANK_CAP 1000
+
+#define PATIENT_COLUMNS "r.id, p.family, p.given, p.birth_date, p.gender, p.mrn, p.phone"
+
+static HcPatient *
+patient_from_row (sqlite3_stmt *stmt,
+                  int           first)
+{
+#define COL(i) ((const char *) sqlite3_column_text (stmt, first + i))
+  return hc_patient_new (COL (0), COL (1), COL (2), COL (3), COL (4), COL (5), COL (6));
+#undef COL
+}
+
+/* The words of a query as the sort key spells them. */
+static GPtrArray *
+folded_words (const char *query)
+{
+  g_auto(GStrv) words = g_strsplit_set (query, " \t\r\n,;", -1);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; words[i]; i++)
+    {
+      g_autofree char *ascii = NULL;
+
+      if (words[i][0] == '\0')
+        continue;
+      ascii = transliterate (words[i]);
+      g_ptr_array_add (out, _hc_store_fold (ascii ? ascii : words[i]));
+    }
+  return out;
+}
+
+/* Whether @word is a prefix of a token of the sort key (tokens split at non-alphanumerics). */
+static gboolean
+key_has_prefix (const char *key,
+                const char *word)
+{
+  gsize n = strlen (word);
+
+  for (const char *p = key; *p; )
+    {
+      if (strncmp (p, word, n) == 0)
+        return TRUE;
+      /* to the next token */
+      while (*p && g_unichar_isalnum (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      while (*p && !g_unichar_isalnum (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+    }
+  return FALSE;
+}
+
+/* Broad queries: patients whose name starts with the first word and whose name has the other
+ * words, in name order, straight off the sort-key index; then, if that is not enough, any
+ * other matches (given names, identifiers, phones) in store order. */
+static gboolean
+search_broad (HcStoreWorker  *w,
+              const char     *query,
+              const char     *match,
+              guint           limit,
+              GPtrArray      *rows,
+              GError        **error)
+{
+  g_autoptr(GPtrArray) words = folded_words (query);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *hi = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (words->len > 0)
+    {
+      hi = g_strconcat (words->pdata[0], "\xf4\x8f\xbf\xbf", NULL);
+      stmt = _hc_store_stmt (w, "SELECT p.sort_key, " PATIENT_COLUMNS " FROM patient p "
+                                "JOIN resource r ON r.rid = p.rid "
+                                "WHERE p.sort_key >= ?1 AND p.sort_key < ?2 ORDER BY p.sort_key", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, words->pdata[0], -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, hi, -1, SQLITE_STATIC);
+      while (rows->len < limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *key = (const char *) sqlite3_column_text (stmt, 0);
+          gboolean all = TRUE;
+          HcPatient *patient;
+
+          for (guint i = 1; i < words->len && all; i++)
+            all = key_has_prefix (key, words->pdata[i]);
+          if (!all)
+            continue;
+          patient = patient_from_row (stmt, 1);
+          g_hash_table_add (seen, (gpointer) hc_patient_get_id (patient));
+          g_ptr_array_add (rows, patient);
+        }
+      sqlite3_reset (stmt);
+    }
+  if (rows->len >= limit)
+    return TRUE;
+
+  stmt = _hc_store_stmt (w, "SELECT " PATIENT_COLUMNS " FROM (SELECT rowid FROM patient_fts "
+                            "  WHERE patient_fts MATCH ?2 LIMIT ?1) f "
+                            "JOIN patient p ON p.rid = f.rowid JOIN resource r ON r.rid = p.rid",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, (int) MIN (2 * limit, G_MAXINT / 2));
+  sqlite3_bind_text (stmt, 2, match, -1, SQLITE_STATIC);
+  while (rows->len < limit && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (g_hash_table_contains (seen, sqlite3_column_text (stmt, 0)))
+        continue;
+      g_ptr_array_add (rows, patient_from_row (stmt, 0));
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 GListModel *
 _hc_store_search_patients (HcStoreWorker  *w,
                            const char     *query,
@@ -377,13 +496,37 @@ _hc_store_search_patients (HcStoreWorker  *w,
     limit = 200;
   match = query ? build_match (query) : NULL;
 
+  if (match != NULL)
+    {
+      gint64 matches = 0;
+
+      /* how broad is it? stops counting at the cap */
+      stmt = _hc_store_stmt (w, "SELECT COUNT(*) FROM (SELECT rowid FROM patient_fts "
+                                "WHERE patient_fts MATCH ?1 LIMIT ?2)", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, match, -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 2, RANK_CAP);
+      if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        matches = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW)
+        return _hc_store_sqlite_error (w, rc, "search", error), NULL;
+
+      if (matches >= RANK_CAP)
+        {
+          if (!search_broad (w, query, match, limit, rows, error))
+            return NULL;
+          goto done;
+        }
+    }
+
   if (match == NULL)
-    stmt = _hc_store_stmt (w, "SELECT r.id, p.family, p.given, p.birth_date, p.gender, p.mrn, "
-                              "p.phone FROM patient p JOIN resource r ON r.rid = p.rid "
+    stmt = _hc_store_stmt (w, "SELECT " PATIENT_COLUMNS " FROM patient p "
+                              "JOIN resource r ON r.rid = p.rid "
                               "ORDER BY p.sort_key, p.rid LIMIT ?1", error);
   else
-    stmt = _hc_store_stmt (w, "SELECT r.id, p.family, p.given, p.birth_date, p.gender, p.mrn, "
-                              "p.phone FROM (SELECT rowid, rank FROM patient_fts "
+    stmt = _hc_store_stmt (w, "SELECT " PATIENT_COLUMNS " FROM (SELECT rowid, rank FROM patient_fts "
                               "  WHERE patient_fts MATCH ?2 "
                               "  ORDER BY rank LIMIT ?1) f "
                               "JOIN patient p ON p.rid = f.rowid JOIN resource r ON r.rid = p.rid "
@@ -395,18 +538,15 @@ _hc_store_search_patients (HcStoreWorker  *w,
     sqlite3_bind_text (stmt, 2, match, -1, SQLITE_STATIC);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-#define COL(i) ((const char *) sqlite3_column_text (stmt, i))
-      g_ptr_array_add (rows, hc_patient_new (COL (0), COL (1), COL (2), COL (3), COL (4), COL (5),
-                                             COL (6)));
-#undef COL
-    }
+    g_ptr_array_add (rows, patient_from_row (stmt, 0));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
       _hc_store_sqlite_error (w, rc, "search", error);
       return NULL;
     }
+
+done:
   /* one items-changed for the whole result */
   g_list_store_splice (store, 0, 0, rows->pdata, rows->len);
   return G_LIST_MODEL (g_steal_pointer (&store));

@@ -254,6 +254,63 @@ test_row_fields (Fixture       *f,
   g_assert_cmpstr (hc_patient_get_gender (p), ==, "unknown");
 }
 
+/* Past the ranking cap the list is by name, from the sort-key index, then other matches. */
+static void
+test_broad_queries (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  HcStore *store = hc_test_new_store (&dir);
+  g_autoptr(GString) many = g_string_new (NULL);
+  g_autoptr(GListModel) m = NULL;
+  g_autofree char *prev = NULL;
+
+  for (guint i = 0; i < 1500; i++)
+    g_string_append_printf (many, "{\"resourceType\":\"Patient\",\"id\":\"b%u\",\"name\":[{"
+                                   "\"family\":\"%s%04u\",\"given\":[\"%s\"]}],"
+                                   "\"birthDate\":\"19%02u-01-01\"}\n",
+                            i, i % 3 ? "Sanders" : "Quinn", 1500 - i, i % 2 ? "Sam" : "Jo", i % 100);
+  g_assert_true (hc_store_import_data_sync (store, many->str, many->len, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* "s": 1,500 matches (Sanders and the given name Sam): the first 50 Sanders by name */
+  m = hc_store_search_patients_sync (store, "s", 50, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (m), ==, 50);
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autoptr(HcPatient) p = g_list_model_get_item (m, i);
+      const char *family = hc_patient_get_family (p);
+
+      g_assert_true (g_str_has_prefix (family, "Sanders"));
+      if (prev)
+        g_assert_cmpstr (prev, <, family);
+      g_free (prev);
+      prev = g_strdup (family);
+    }
+  g_clear_object (&m);
+
+  /* two words, the second filtering the name */
+  m = hc_store_search_patients_sync (store, "s sam", 2000, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < g_list_model_get_n_items (m); i++)
+    {
+      g_autoptr(HcPatient) p = g_list_model_get_item (m, i);
+      g_assert_cmpstr (hc_patient_get_given (p), ==, "Sam");
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (m), ==, 750);
+  g_clear_object (&m);
+
+  /* broad, but not by family name: Quinn's given name Sam is found through the full-text
+   * index after the name-ordered part runs out */
+  m = hc_store_search_patients_sync (store, "sa", 2000, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (m), ==, 1000 + 250);
+  g_clear_object (&m);
+
+  g_assert_finalize_object (store);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -272,6 +329,7 @@ main (int   argc,
   ADD ("/hc/data/search/follows-writes", test_follows_updates_and_deletes);
   ADD ("/hc/data/search/row-fields", test_row_fields);
 #undef ADD
+  g_test_add_func ("/hc/data/search/broad-queries", test_broad_queries);
 
   return g_test_run ();
 }
