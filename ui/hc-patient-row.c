@@ -51,7 +51,10 @@ update (HcPatientRow *self)
       name = hc_patient_get_display_name (self->patient);
       birth = hc_format_birth_line (hc_patient_get_birth_date (self->patient),
                                     hc_patient_get_gender (self->patient), NULL);
-      if (value != NULL && *value != '\0')
+      /* an MRN that says so itself ("MRN-0001234") is shown as it is */
+      if (value != NULL && g_ascii_strncasecmp (value, "MRN", 3) == 0)
+        mrn = g_strdup (value);
+      else if (value != NULL && *value != '\0')
         /* Translators: MRN is the medical record number */
         mrn = g_strdup_printf (_("MRN %s"), value);
     }
