@@ -29,4 +29,14 @@ char     *hc_json_to_string   (JsonNode    *node,
 char     *hc_json_object_to_string (JsonObject *object,
                                gboolean     pretty);
 
+/* Typed member access that says NULL for a missing member or one of another JSON kind. */
+const char *hc_json_get_string (JsonObject  *object,
+                                const char  *member);
+JsonObject *hc_json_get_object (JsonObject  *object,
+                                const char  *member);
+JsonArray  *hc_json_get_array  (JsonObject  *object,
+                                const char  *member);
+JsonObject *hc_json_array_get_object (JsonArray *array,
+                                guint        index);
+
 G_END_DECLS

@@ -52,25 +52,6 @@ fail_invalid (GError     **error,
   return FALSE;
 }
 
-static const char *
-string_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
-static JsonObject *
-object_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 static gboolean
 write_one (Import      *im,
            JsonObject  *resource,
@@ -208,7 +189,7 @@ import_bundle (Import      *im,
   };
   g_autoptr(GArray) entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   g_autoptr(GHashTable) map = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  const char *type = string_member (bundle, "type");
+  const char *type = hc_json_get_string (bundle, "type");
   gboolean with_requests;
   JsonNode *entry_node;
   JsonArray *array;
@@ -244,19 +225,19 @@ import_bundle (Import      *im,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         return fail_invalid (error, "Bundle.entry[%u]: expected an object", i);
       entry = json_node_get_object (node);
-      e->resource = object_member (entry, "resource");
-      request = object_member (entry, "request");
-      search = object_member (entry, "search");
-      full_url = string_member (entry, "fullUrl");
+      e->resource = hc_json_get_object (entry, "resource");
+      request = hc_json_get_object (entry, "request");
+      search = hc_json_get_object (entry, "search");
+      full_url = hc_json_get_string (entry, "fullUrl");
 
       if (json_object_has_member (entry, "resource") && e->resource == NULL)
         return fail_invalid (error, "Bundle.entry[%u].resource: expected an object", i);
-      if (search && g_strcmp0 (string_member (search, "mode"), "outcome") == 0)
+      if (search && g_strcmp0 (hc_json_get_string (search, "mode"), "outcome") == 0)
         {
           g_array_remove_index (entries, entries->len - 1);
           continue;
         }
-      rtype = e->resource ? string_member (e->resource, "resourceType") : NULL;
+      rtype = e->resource ? hc_json_get_string (e->resource, "resourceType") : NULL;
       if (g_strcmp0 (rtype, "OperationOutcome") == 0 && !with_requests)
         {
           g_array_remove_index (entries, entries->len - 1);
@@ -269,8 +250,8 @@ import_bundle (Import      *im,
 
           if (request == NULL)
             return fail_invalid (error, "Bundle.entry[%u].request: missing in a %s Bundle", i, type);
-          method = string_member (request, "method");
-          url = string_member (request, "url");
+          method = hc_json_get_string (request, "method");
+          url = hc_json_get_string (request, "url");
           if (method == NULL || url == NULL)
             return fail_invalid (error, "Bundle.entry[%u].request: method and url are required", i);
           if (strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0)
@@ -291,7 +272,7 @@ import_bundle (Import      *im,
                 return fail_invalid (error, "Bundle.entry[%u].resource: missing for %s", i, method);
               if (strcmp (method, "PUT") == 0)
                 {
-                  const char *rid = string_member (e->resource, "id");
+                  const char *rid = hc_json_get_string (e->resource, "id");
 
                   if (!split_url (url, &e->type, &e->id))
                     return fail_invalid (error, "Bundle.entry[%u].request.url: '%s' is not Type/id "
@@ -317,7 +298,7 @@ import_bundle (Import      *im,
 
           if (e->resource == NULL)
             return fail_invalid (error, "Bundle.entry[%u].resource: missing", i);
-          rid = string_member (e->resource, "id");
+          rid = hc_json_get_string (e->resource, "id");
           e->type = g_strdup (rtype);
           e->id = rid ? g_strdup (rid) : hc_fhir_new_id ();
         }
@@ -372,7 +353,7 @@ import_bundle (Import      *im,
               }
             _hc_store_count_outcome (im->stats, outcome);
           }
-        else if (strcmp (string_member (e->resource, "resourceType") ?: "", "Bundle") == 0)
+        else if (strcmp (hc_json_get_string (e->resource, "resourceType") ?: "", "Bundle") == 0)
           {
             if (!import_object (im, e->resource, &local_error))
               {
@@ -396,13 +377,13 @@ import_object (Import      *im,
                JsonObject  *object,
                GError     **error)
 {
-  if (g_strcmp0 (string_member (object, "resourceType"), "Bundle") == 0)
+  if (g_strcmp0 (hc_json_get_string (object, "resourceType"), "Bundle") == 0)
     return import_bundle (im, object, error);
 
   /* urn:uuid references cannot resolve outside a Bundle */
   {
     g_autoptr(GHashTable) none = g_hash_table_new (g_str_hash, g_str_equal);
-    g_autoptr(GString) path = g_string_new (string_member (object, "resourceType") ?: "resource");
+    g_autoptr(GString) path = g_string_new (hc_json_get_string (object, "resourceType") ?: "resource");
     g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
 
     if (!resolve_references (node, none, path, error))

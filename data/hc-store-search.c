@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "hc-json.h"
 #include "hc-patient.h"
 #include "hc-store-private.h"
 
@@ -80,39 +81,12 @@ transliterate (const char *text)
   return out ? g_string_free (out, FALSE) : NULL;
 }
 
-static JsonArray *
-array_member (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static const char *
-string_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
-static JsonObject *
-object_at (JsonArray *array,
-           guint      i)
-{
-  JsonNode *node = json_array_get_element (array, i);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 static void
 append_strings (GString    *out,
                 JsonObject *object,
                 const char *member)
 {
-  JsonArray *array = array_member (object, member);
+  JsonArray *array = hc_json_get_array (object, member);
   const char *single;
 
   if (array != NULL)
@@ -124,7 +98,7 @@ append_strings (GString    *out,
             g_string_append_printf (out, "%s%s", out->len ? " " : "", json_node_get_string (node));
         }
     }
-  else if ((single = string_member (object, member)) != NULL)
+  else if ((single = hc_json_get_string (object, member)) != NULL)
     g_string_append_printf (out, "%s%s", out->len ? " " : "", single);
 }
 
@@ -139,11 +113,11 @@ main_name (JsonArray *names)
   for (guint u = 0; uses[u]; u++)
     for (guint i = 0; i < json_array_get_length (names); i++)
       {
-        JsonObject *name = object_at (names, i);
-        if (g_strcmp0 (string_member (name, "use"), uses[u]) == 0)
+        JsonObject *name = hc_json_array_get_object (names, i);
+        if (g_strcmp0 (hc_json_get_string (name, "use"), uses[u]) == 0)
           return name;
       }
-  return object_at (names, 0);
+  return hc_json_array_get_object (names, 0);
 }
 
 static gboolean
@@ -156,9 +130,9 @@ is_mrn (JsonObject *identifier)
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return FALSE;
   type = json_node_get_object (node);
-  codings = array_member (type, "coding");
+  codings = hc_json_get_array (type, "coding");
   for (guint i = 0; codings && i < json_array_get_length (codings); i++)
-    if (g_strcmp0 (string_member (object_at (codings, i), "code"), "MR") == 0)
+    if (g_strcmp0 (hc_json_get_string (hc_json_array_get_object (codings, i), "code"), "MR") == 0)
       return TRUE;
   return FALSE;
 }
@@ -179,20 +153,20 @@ _hc_store_index_patient (HcStoreWorker  *w,
   JsonArray *array;
   JsonObject *name;
   const char *family = NULL, *mrn = NULL, *first_identifier = NULL, *phone = NULL;
-  const char *birth_date = string_member (patient, "birthDate");
+  const char *birth_date = hc_json_get_string (patient, "birthDate");
   sqlite3_stmt *stmt;
 
-  array = array_member (patient, "name");
+  array = hc_json_get_array (patient, "name");
   for (guint i = 0; array && i < json_array_get_length (array); i++)
     {
-      JsonObject *n = object_at (array, i);
+      JsonObject *n = hc_json_array_get_object (array, i);
       if (n == NULL)
         continue;
       append_strings (names, n, "prefix");
       append_strings (names, n, "given");
       append_strings (names, n, "family");
       append_strings (names, n, "suffix");
-      if (string_member (n, "family") == NULL && array_member (n, "given") == NULL)
+      if (hc_json_get_string (n, "family") == NULL && hc_json_get_array (n, "given") == NULL)
         append_strings (names, n, "text");
     }
   {
@@ -203,17 +177,17 @@ _hc_store_index_patient (HcStoreWorker  *w,
   name = main_name (array);
   if (name != NULL)
     {
-      family = string_member (name, "family");
+      family = hc_json_get_string (name, "family");
       append_strings (given, name, "given");
       if (family == NULL && given->len == 0)
-        family = string_member (name, "text");
+        family = hc_json_get_string (name, "text");
     }
 
-  array = array_member (patient, "identifier");
+  array = hc_json_get_array (patient, "identifier");
   for (guint i = 0; array && i < json_array_get_length (array); i++)
     {
-      JsonObject *id = object_at (array, i);
-      const char *value = string_member (id, "value");
+      JsonObject *id = hc_json_array_get_object (array, i);
+      const char *value = hc_json_get_string (id, "value");
       if (value == NULL)
         continue;
       g_string_append_printf (identifiers, "%s%s", identifiers->len ? " " : "", value);
@@ -225,12 +199,12 @@ _hc_store_index_patient (HcStoreWorker  *w,
   if (mrn == NULL)
     mrn = first_identifier;
 
-  array = array_member (patient, "telecom");
+  array = hc_json_get_array (patient, "telecom");
   for (guint i = 0; array && i < json_array_get_length (array); i++)
     {
-      JsonObject *cp = object_at (array, i);
-      const char *system = string_member (cp, "system");
-      const char *value = string_member (cp, "value");
+      JsonObject *cp = hc_json_array_get_object (array, i);
+      const char *system = hc_json_get_string (cp, "system");
+      const char *value = hc_json_get_string (cp, "value");
       GString *digits;
 
       if (value == NULL || (system != NULL && strcmp (system, "phone") != 0 &&
@@ -271,7 +245,7 @@ _hc_store_index_patient (HcStoreWorker  *w,
   sqlite3_bind_text (stmt, 2, family, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, given->len ? given->str : NULL, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, birth_date, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, string_member (patient, "gender"), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, hc_json_get_string (patient, "gender"), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 6, mrn, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 7, phone, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 8, sort_key, -1, SQLITE_STATIC);

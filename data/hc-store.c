@@ -456,28 +456,6 @@ queue_change (HcStoreWorker  *w,
   return _hc_store_step_done (w, stmt, "outbox", error);
 }
 
-static JsonObject *
-object_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static const char *
-string_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL)
-    return NULL;
-  node = json_object_get_member (object, name);
-  if (node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return json_node_get_string (node);
-  return NULL;
-}
-
 static const char *
 first_code_of (JsonObject *concept)
 {
@@ -491,7 +469,7 @@ first_code_of (JsonObject *concept)
   if (json_array_get_length (codings) == 0)
     return NULL;
   node = json_array_get_element (codings, 0);
-  return JSON_NODE_HOLDS_OBJECT (node) ? string_member (json_node_get_object (node), "code") : NULL;
+  return JSON_NODE_HOLDS_OBJECT (node) ? hc_json_get_string (json_node_get_object (node), "code") : NULL;
 }
 
 static const char *
@@ -504,7 +482,7 @@ first_coding_of (JsonObject *concept,
   if (code == NULL)
     return NULL;
   coding = json_array_get_object_element (json_object_get_array_member (concept, "coding"), 0);
-  *out = g_strconcat (string_member (coding, "system") ? string_member (coding, "system") : "",
+  *out = g_strconcat (hc_json_get_string (coding, "system") ? hc_json_get_string (coding, "system") : "",
                       "|", code, NULL);
   return *out;
 }
@@ -527,22 +505,22 @@ extract_index (JsonObject  *res,
   static const char * const code_members[] = { "code", "medicationCodeableConcept", "type", NULL };
   JsonObject *obj;
 
-  *status = string_member (res, "status");
+  *status = hc_json_get_string (res, "status");
   if (*status == NULL)
-    *status = first_code_of (object_member (res, "clinicalStatus"));
+    *status = first_code_of (hc_json_get_object (res, "clinicalStatus"));
   *date = NULL;
   for (guint i = 0; *date == NULL && date_members[i]; i++)
-    *date = string_member (res, date_members[i]);
+    *date = hc_json_get_string (res, date_members[i]);
   for (guint i = 0; *date == NULL && period_members[i]; i++)
-    *date = string_member (object_member (res, period_members[i]), "start");
+    *date = hc_json_get_string (hc_json_get_object (res, period_members[i]), "start");
   *code = NULL;
   for (guint i = 0; *code == NULL && code_members[i]; i++)
     {
       /* Coverage.type, Encounter.type is an array: not the main code */
-      if ((obj = object_member (res, code_members[i])) != NULL)
+      if ((obj = hc_json_get_object (res, code_members[i])) != NULL)
         first_coding_of (obj, code);
     }
-  *encounter = string_member (object_member (res, "encounter"), "reference");
+  *encounter = hc_json_get_string (hc_json_get_object (res, "encounter"), "reference");
   (void) type;
 }
 
@@ -568,7 +546,7 @@ bind_index (sqlite3_stmt *stmt,
 static gboolean
 is_signed_note (JsonObject *res)
 {
-  const char *status = string_member (res, "status");
+  const char *status = hc_json_get_string (res, "status");
   return g_strcmp0 (status, "final") == 0 || g_strcmp0 (status, "amended") == 0;
 }
 
@@ -577,8 +555,8 @@ static void
 keep_server_meta (JsonObject *res,
                   JsonObject *old)
 {
-  JsonObject *old_meta = object_member (old, "meta");
-  JsonObject *meta = object_member (res, "meta");
+  JsonObject *old_meta = hc_json_get_object (old, "meta");
+  JsonObject *meta = hc_json_get_object (res, "meta");
   static const char * const owned[] = { "versionId", "lastUpdated", NULL };
 
   if (old_meta == NULL && meta == NULL)
@@ -640,7 +618,7 @@ _hc_store_write_resource (HcStoreWorker  *w,
       return FALSE;
     }
   type = json_object_get_string_member (res, "resourceType");
-  id = string_member (res, "id");
+  id = hc_json_get_string (res, "id");
   if (id == NULL)
     {
       new_id = hc_fhir_new_id ();
@@ -667,7 +645,7 @@ _hc_store_write_resource (HcStoreWorker  *w,
   if (exists && !deleted && old != NULL)
     {
       if (strcmp (type, "Composition") == 0 && is_signed_note (old) &&
-          g_strcmp0 (string_member (res, "status"), "entered-in-error") != 0)
+          g_strcmp0 (hc_json_get_string (res, "status"), "entered-in-error") != 0)
         {
           g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_IMMUTABLE,
                        "Composition/%s is signed and cannot change; write an addendum instead", id);

@@ -39,6 +39,21 @@ hc_test_new_store (char **dir_out)
   return store;
 }
 
+void
+hc_test_store_setup (HcTestStore   *f,
+                     gconstpointer  data)
+{
+  f->store = hc_test_new_store (&f->dir);
+}
+
+void
+hc_test_store_teardown (HcTestStore   *f,
+                        gconstpointer  data)
+{
+  g_assert_finalize_object (f->store);
+  g_clear_pointer (&f->dir, g_free);
+}
+
 JsonObject *
 hc_test_object (const char *json)
 {

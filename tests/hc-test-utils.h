@@ -12,6 +12,18 @@
 
 G_BEGIN_DECLS
 
+/* A fixture for g_test_add(): a new store in a fresh directory, checked for leaks at the end. */
+typedef struct
+{
+  char    *dir;
+  HcStore *store;
+} HcTestStore;
+
+void        hc_test_store_setup     (HcTestStore   *fixture,
+                                     gconstpointer  data);
+void        hc_test_store_teardown  (HcTestStore   *fixture,
+                                     gconstpointer  data);
+
 /* A fresh, empty directory under the test's isolated tmp dir. */
 char       *hc_test_tmpdir          (const char  *name);
 /* A new store in a fresh directory. */

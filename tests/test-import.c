@@ -11,26 +11,7 @@
 
 #include "hc-test-utils.h"
 
-typedef struct
-{
-  char    *dir;
-  HcStore *store;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->store = hc_test_new_store (&f->dir);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_assert_finalize_object (f->store);
-  g_free (f->dir);
-}
+typedef HcTestStore Fixture;
 
 #define PATIENT(id, family) \
   "{\"resourceType\":\"Patient\",\"id\":\"" id "\",\"name\":[{\"family\":\"" family "\"}]}"
@@ -467,7 +448,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, hc_test_store_setup, func, hc_test_store_teardown)
   ADD ("/hc/data/import/single-resource", test_single_resource);
   ADD ("/hc/data/import/ndjson-one-changeset", test_ndjson_one_changeset);
   ADD ("/hc/data/import/transaction-bundle", test_transaction_bundle);

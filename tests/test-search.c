@@ -11,11 +11,7 @@
 #include "hc-patient.h"
 #include "hc-test-utils.h"
 
-typedef struct
-{
-  char    *dir;
-  HcStore *store;
-} Fixture;
+typedef HcTestStore Fixture;
 
 static const struct {
   const char *id, *family, *given, *birth, *mrn, *phone;
@@ -53,17 +49,9 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  f->store = hc_test_new_store (&f->dir);
+  hc_test_store_setup (f, data);
   for (guint i = 0; i < G_N_ELEMENTS (panel); i++)
     put_patient (f->store, i);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_assert_finalize_object (f->store);
-  g_free (f->dir);
 }
 
 /* The ids found for @query, in rank order, joined with spaces. */
@@ -317,7 +305,7 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, hc_test_store_teardown)
   ADD ("/hc/data/search/accents-and-case", test_accents_and_case);
   ADD ("/hc/data/search/prefix-and-words", test_prefix_and_words);
   ADD ("/hc/data/search/ranking", test_ranking);

@@ -17,26 +17,7 @@
   "{\"resourceType\":\"Patient\",\"name\":[{\"use\":\"official\",\"family\":\"Okafor\"," \
   "\"given\":[\"Ada\"]}],\"gender\":\"female\",\"birthDate\":\"1961-07-04\"}"
 
-typedef struct
-{
-  char    *dir;
-  HcStore *store;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->store = hc_test_new_store (&f->dir);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_assert_finalize_object (f->store);
-  g_free (f->dir);
-}
+typedef HcTestStore Fixture;
 
 static JsonObject *
 put (HcStore    *store,
@@ -686,7 +667,7 @@ main (int   argc,
   g_test_add_func ("/hc/data/store/open/foreign-database", test_open_foreign_database);
   g_test_add_func ("/hc/data/store/open/too-new", test_open_too_new);
   g_test_add_func ("/hc/data/store/open/async", test_open_async);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, hc_test_store_setup, func, hc_test_store_teardown)
   ADD ("/hc/data/store/put/assigns-uuidv7", test_put_assigns_uuidv7);
   ADD ("/hc/data/store/put/keeps-caller-object", test_put_keeps_caller_object);
   ADD ("/hc/data/store/put/invalid-stores-nothing", test_put_invalid_stores_nothing);
