@@ -8,12 +8,15 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "hc-demo.h"
 #include "hc-fhir.h"
@@ -472,6 +475,19 @@ cmd_demo_data (int argc, char **argv)
 
       if (strcmp (opt_out, "-") == 0)
         raw = g_unix_output_stream_new (1, FALSE);
+      else if (g_file_test (opt_out, G_FILE_TEST_EXISTS) &&
+               !g_file_test (opt_out, G_FILE_TEST_IS_REGULAR))
+        {
+          /* a pipe or a device such as /dev/null: write to it as it is */
+          int fd = g_open (opt_out, O_WRONLY | O_CLOEXEC, 0);
+
+          if (fd < 0)
+            {
+              g_printerr ("housecall-cli: %s: %s\n", opt_out, g_strerror (errno));
+              return EXIT_FAILURE;
+            }
+          raw = g_unix_output_stream_new (fd, TRUE);
+        }
       else
         {
           g_autoptr(GFile) file = g_file_new_for_commandline_arg (opt_out);

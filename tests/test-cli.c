@@ -169,6 +169,43 @@ test_import_export_status (void)
 }
 
 static void
+test_demo_data (void)
+{
+  g_autofree char *out = NULL, *again = NULL, *err = NULL;
+  g_autofree char *dir = hc_test_tmpdir ("cli-demo");
+  g_autofree char *demo_store = g_build_filename (dir, "store", NULL);
+  g_autofree char *file = g_build_filename (dir, "panel.ndjson", NULL);
+  g_autoptr(JsonNode) stats = NULL;
+  guint lines = 0;
+
+  /* NDJSON on stdout, the same twice for the same seed and date */
+  g_assert_cmpint (hc_test_run_cli (CLI ("demo-data", "--patients", "3", "--seed", "11", "--date",
+                                         "2026-11-27", "--out", "-"), NULL, &out, &err), ==, 0);
+  g_assert_cmpint (hc_test_run_cli (CLI ("demo-data", "--patients", "3", "--seed", "11", "--date",
+                                         "2026-11-27", "--out", "-"), NULL, &again, &err), ==, 0);
+  g_assert_cmpstr (out, ==, again);
+  for (const char *p = out; *p; p++)
+    lines += *p == '\n';
+  g_assert_cmpuint (lines, >, 3 * 10);
+
+  /* into a file, and into a store, the same resources */
+  g_assert_cmpint (hc_test_run_cli (CLI ("demo-data", "--patients", "3", "--seed", "11", "--date",
+                                         "2026-11-27", "--out", file), NULL, NULL, &err), ==, 0);
+  g_clear_pointer (&again, g_free);
+  g_assert_true (g_file_get_contents (file, &again, NULL, NULL));
+  g_assert_cmpstr (out, ==, again);
+  g_assert_cmpint (hc_test_run_cli (CLI ("--store", demo_store, "init"), NULL, NULL, &err), ==, 0);
+  g_assert_cmpint (hc_test_run_cli (CLI ("--store", demo_store, "--json", "demo-data", "--patients",
+                                         "3", "--seed", "11", "--date", "2026-11-27"), NULL, &out,
+                                    &err), ==, 0);
+  stats = parse (out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (stats), "created"), ==, lines);
+
+  assert_fails (CLI ("demo-data", "--patients", "3", "--date", "27.11.2026", "--out", "-"), NULL, 2,
+                "YYYY-MM-DD");
+}
+
+static void
 test_not_our_directory (void)
 {
   g_autofree char *dir = hc_test_tmpdir ("documents");
@@ -278,6 +315,7 @@ main (int   argc,
   g_test_add_func ("/hc/app/cli/usage", test_usage);
   g_test_add_func ("/hc/app/cli/put-get-search", test_put_get_search);
   g_test_add_func ("/hc/app/cli/import-export-status", test_import_export_status);
+  g_test_add_func ("/hc/app/cli/demo-data", test_demo_data);
   g_test_add_func ("/hc/app/cli/not-our-directory", test_not_our_directory);
   g_test_add_func ("/hc/app/cli/store-from-environment", test_store_from_environment);
   g_test_add_func ("/hc/app/cli/disk-full", test_disk_full);
