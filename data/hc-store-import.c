@@ -55,13 +55,14 @@ fail_invalid (GError     **error,
 static gboolean
 write_one (Import      *im,
            JsonObject  *resource,
+           const char  *prepared,
            GError     **error)
 {
   HcWriteOutcome outcome;
 
   if (g_cancellable_set_error_if_cancelled (im->cancellable, error))
     return FALSE;
-  if (!_hc_store_write_resource (im->w, resource, &outcome, error))
+  if (!_hc_store_write_resource (im->w, resource, prepared, &outcome, error))
     return FALSE;
   _hc_store_count_outcome (im->stats, outcome);
   return TRUE;
@@ -176,7 +177,8 @@ resolve_references (JsonNode    *node,
   return TRUE;
 }
 
-static gboolean import_object (Import *im, JsonObject *object, GError **error);
+static gboolean import_object (Import *im, JsonObject *object, const char *prepared,
+                               GError **error);
 
 static gboolean
 import_bundle (Import      *im,
@@ -355,14 +357,14 @@ import_bundle (Import      *im,
           }
         else if (strcmp (hc_json_get_string (e->resource, "resourceType") ?: "", "Bundle") == 0)
           {
-            if (!import_object (im, e->resource, &local_error))
+            if (!import_object (im, e->resource, NULL, &local_error))
               {
                 g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                             "Bundle.entry[%u].resource: ", e->index);
                 return FALSE;
               }
           }
-        else if (!write_one (im, e->resource, &local_error))
+        else if (!write_one (im, e->resource, NULL, &local_error))
           {
             g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                         "Bundle.entry[%u].resource: ", e->index);
@@ -372,9 +374,11 @@ import_bundle (Import      *im,
   return TRUE;
 }
 
+/* @prepared: see _hc_store_write_resource() */
 static gboolean
 import_object (Import      *im,
                JsonObject  *object,
+               const char  *prepared,
                GError     **error)
 {
   if (g_strcmp0 (hc_json_get_string (object, "resourceType"), "Bundle") == 0)
@@ -389,7 +393,7 @@ import_object (Import      *im,
     if (!resolve_references (node, none, path, error))
       return FALSE;
   }
-  return write_one (im, object, error);
+  return write_one (im, object, prepared, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -448,7 +452,7 @@ import_ndjson_line (Import      *im,
       return FALSE;
     }
   object = parse_document (line, length, &local_error);
-  if (object == NULL || !import_object (im, object, &local_error))
+  if (object == NULL || !import_object (im, object, NULL, &local_error))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s:%u: ", im->origin, lineno);
       return FALSE;
@@ -512,7 +516,7 @@ import_text (Import      *im,
           return FALSE;
         }
       object = parse_document (data, length, &local_error);
-      if (object == NULL || !import_object (im, object, &local_error))
+      if (object == NULL || !import_object (im, object, NULL, &local_error))
         {
           g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ", im->origin);
           return FALSE;
@@ -580,6 +584,7 @@ _hc_store_import_text (HcStoreWorker  *w,
 typedef struct
 {
   JsonObject *objects[BATCH_LINES];
+  char       *prepared[BATCH_LINES];   /* serialized here, or NULL */
   guint       linenos[BATCH_LINES];
   guint       n;
   GError     *error;      /* after the objects, if any */
@@ -603,7 +608,10 @@ static void
 batch_clear (Batch *batch)
 {
   for (guint i = 0; i < batch->n; i++)
-    g_clear_pointer (&batch->objects[i], json_object_unref);
+    {
+      g_clear_pointer (&batch->objects[i], json_object_unref);
+      g_clear_pointer (&batch->prepared[i], g_free);
+    }
   batch->n = 0;
   g_clear_error (&batch->error);
   batch->end = FALSE;
@@ -645,6 +653,11 @@ read_line (Pipeline   *pl,
       g_propagate_prefixed_error (&batch->error, error, "%s:%u: ", pl->origin, lineno);
       return FALSE;
     }
+  /* a share of the store thread's work that needs nothing of the store: a resource that has
+   * its id is serialized here (validating it too would leave the reader the slower thread) */
+  if (hc_json_get_string (object, "id") != NULL &&
+      g_strcmp0 (hc_json_get_string (object, "resourceType"), "Bundle") != 0)
+    batch->prepared[batch->n] = hc_json_object_to_string (object, FALSE);
   batch->objects[batch->n] = object;
   batch->linenos[batch->n] = lineno;
   if (++batch->n == BATCH_LINES)
@@ -745,7 +758,7 @@ import_stream_ndjson (Import         *im,
       gboolean end = batch->end;
 
       for (guint i = 0; i < batch->n && first_error == NULL; i++)
-        if (!import_object (im, batch->objects[i], &first_error))
+        if (!import_object (im, batch->objects[i], batch->prepared[i], &first_error))
           g_prefix_error (&first_error, "%s:%u: ", im->origin, batch->linenos[i]);
       if (first_error == NULL && batch->error != NULL)
         first_error = g_steal_pointer (&batch->error);
@@ -900,7 +913,7 @@ producer_sink (JsonObject  *resource,
                gpointer     sink_data,
                GError     **error)
 {
-  return import_object (sink_data, resource, error);
+  return import_object (sink_data, resource, NULL, error);
 }
 
 typedef struct

@@ -82,9 +82,11 @@ typedef enum
 } HcWriteOutcome;
 
 /* Inside a transaction: validates, stores, indexes, queues in the outbox and audits one
- * resource. Assigns an id when it has none. */
+ * resource. Assigns an id when it has none. @prepared, when not NULL, is @resource (which has
+ * an id) already serialized, on another thread. */
 gboolean      _hc_store_write_resource    (HcStoreWorker  *w,
                                            JsonObject     *resource,
+                                           const char     *prepared,
                                            HcWriteOutcome *outcome,
                                            GError        **error);
 gboolean      _hc_store_delete_resource   (HcStoreWorker  *w,

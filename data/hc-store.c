@@ -597,12 +597,14 @@ parse_object (const char *text)
 gboolean
 _hc_store_write_resource (HcStoreWorker  *w,
                           JsonObject     *res,
+                          const char     *prepared,
                           HcWriteOutcome *outcome,
                           GError        **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autofree char *new_id = NULL;
-  g_autofree char *text = NULL;
+  g_autofree char *owned_text = NULL;
+  const char *text;
   g_autofree char *entity = NULL;
   g_autoptr(JsonObject) old = NULL;
   sqlite3_stmt *stmt;
@@ -611,6 +613,7 @@ _hc_store_write_resource (HcStoreWorker  *w,
   gboolean exists = FALSE, deleted = FALSE;
 
   g_assert (w->in_transaction);
+  g_assert (prepared == NULL || hc_json_get_string (res, "id") != NULL);
 
   if (!hc_fhir_validate (res, &local_error))
     {
@@ -652,9 +655,10 @@ _hc_store_write_resource (HcStoreWorker  *w,
           return FALSE;
         }
       keep_server_meta (res, old);
+      prepared = NULL;   /* the meta may have changed */
     }
 
-  text = to_json_text (res);
+  text = prepared ? prepared : (owned_text = to_json_text (res));
   entity = g_strconcat (type, "/", id, NULL);
 
   if (exists && !deleted)
@@ -818,7 +822,7 @@ _hc_store_delete_resource (HcStoreWorker  *w,
     }
 
   if (mark_entered_in_error (old, type))
-    return _hc_store_write_resource (w, old, outcome, error);
+    return _hc_store_write_resource (w, old, NULL, outcome, error);
 
   if (strcmp (type, "Patient") == 0)
     {
@@ -1424,7 +1428,7 @@ put_job (HcStoreWorker  *w,
 
   if (!_hc_store_begin (w, error))
     return NULL;
-  if (!_hc_store_write_resource (w, copy, &outcome, error) || !_hc_store_commit (w, error))
+  if (!_hc_store_write_resource (w, copy, NULL, &outcome, error) || !_hc_store_commit (w, error))
     {
       _hc_store_rollback (w);
       return NULL;
