@@ -226,7 +226,8 @@ _hc_store_index_patient (HcStoreWorker  *w,
       /* ISO and US order, so "1970-03" and "03/15/1970" both find it */
       g_auto(GStrv) parts = g_strsplit (birth_date, "-", 3);
       if (g_strv_length (parts) == 3)
-        birth_tokens = g_strdup_printf ("%s %s/%s/%s", birth_date, parts[1], parts[2], parts[0]);
+        birth_tokens = g_strdup_printf ("%s %s/%s/%s %s%s%s", birth_date, parts[1], parts[2], parts[0],
+                                        parts[0], parts[1], parts[2]);
       else
         birth_tokens = g_strdup (birth_date);
     }
@@ -291,6 +292,42 @@ _hc_store_unindex_patient (HcStoreWorker  *w,
   return _hc_store_step_done (w, stmt, "patient search index", error);
 }
 
+/* A date as typed ("1970-03", "1970-03-1", "03/15/1970") as the one token the index also
+ * holds for every birth date ("19700315"), or NULL. A phrase of the date's parts would match
+ * too, but "03"* is in a large share of all rows and makes the query slow. */
+static char *
+compact_date (const char *word)
+{
+  gsize n = strlen (word);
+
+  if (n >= 5 && n <= 10 && g_ascii_isdigit (word[0]) && g_ascii_isdigit (word[1]) &&
+      g_ascii_isdigit (word[2]) && g_ascii_isdigit (word[3]) && word[4] == '-')
+    {
+      /* YYYY-, YYYY-MM, YYYY-MM-, YYYY-MM-D, YYYY-MM-DD */
+      static const char shape[] = "dddd-dd-dd";
+      for (gsize i = 0; i < n; i++)
+        if (shape[i] == 'd' ? !g_ascii_isdigit (word[i]) : word[i] != '-')
+          return NULL;
+      if (n == 6)
+        return NULL;   /* "1970-0": the month is not known yet */
+      {
+        GString *out = g_string_new (NULL);
+        for (gsize i = 0; i < n; i++)
+          if (word[i] != '-')
+            g_string_append_c (out, word[i]);
+        return g_string_free (out, FALSE);
+      }
+    }
+  if (n == 10 && word[2] == '/' && word[5] == '/')
+    {
+      for (gsize i = 0; i < n; i++)
+        if (i != 2 && i != 5 && !g_ascii_isdigit (word[i]))
+          return NULL;
+      return g_strdup_printf ("%.4s%.2s%.2s", word + 6, word, word + 3);
+    }
+  return NULL;
+}
+
 /* Each word of the query becomes a quoted FTS5 phrase with a prefix star: "smi"* "jo"*.
  * The tokenizer splits a word such as 1970-03 into a phrase "1970 03"* within the string, so
  * punctuation in dates, MRNs and phone numbers works as typed. */
@@ -312,6 +349,14 @@ build_match (const char *query)
           }
       if (!has_token)
         continue;
+      {
+        g_autofree char *date = compact_date (words[i]);
+        if (date != NULL)
+          {
+            g_string_append_printf (match, "%s\"%s\"*", match->len ? " " : "", date);
+            continue;
+          }
+      }
       g_string_append (match, match->len ? " \"" : "\"");
       for (const char *p = words[i]; *p; p++)
         {

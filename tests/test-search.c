@@ -142,6 +142,10 @@ test_birth_date (Fixture       *f,
   assert_search_set (f, "1970", "p-mueller p-smithers");
   assert_search (f, "1970-03", "p-mueller");
   assert_search (f, "1970-03-15", "p-mueller");
+  assert_search (f, "1970-03-1", "p-mueller");
+  assert_search_set (f, "1970-", "p-mueller p-smithers");
+  assert_search_set (f, "1970-0", "p-mueller p-smithers");
+  assert_search (f, "muller 1970-03", "p-mueller");
   assert_search (f, "03/15/1970", "p-mueller");
   assert_search (f, "1999-12-31", "p-obrien");
 }
