@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "hc-demo.h"
 #include "hc-fhir.h"
 #include "hc-store.h"
 #include "hc-test-utils.h"
@@ -143,6 +144,74 @@ test_example (gconstpointer data)
   check_official_schema (bundle_path);
 }
 
+static gboolean
+demo_producer (gboolean    (*sink) (JsonObject *, gpointer, GError **),
+               gpointer      sink_data,
+               gpointer      user_data,
+               GCancellable *cancellable,
+               GError      **error)
+{
+  return hc_demo_generate (15, 77, "2026-11-27", sink, sink_data, cancellable, error);
+}
+
+/* Everything Housecall writes, of every type it stores, passes the official schema: a demo
+ * panel plus the types the panel has none of. */
+static void
+test_demo_panel_export (void)
+{
+  static const char extra[] =
+    "{\"resourceType\":\"Communication\",\"id\":\"comm-1\",\"status\":\"completed\","
+    "\"subject\":{\"reference\":\"Patient/p-extra\"},\"sent\":\"2026-11-20T10:00:00Z\","
+    "\"payload\":[{\"contentString\":\"Lab results are normal.\"}]}\n"
+    "{\"resourceType\":\"Patient\",\"id\":\"p-extra\",\"name\":[{\"family\":\"Extra\"}]}\n"
+    "{\"resourceType\":\"Task\",\"id\":\"task-1\",\"status\":\"requested\",\"intent\":\"order\","
+    "\"for\":{\"reference\":\"Patient/p-extra\"},\"description\":\"Call back with results\"}\n"
+    "{\"resourceType\":\"Provenance\",\"id\":\"prov-1\",\"target\":[{\"reference\":"
+    "\"Communication/comm-1\"}],\"recorded\":\"2026-11-20T10:00:00.000Z\",\"agent\":[{\"who\":"
+    "{\"display\":\"Dr Example\"}}]}\n"
+    "{\"resourceType\":\"AuditEvent\",\"id\":\"audit-1\",\"type\":{\"system\":"
+    "\"http://dicom.nema.org/resources/ontology/DCM\",\"code\":\"110110\"},\"recorded\":"
+    "\"2026-11-20T10:00:00.000Z\",\"agent\":[{\"requestor\":true,\"who\":{\"display\":\"Dr Example\"}}],"
+    "\"source\":{\"observer\":{\"display\":\"Housecall\"}}}\n";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr(GHashTable) types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *tmpdir = hc_test_tmpdir ("panel");
+  g_autofree char *path = g_build_filename (tmpdir, "panel-bundle.json", NULL);
+  HcStore *store = hc_test_new_store (&dir);
+  JsonArray *entries;
+
+  g_assert_true (hc_store_import_producer_sync (store, demo_producer, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (hc_store_import_data_sync (store, extra, -1, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (hc_store_export_sync (store, NULL, out, NULL, &error));
+  g_assert_no_error (error);
+  g_output_stream_close (out, NULL, NULL);
+  g_assert_true (g_file_set_contents (path,
+                                      g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out)),
+                                      g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)),
+                                      &error));
+
+  /* all seventeen types are in it */
+  root = parse_file (path);
+  entries = json_object_get_array_member (json_node_get_object (root), "entry");
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *r = json_object_get_object_member (json_array_get_object_element (entries, i),
+                                                     "resource");
+      g_hash_table_add (types, g_strdup (json_object_get_string_member (r, "resourceType")));
+    }
+  for (const char * const *t = hc_fhir_resource_types (); *t; t++)
+    if (!g_hash_table_contains (types, *t))
+      g_test_fail_printf ("the export has no %s", *t);
+
+  check_official_schema (path);
+  g_assert_finalize_object (store);
+}
+
 static int
 compare_names (gconstpointer a,
                gconstpointer b)
@@ -180,6 +249,8 @@ main (int   argc,
 
       g_test_add_data_func_full (test, path, test_example, g_free);
     }
+
+  g_test_add_func ("/hc/data/fhir-examples/demo-panel-export", test_demo_panel_export);
 
   ret = g_test_run ();
   return ret;
