@@ -21,6 +21,7 @@
 #include "hc-demo.h"
 #include "hc-fhir.h"
 #include "hc-json.h"
+#include "hc-outcome.h"
 #include "hc-patient.h"
 #include "hc-store.h"
 
@@ -61,12 +62,26 @@ static const char summary[] =
   "                        generate a demo panel into the store or as NDJSON\n"
   "  verify                check integrity, indexes and the audit chain";
 
+/* One line on stderr; with --json also the error as an OperationOutcome on stdout. */
+static int
+fail_with (GError     *error,
+           const char *suffix)
+{
+  g_printerr ("housecall-cli: %s%s\n", error->message, suffix ? suffix : "");
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) outcome = hc_operation_outcome_new (error);
+      g_autofree char *text = hc_json_object_to_string (outcome, FALSE);
+      g_print ("%s\n", text);
+    }
+  g_error_free (error);
+  return EXIT_FAILURE;
+}
+
 static int
 fail (GError *error)
 {
-  g_printerr ("housecall-cli: %s\n", error->message);
-  g_error_free (error);
-  return EXIT_FAILURE;
+  return fail_with (error, NULL);
 }
 
 static int
@@ -187,9 +202,8 @@ cmd_import (int argc, char **argv)
 
       if (!hc_store_import_file_sync (store, argv[i], &stats, NULL, &error))
         {
-          g_printerr ("housecall-cli: %s (nothing of %s was imported)\n", error->message, argv[i]);
-          g_error_free (error);
-          return EXIT_FAILURE;
+          g_autofree char *suffix = g_strdup_printf (" (nothing of %s was imported)", argv[i]);
+          return fail_with (error, suffix);
         }
       if (opt_json)
         json_array_add_object_element (results, stats_json (argv[i], &stats));

@@ -105,6 +105,24 @@ test_put_get_search (void)
   }
 
   assert_fails (CLI ("--store", store, "get", "Patient/missing"), NULL, 1, "not found");
+
+  /* with --json a failure is also an OperationOutcome naming the bad element */
+  {
+    g_autoptr(JsonNode) outcome = NULL;
+    JsonObject *issue;
+
+    g_assert_cmpint (hc_test_run_cli (CLI ("--store", store, "--json", "put", "-"),
+                                      "{\"resourceType\":\"Patient\",\"birthDate\":\"1970-13-01\"}",
+                                      &out, &err), ==, 1);
+    outcome = parse (out);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (outcome), "resourceType"),
+                     ==, "OperationOutcome");
+    issue = json_array_get_object_element (json_object_get_array_member (json_node_get_object (outcome),
+                                                                         "issue"), 0);
+    g_assert_cmpstr (json_object_get_string_member (issue, "code"), ==, "invalid");
+    g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (issue, "expression"), 0),
+                     ==, "Patient.birthDate");
+  }
   assert_fails (CLI ("--store", store, "put", "-"), "{\"resourceType\":\"Patient\",", 1,
                 "malformed JSON");
   assert_fails (CLI ("--store", store, "put", "-"), "{\"resourceType\":\"Bundle\",\"type\":\"batch\"}",
