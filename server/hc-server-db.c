@@ -1,0 +1,611 @@
+/* hc-server-db.c: the server's store (SQLite)
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "hc-server-db"
+
+#include "config.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "hc-fhir.h"
+#include "hc-json.h"
+#include "hc-server-db.h"
+
+#define APPLICATION_ID 0x48435356   /* "HCSV" */
+#define SCHEMA_VERSION 1
+
+G_DEFINE_QUARK (hc-server-error, hc_server_error)
+
+struct _HcServerDb
+{
+  sqlite3    *db;
+  GHashTable *stmts;   /* static SQL -> sqlite3_stmt */
+  char       *epoch;
+};
+
+static const char schema[] =
+  "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+  "CREATE TABLE resource ("
+  "  type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, deleted INTEGER NOT NULL,"
+  "  seq INTEGER NOT NULL, last_updated TEXT NOT NULL, json TEXT,"
+  "  UNIQUE (type, id));"
+  "CREATE UNIQUE INDEX resource_seq ON resource (seq);"
+  "CREATE TABLE history ("
+  "  type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, deleted INTEGER NOT NULL,"
+  "  seq INTEGER NOT NULL UNIQUE, last_updated TEXT NOT NULL, json TEXT,"
+  "  PRIMARY KEY (type, id, version));"
+  "CREATE TABLE user ("
+  "  name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,"
+  "  active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL);"
+  "CREATE TABLE token ("
+  "  hash TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),"
+  "  user TEXT NOT NULL REFERENCES user (name), expires INTEGER NOT NULL,"
+  "  revoked INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE idempotency (key TEXT PRIMARY KEY, user TEXT NOT NULL, response TEXT NOT NULL,"
+  "  created_at TEXT NOT NULL);";
+
+void
+hc_server_resource_free (HcServerResource *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->type);
+  g_free (r->id);
+  g_free (r->last_updated);
+  g_free (r->json);
+  g_free (r);
+}
+
+static gboolean
+sql_error (HcServerDb  *self,
+           const char  *what,
+           GError     **error)
+{
+  g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FAILED, "%s: %s", what,
+               sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static gboolean
+exec (HcServerDb  *self,
+      const char  *sql,
+      GError     **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return sql_error (self, "database", error);
+  return TRUE;
+}
+
+static sqlite3_stmt *
+stmt (HcServerDb  *self,
+      const char  *sql,
+      GError     **error)
+{
+  sqlite3_stmt *s = g_hash_table_lookup (self->stmts, sql);
+
+  if (s != NULL)
+    {
+      sqlite3_reset (s);
+      sqlite3_clear_bindings (s);
+      return s;
+    }
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+    {
+      sql_error (self, "prepare", error);
+      return NULL;
+    }
+  g_hash_table_insert (self->stmts, (gpointer) sql, s);
+  return s;
+}
+
+static gboolean
+step_done (HcServerDb   *self,
+           sqlite3_stmt *s,
+           GError      **error)
+{
+  int rc = sqlite3_step (s);
+
+  sqlite3_reset (s);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return sql_error (self, "database", error);
+  return TRUE;
+}
+
+static int
+pragma_int (HcServerDb *self,
+            const char *sql)
+{
+  sqlite3_stmt *s = NULL;
+  int value = -1;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step (s) == SQLITE_ROW)
+    value = sqlite3_column_int (s, 0);
+  sqlite3_finalize (s);
+  return value;
+}
+
+static void
+finalize_stmt (gpointer data)
+{
+  sqlite3_finalize (data);
+}
+
+void
+hc_server_db_free (HcServerDb *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->stmts, g_hash_table_unref);
+  if (self->db)
+    sqlite3_close_v2 (self->db);
+  g_free (self->epoch);
+  g_free (self);
+}
+
+HcServerDb *
+hc_server_db_open (const char  *path,
+                   gboolean     create,
+                   GError     **error)
+{
+  g_autoptr(HcServerDb) self = g_new0 (HcServerDb, 1);
+  gboolean exists = g_file_test (path, G_FILE_TEST_EXISTS);
+  sqlite3_stmt *s;
+
+  self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_stmt);
+  if (!exists && !create)
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND,
+                   "no database at %s; create one with 'housecall-server init-db'", path);
+      return NULL;
+    }
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                       SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      sql_error (self, path, error);
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->db, 5000);
+
+  if (exists)
+    {
+      if (pragma_int (self, "PRAGMA application_id") != APPLICATION_ID)
+        {
+          g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_A_DB,
+                       "%s is not a Housecall server database", path);
+          return NULL;
+        }
+      if (pragma_int (self, "PRAGMA user_version") > SCHEMA_VERSION)
+        {
+          g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_A_DB,
+                       "%s was written by a newer housecall-server", path);
+          return NULL;
+        }
+    }
+  if (!exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                   "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;", error))
+    return NULL;
+
+  if (pragma_int (self, "PRAGMA user_version") < 1)
+    {
+      g_autofree char *epoch = hc_fhir_new_id ();
+      g_autofree char *set = g_strdup_printf ("PRAGMA application_id = %d; PRAGMA user_version = %d;",
+                                              APPLICATION_ID, SCHEMA_VERSION);
+
+      if (!exec (self, "BEGIN IMMEDIATE", error))
+        return NULL;
+      if (!exec (self, schema, error) || !exec (self, set, error) ||
+          (s = stmt (self, "INSERT INTO meta (key, value) VALUES ('epoch', ?)", error)) == NULL ||
+          (sqlite3_bind_text (s, 1, epoch, -1, SQLITE_STATIC), !step_done (self, s, error)) ||
+          !exec (self, "COMMIT", error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          return NULL;
+        }
+    }
+
+  s = stmt (self, "SELECT value FROM meta WHERE key = 'epoch'", error);
+  if (s == NULL)
+    return NULL;
+  if (sqlite3_step (s) == SQLITE_ROW)
+    self->epoch = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  sqlite3_reset (s);
+  if (self->epoch == NULL)
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_A_DB, "%s has no epoch", path);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *
+hc_server_db_epoch (HcServerDb *self)
+{
+  return self->epoch;
+}
+
+gint64
+hc_server_db_head (HcServerDb *self)
+{
+  sqlite3_stmt *s = stmt (self, "SELECT COALESCE(MAX(seq), 0) FROM history", NULL);
+  gint64 head = 0;
+
+  if (s && sqlite3_step (s) == SQLITE_ROW)
+    head = sqlite3_column_int64 (s, 0);
+  if (s)
+    sqlite3_reset (s);
+  return head;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Users and tokens */
+
+gboolean
+hc_server_db_add_user (HcServerDb  *self,
+                       const char  *name,
+                       const char  *role,
+                       const char  *password_hash,
+                       GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *at = g_date_time_format_iso8601 (now);
+  sqlite3_stmt *s = stmt (self, "INSERT INTO user (name, role, password_hash, created_at) "
+                                "VALUES (?, ?, ?, ?)", error);
+  int rc;
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, role, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 3, password_hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 4, at, -1, SQLITE_STATIC);
+  rc = sqlite3_step (s);
+  sqlite3_reset (s);
+  if ((rc & 0xff) == SQLITE_CONSTRAINT)
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_EXISTS, "user '%s' already exists", name);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return sql_error (self, "user", error);
+  return TRUE;
+}
+
+gboolean
+hc_server_db_get_user (HcServerDb  *self,
+                       const char  *name,
+                       char       **role,
+                       char       **password_hash,
+                       GError     **error)
+{
+  sqlite3_stmt *s = stmt (self, "SELECT role, password_hash FROM user WHERE name = ? AND active",
+                          error);
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, name, -1, SQLITE_STATIC);
+  if (sqlite3_step (s) != SQLITE_ROW)
+    {
+      sqlite3_reset (s);
+      g_set_error_literal (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND, "no such user");
+      return FALSE;
+    }
+  *role = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  *password_hash = g_strdup ((const char *) sqlite3_column_text (s, 1));
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+hc_server_db_add_token (HcServerDb  *self,
+                        const char  *token_hash,
+                        const char  *kind,
+                        const char  *user,
+                        gint64       expires_usec,
+                        GError     **error)
+{
+  sqlite3_stmt *s = stmt (self, "INSERT INTO token (hash, kind, user, expires) VALUES (?, ?, ?, ?)",
+                          error);
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, token_hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 3, user, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (s, 4, expires_usec);
+  return step_done (self, s, error);
+}
+
+gboolean
+hc_server_db_check_token (HcServerDb  *self,
+                          const char  *token_hash,
+                          const char  *kind,
+                          gint64       now_usec,
+                          char       **user,
+                          char       **role,
+                          GError     **error)
+{
+  sqlite3_stmt *s = stmt (self, "SELECT t.user, u.role FROM token t JOIN user u ON u.name = t.user "
+                                "WHERE t.hash = ? AND t.kind = ? AND NOT t.revoked AND t.expires > ? "
+                                "AND u.active", error);
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, token_hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (s, 3, now_usec);
+  if (sqlite3_step (s) != SQLITE_ROW)
+    {
+      sqlite3_reset (s);
+      g_set_error_literal (error, HC_SERVER_ERROR, HC_SERVER_ERROR_UNAUTHORIZED,
+                           "the token is unknown, expired or revoked");
+      return FALSE;
+    }
+  *user = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  *role = g_strdup ((const char *) sqlite3_column_text (s, 1));
+  sqlite3_reset (s);
+  return TRUE;
+}
+
+gboolean
+hc_server_db_revoke_token (HcServerDb  *self,
+                           const char  *token_hash,
+                           GError     **error)
+{
+  sqlite3_stmt *s = stmt (self, "UPDATE token SET revoked = 1 WHERE hash = ?", error);
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, token_hash, -1, SQLITE_STATIC);
+  return step_done (self, s, error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resources */
+
+static HcServerResource *
+resource_from_row (sqlite3_stmt *s)
+{
+  HcServerResource *r = g_new0 (HcServerResource, 1);
+
+  r->type = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  r->id = g_strdup ((const char *) sqlite3_column_text (s, 1));
+  r->version = sqlite3_column_int64 (s, 2);
+  r->deleted = sqlite3_column_int (s, 3) != 0;
+  r->last_updated = g_strdup ((const char *) sqlite3_column_text (s, 4));
+  r->json = g_strdup ((const char *) sqlite3_column_text (s, 5));
+  return r;
+}
+
+HcServerResource *
+hc_server_db_read (HcServerDb  *self,
+                   const char  *type,
+                   const char  *id,
+                   gint64       version,
+                   GError     **error)
+{
+  sqlite3_stmt *s;
+  HcServerResource *r;
+
+  if (version > 0)
+    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json FROM history "
+                    "WHERE type = ?1 AND id = ?2 AND version = ?3", error);
+  else
+    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json FROM resource "
+                    "WHERE type = ?1 AND id = ?2", error);
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_text (s, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, id, -1, SQLITE_STATIC);
+  if (version > 0)
+    sqlite3_bind_int64 (s, 3, version);
+  if (sqlite3_step (s) != SQLITE_ROW)
+    {
+      sqlite3_reset (s);
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND, "%s/%s%s not found", type, id,
+                   version > 0 ? " at that version" : "");
+      return NULL;
+    }
+  r = resource_from_row (s);
+  sqlite3_reset (s);
+  if (r->deleted && version == 0)
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_GONE, "%s/%s was deleted", type, id);
+      hc_server_resource_free (r);
+      return NULL;
+    }
+  return r;
+}
+
+static char *
+now_instant (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+/* Inside a transaction: stores version @version of @type/@id (@json NULL: a tombstone). */
+static HcServerResource *
+store_version (HcServerDb  *self,
+               const char  *type,
+               const char  *id,
+               gint64       version,
+               JsonObject  *resource,
+               GError     **error)
+{
+  g_autofree char *at = now_instant ();
+  g_autofree char *json = NULL;
+  g_autofree char *version_text = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+  gint64 seq = hc_server_db_head (self) + 1;
+  HcServerResource *r;
+  sqlite3_stmt *s;
+
+  if (resource != NULL)
+    {
+      JsonObject *meta = hc_json_get_object (resource, "meta");
+
+      if (meta == NULL)
+        {
+          meta = json_object_new ();
+          json_object_set_object_member (resource, "meta", meta);
+        }
+      json_object_set_string_member (meta, "versionId", version_text);
+      json_object_set_string_member (meta, "lastUpdated", at);
+      json = hc_json_object_to_string (resource, FALSE);
+    }
+
+  s = stmt (self, "INSERT INTO resource (type, id, version, deleted, seq, last_updated, json) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (type, id) DO UPDATE SET "
+                  "version = ?3, deleted = ?4, seq = ?5, last_updated = ?6, json = ?7", error);
+  if (s == NULL)
+    return NULL;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      sqlite3_bind_text (s, 1, type, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 2, id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (s, 3, version);
+      sqlite3_bind_int (s, 4, resource == NULL);
+      sqlite3_bind_int64 (s, 5, seq);
+      sqlite3_bind_text (s, 6, at, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 7, json, -1, SQLITE_STATIC);
+      if (!step_done (self, s, error))
+        return NULL;
+      if (pass == 0 &&
+          (s = stmt (self, "INSERT INTO history (type, id, version, deleted, seq, last_updated, json) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", error)) == NULL)
+        return NULL;
+    }
+
+  r = g_new0 (HcServerResource, 1);
+  r->type = g_strdup (type);
+  r->id = g_strdup (id);
+  r->version = version;
+  r->deleted = resource == NULL;
+  r->last_updated = g_steal_pointer (&at);
+  r->json = g_steal_pointer (&json);
+  return r;
+}
+
+/* The current version and deleted flag, or 0. */
+static gint64
+current_version (HcServerDb *self,
+                 const char *type,
+                 const char *id,
+                 gboolean   *deleted)
+{
+  sqlite3_stmt *s = stmt (self, "SELECT version, deleted FROM resource WHERE type = ? AND id = ?",
+                          NULL);
+  gint64 version = 0;
+
+  *deleted = FALSE;
+  if (s == NULL)
+    return 0;
+  sqlite3_bind_text (s, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    {
+      version = sqlite3_column_int64 (s, 0);
+      *deleted = sqlite3_column_int (s, 1) != 0;
+    }
+  sqlite3_reset (s);
+  return version;
+}
+
+HcServerResource *
+hc_server_db_write (HcServerDb  *self,
+                    JsonObject  *resource,
+                    gint64       if_match,
+                    gboolean     if_none_match,
+                    GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const char *type, *id;
+  HcServerResource *r;
+  gboolean deleted;
+  gint64 version;
+
+  if (!hc_fhir_validate (resource, &local_error))
+    {
+      g_set_error_literal (error, HC_SERVER_ERROR, HC_SERVER_ERROR_INVALID, local_error->message);
+      return NULL;
+    }
+  type = hc_json_get_string (resource, "resourceType");
+  id = hc_json_get_string (resource, "id");
+  g_return_val_if_fail (id != NULL, NULL);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return NULL;
+  version = current_version (self, type, id, &deleted);
+  if (if_none_match && version > 0 && !deleted)
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_EXISTS, "%s/%s already exists", type, id);
+      goto fail;
+    }
+  if (if_match > 0 && if_match != version)
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_VERSION,
+                   "%s/%s is at version %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT, type, id,
+                   version, if_match);
+      goto fail;
+    }
+  r = store_version (self, type, id, version + 1, resource, error);
+  if (r == NULL || !exec (self, "COMMIT", error))
+    {
+      hc_server_resource_free (r);
+      goto fail;
+    }
+  return r;
+
+fail:
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return NULL;
+}
+
+HcServerResource *
+hc_server_db_delete (HcServerDb  *self,
+                     const char  *type,
+                     const char  *id,
+                     gint64       if_match,
+                     GError     **error)
+{
+  HcServerResource *r;
+  gboolean deleted;
+  gint64 version;
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return NULL;
+  version = current_version (self, type, id, &deleted);
+  if (version == 0)
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND, "%s/%s not found", type, id);
+      goto fail;
+    }
+  if (if_match > 0 && if_match != version)
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_VERSION,
+                   "%s/%s is at version %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT, type, id,
+                   version, if_match);
+      goto fail;
+    }
+  if (deleted)
+    {
+      /* deleting what is deleted: nothing to do (FHIR: success) */
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return hc_server_db_read (self, type, id, version, error);
+    }
+  r = store_version (self, type, id, version + 1, NULL, error);
+  if (r == NULL || !exec (self, "COMMIT", error))
+    {
+      hc_server_resource_free (r);
+      goto fail;
+    }
+  return r;
+
+fail:
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return NULL;
+}

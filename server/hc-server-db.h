@@ -1,0 +1,113 @@
+/* hc-server-db.h: the server's store (SQLite)
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every resource version is kept; each write takes the next number of one server-wide
+ * sequence, the sync cursor. SQLite has one writer at a time, so the sequence is gap-free in
+ * commit order. Used from the server's main thread only.
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define HC_SERVER_ERROR (hc_server_error_quark ())
+
+typedef enum
+{
+  HC_SERVER_ERROR_FAILED,
+  HC_SERVER_ERROR_NOT_FOUND,
+  HC_SERVER_ERROR_GONE,           /* deleted */
+  HC_SERVER_ERROR_INVALID,
+  HC_SERVER_ERROR_VERSION,        /* If-Match names another version: 412 */
+  HC_SERVER_ERROR_EXISTS,         /* If-None-Match: * and it exists: 412 */
+  HC_SERVER_ERROR_UNAUTHORIZED,
+  HC_SERVER_ERROR_FORBIDDEN,
+  HC_SERVER_ERROR_NOT_A_DB,
+} HcServerError;
+
+GQuark hc_server_error_quark (void);
+
+typedef struct _HcServerDb HcServerDb;
+
+typedef struct
+{
+  char   *type;
+  char   *id;
+  gint64  version;
+  gboolean deleted;
+  char   *last_updated;
+  char   *json;             /* NULL when deleted */
+} HcServerResource;
+
+void              hc_server_resource_free   (HcServerResource *resource);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcServerResource, hc_server_resource_free)
+
+HcServerDb       *hc_server_db_open         (const char   *path,
+                                             gboolean      create,
+                                             GError      **error);
+void              hc_server_db_free         (HcServerDb   *db);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcServerDb, hc_server_db_free)
+
+/* A random id made when the database was created: a cursor from another database (a
+ * restore from backup, a new server) is refused with 410. */
+const char       *hc_server_db_epoch        (HcServerDb   *db);
+/* The newest sequence number (0 for an empty database). */
+gint64            hc_server_db_head         (HcServerDb   *db);
+
+/* Users */
+gboolean          hc_server_db_add_user     (HcServerDb   *db,
+                                             const char   *name,
+                                             const char   *role,
+                                             const char   *password_hash,
+                                             GError      **error);
+gboolean          hc_server_db_get_user     (HcServerDb   *db,
+                                             const char   *name,
+                                             char        **role,
+                                             char        **password_hash,
+                                             GError      **error);
+
+/* Tokens, stored as hashes; @kind is "access" or "refresh". */
+gboolean          hc_server_db_add_token    (HcServerDb   *db,
+                                             const char   *token_hash,
+                                             const char   *kind,
+                                             const char   *user,
+                                             gint64        expires_usec,
+                                             GError      **error);
+/* The user and role of a live token of @kind; UNAUTHORIZED when unknown, expired or
+ * revoked. */
+gboolean          hc_server_db_check_token  (HcServerDb   *db,
+                                             const char   *token_hash,
+                                             const char   *kind,
+                                             gint64        now_usec,
+                                             char        **user,
+                                             char        **role,
+                                             GError      **error);
+gboolean          hc_server_db_revoke_token (HcServerDb   *db,
+                                             const char   *token_hash,
+                                             GError      **error);
+
+/* Resources. @version 0 reads the latest. */
+HcServerResource *hc_server_db_read         (HcServerDb   *db,
+                                             const char   *type,
+                                             const char   *id,
+                                             gint64        version,
+                                             GError      **error);
+/* Creates or updates @resource (validated; it has an id). @if_match > 0 requires that
+ * version to be current; @if_none_match requires that the resource does not exist. Sets
+ * meta.versionId and meta.lastUpdated. */
+HcServerResource *hc_server_db_write        (HcServerDb   *db,
+                                             JsonObject   *resource,
+                                             gint64        if_match,
+                                             gboolean      if_none_match,
+                                             GError      **error);
+HcServerResource *hc_server_db_delete       (HcServerDb   *db,
+                                             const char   *type,
+                                             const char   *id,
+                                             gint64        if_match,
+                                             GError      **error);
+
+G_END_DECLS

@@ -1,0 +1,701 @@
+/* hc-server.c: the HTTPS front of housecall-server: FHIR REST and the token endpoint
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Logs carry methods, resource types, ids and status codes, never bodies, names or tokens.
+ */
+
+#define G_LOG_DOMAIN "hc-server"
+
+#include "config.h"
+
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "hc-auth.h"
+#include "hc-fhir.h"
+#include "hc-json.h"
+#include "hc-outcome.h"
+#include "hc-server.h"
+
+#define MAX_BODY_BYTES (16 * 1024 * 1024)
+#define FHIR_JSON      "application/fhir+json"
+
+struct _HcServer
+{
+  GObject          parent_instance;
+
+  SoupServer      *soup;
+  HcServerDb      *db;
+  GTlsCertificate *certificate;
+  HcRateLimiter   *login_limiter;
+  guint            access_seconds;
+  guint            refresh_seconds;
+  guint            port;
+};
+
+G_DEFINE_FINAL_TYPE (HcServer, hc_server, G_TYPE_OBJECT)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Responses */
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              const char        *content_type,
+              const char        *text)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, text, strlen (text));
+}
+
+static void
+respond_object (SoupServerMessage *msg,
+                guint              status,
+                JsonObject        *object)
+{
+  g_autofree char *text = hc_json_object_to_string (object, FALSE);
+  respond_json (msg, status, FHIR_JSON, text);
+}
+
+/* An OperationOutcome with @status and a message. */
+static void
+respond_outcome (SoupServerMessage *msg,
+                 guint              status,
+                 const char        *code,
+                 const char        *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (HC_SERVER_ERROR, HC_SERVER_ERROR_FAILED, message);
+  g_autoptr(JsonObject) outcome = hc_operation_outcome_new (error);
+  JsonObject *issue = json_array_get_object_element (json_object_get_array_member (outcome, "issue"), 0);
+
+  json_object_set_string_member (issue, "code", code);
+  respond_object (msg, status, outcome);
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               const GError      *error)
+{
+  guint status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+  g_autoptr(JsonObject) outcome = hc_operation_outcome_new (error);
+  JsonObject *issue = json_array_get_object_element (json_object_get_array_member (outcome, "issue"), 0);
+  const char *code = NULL;
+
+  if (error->domain == HC_SERVER_ERROR)
+    switch (error->code)
+      {
+      case HC_SERVER_ERROR_NOT_FOUND: status = SOUP_STATUS_NOT_FOUND; code = "not-found"; break;
+      case HC_SERVER_ERROR_GONE: status = SOUP_STATUS_GONE; code = "deleted"; break;
+      case HC_SERVER_ERROR_INVALID: status = SOUP_STATUS_BAD_REQUEST; code = "invalid"; break;
+      case HC_SERVER_ERROR_VERSION: status = SOUP_STATUS_PRECONDITION_FAILED; code = "conflict"; break;
+      case HC_SERVER_ERROR_EXISTS: status = SOUP_STATUS_PRECONDITION_FAILED; code = "duplicate"; break;
+      case HC_SERVER_ERROR_UNAUTHORIZED: status = SOUP_STATUS_UNAUTHORIZED; code = "login"; break;
+      case HC_SERVER_ERROR_FORBIDDEN: status = SOUP_STATUS_FORBIDDEN; code = "forbidden"; break;
+      default: code = "exception"; break;
+      }
+  else if (error->domain == HC_FHIR_ERROR || error->domain == HC_JSON_ERROR)
+    status = SOUP_STATUS_BAD_REQUEST;
+  if (code != NULL)
+    json_object_set_string_member (issue, "code", code);
+  if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
+    g_warning ("internal error: %s", g_quark_to_string (error->domain));
+  respond_object (msg, status, outcome);
+}
+
+static void
+set_version_headers (SoupServerMessage      *msg,
+                     const HcServerResource *r)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *etag = g_strdup_printf ("W/\"%" G_GINT64_FORMAT "\"", r->version);
+  g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (r->last_updated, NULL);
+
+  soup_message_headers_replace (headers, "ETag", etag);
+  if (when != NULL)
+    {
+      g_autofree char *http_date = soup_date_time_to_string (when, SOUP_DATE_HTTP);
+      soup_message_headers_replace (headers, "Last-Modified", http_date);
+    }
+}
+
+static void
+respond_resource (SoupServerMessage      *msg,
+                  guint                   status,
+                  const HcServerResource *r)
+{
+  set_version_headers (msg, r);
+  if (r->json != NULL)
+    respond_json (msg, status, FHIR_JSON, r->json);
+  else
+    soup_server_message_set_status (msg, status == SOUP_STATUS_OK ? SOUP_STATUS_NO_CONTENT : status,
+                                    NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Requests */
+
+/* W/"3" or "3" -> 3; 0 when absent or malformed (-1). */
+static gint64
+parse_etag (const char *value)
+{
+  const char *p = value;
+  char *end = NULL;
+  gint64 v;
+
+  if (value == NULL)
+    return 0;
+  if (g_str_has_prefix (p, "W/"))
+    p += 2;
+  if (*p == '"')
+    p++;
+  v = g_ascii_strtoll (p, &end, 10);
+  if (end == p || v <= 0 || (*end != '"' && *end != '\0'))
+    return -1;
+  return v;
+}
+
+/* The request body as a JSON object, or an error response already set. */
+static JsonObject *
+read_body (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gsize len;
+  const char *data;
+
+  if (content_type == NULL ||
+      (g_ascii_strcasecmp (content_type, FHIR_JSON) != 0 &&
+       g_ascii_strcasecmp (content_type, "application/json") != 0))
+    {
+      respond_outcome (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "not-supported",
+                       "send FHIR resources as application/fhir+json");
+      return NULL;
+    }
+  bytes = soup_message_body_flatten (body);
+  data = g_bytes_get_data (bytes, &len);
+  if (len > MAX_BODY_BYTES)
+    {
+      respond_outcome (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-costly",
+                       "the request body is larger than 16 MB");
+      return NULL;
+    }
+  node = hc_json_parse (data ? data : "", len, &error);
+  if (node == NULL)
+    {
+      g_prefix_error (&error, "malformed JSON: ");
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "structure", error->message);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "structure", "expected a FHIR resource");
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* The user's role from a valid bearer token, or a 401 response already set. */
+static gboolean
+authenticate (HcServer          *self,
+              SoupServerMessage *msg,
+              HcRole            *role)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *auth = soup_message_headers_get_one (headers, "Authorization");
+  g_autofree char *hash = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *role_name = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (auth == NULL || g_ascii_strncasecmp (auth, "Bearer ", 7) != 0 || auth[7] == '\0')
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate", "Bearer realm=\"housecall\"");
+      respond_outcome (msg, SOUP_STATUS_UNAUTHORIZED, "login", "a bearer token is required");
+      return FALSE;
+    }
+  hash = hc_auth_token_hash (auth + 7);
+  if (!hc_server_db_check_token (self->db, hash, "access", g_get_real_time (), &user, &role_name,
+                                 &error) ||
+      !hc_role_from_string (role_name, role))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate",
+                                    "Bearer realm=\"housecall\", error=\"invalid_token\"");
+      respond_outcome (msg, SOUP_STATUS_UNAUTHORIZED, "login",
+                       "the token is unknown, expired or revoked; log in again");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* /auth/token and /auth/revoke (OAuth 2.0 token endpoint, form-encoded) */
+
+static void
+respond_oauth_error (SoupServerMessage *msg,
+                     guint              status,
+                     const char        *code,
+                     const char        *description)
+{
+  g_autoptr(JsonObject) o = json_object_new ();
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (o, "error", code);
+  json_object_set_string_member (o, "error_description", description);
+  text = hc_json_object_to_string (o, FALSE);
+  respond_json (msg, status, "application/json", text);
+}
+
+static GHashTable *
+read_form (SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *text = NULL;
+  gsize len;
+
+  if (g_strcmp0 (content_type, "application/x-www-form-urlencoded") != 0)
+    return NULL;
+  bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  len = g_bytes_get_size (bytes);
+  if (len > 64 * 1024)
+    return NULL;
+  text = g_strndup (g_bytes_get_data (bytes, NULL), len);
+  return soup_form_decode (text);
+}
+
+static void
+issue_tokens (HcServer          *self,
+              SoupServerMessage *msg,
+              const char        *user,
+              const char        *role)
+{
+  g_autofree char *access = hc_auth_new_token ();
+  g_autofree char *refresh = hc_auth_new_token ();
+  g_autofree char *access_hash = hc_auth_token_hash (access);
+  g_autofree char *refresh_hash = hc_auth_token_hash (refresh);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) o = json_object_new ();
+  g_autofree char *text = NULL;
+  gint64 now = g_get_real_time ();
+
+  if (!hc_server_db_add_token (self->db, access_hash, "access", user,
+                               now + (gint64) self->access_seconds * G_USEC_PER_SEC, &error) ||
+      !hc_server_db_add_token (self->db, refresh_hash, "refresh", user,
+                               now + (gint64) self->refresh_seconds * G_USEC_PER_SEC, &error))
+    {
+      respond_oauth_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "server_error", "cannot store the token");
+      return;
+    }
+  json_object_set_string_member (o, "access_token", access);
+  json_object_set_string_member (o, "token_type", "Bearer");
+  json_object_set_int_member (o, "expires_in", self->access_seconds);
+  json_object_set_string_member (o, "refresh_token", refresh);
+  json_object_set_string_member (o, "role", role);
+  text = hc_json_object_to_string (o, FALSE);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control",
+                                "no-store");
+  respond_json (msg, SOUP_STATUS_OK, "application/json", text);
+}
+
+static void
+token_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  HcServer *self = user_data;
+  g_autoptr(GHashTable) form = NULL;
+  const char *grant;
+
+  if (strcmp (soup_server_message_get_method (msg), "POST") != 0)
+    {
+      respond_oauth_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "invalid_request", "use POST");
+      return;
+    }
+  form = read_form (msg);
+  if (form == NULL)
+    {
+      respond_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                           "send application/x-www-form-urlencoded");
+      return;
+    }
+  grant = g_hash_table_lookup (form, "grant_type");
+
+  if (g_strcmp0 (grant, "password") == 0)
+    {
+      const char *user = g_hash_table_lookup (form, "username");
+      const char *password = g_hash_table_lookup (form, "password");
+      g_autofree char *key = NULL;
+      g_autofree char *role = NULL;
+      g_autofree char *hash = NULL;
+      gint64 now = g_get_real_time (), retry = 0;
+      gboolean known;
+
+      if (user == NULL || password == NULL)
+        {
+          respond_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                               "username and password are required");
+          return;
+        }
+      key = g_strconcat ("user:", user, NULL);
+      if (!hc_rate_limiter_check (self->login_limiter, key, now, &retry))
+        {
+          g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                      retry / G_USEC_PER_SEC + 1);
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Retry-After", seconds);
+          respond_oauth_error (msg, 429 /* Too Many Requests */, "slow_down",
+                               "too many failed logins; try again later");
+          return;
+        }
+      known = hc_server_db_get_user (self->db, user, &role, &hash, NULL);
+      /* an unknown user costs the same time as a wrong password */
+      if (!hc_auth_verify_password (password, known ? hash : hc_auth_dummy_hash ()) || !known)
+        {
+          hc_rate_limiter_failure (self->login_limiter, key, now);
+          g_message ("login refused");
+          respond_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_grant",
+                               "wrong user name or password");
+          return;
+        }
+      hc_rate_limiter_success (self->login_limiter, key);
+      issue_tokens (self, msg, user, role);
+    }
+  else if (g_strcmp0 (grant, "refresh_token") == 0)
+    {
+      const char *refresh = g_hash_table_lookup (form, "refresh_token");
+      g_autofree char *hash = refresh ? hc_auth_token_hash (refresh) : NULL;
+      g_autofree char *user = NULL;
+      g_autofree char *role = NULL;
+
+      if (hash == NULL ||
+          !hc_server_db_check_token (self->db, hash, "refresh", g_get_real_time (), &user, &role,
+                                     NULL))
+        {
+          respond_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_grant",
+                               "the refresh token is unknown, expired or revoked; log in again");
+          return;
+        }
+      /* rotation: a refresh token works once */
+      hc_server_db_revoke_token (self->db, hash, NULL);
+      issue_tokens (self, msg, user, role);
+    }
+  else
+    respond_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "unsupported_grant_type",
+                         "grant_type must be password or refresh_token");
+}
+
+static void
+revoke_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  HcServer *self = user_data;
+  g_autoptr(GHashTable) form = read_form (msg);
+  const char *token = form ? g_hash_table_lookup (form, "token") : NULL;
+  g_autofree char *hash = NULL;
+
+  if (strcmp (soup_server_message_get_method (msg), "POST") != 0 || token == NULL)
+    {
+      respond_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                           "POST a form with the token to revoke");
+      return;
+    }
+  /* RFC 7009: revoking an unknown token is not an error */
+  hash = hc_auth_token_hash (token);
+  hc_server_db_revoke_token (self->db, hash, NULL);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* /fhir */
+
+static void
+metadata (HcServer          *self,
+          SoupServerMessage *msg)
+{
+  g_autoptr(JsonObject) cs = json_object_new ();
+  JsonArray *rest = json_array_new ();
+  JsonObject *server = json_object_new ();
+  JsonArray *resources = json_array_new ();
+  JsonArray *formats = json_array_new ();
+  JsonObject *software = json_object_new ();
+  static const char * const interactions[] = { "read", "vread", "create", "update", "delete", NULL };
+
+  json_object_set_string_member (cs, "resourceType", "CapabilityStatement");
+  json_object_set_string_member (cs, "status", "active");
+  json_object_set_string_member (cs, "date", "2026-11-27");
+  json_object_set_string_member (cs, "kind", "instance");
+  json_object_set_string_member (software, "name", "housecall-server");
+  json_object_set_string_member (software, "version", PACKAGE_VERSION);
+  json_object_set_object_member (cs, "software", software);
+  json_object_set_string_member (cs, "fhirVersion", "4.0.1");
+  json_array_add_string_element (formats, "json");
+  json_object_set_array_member (cs, "format", formats);
+  json_object_set_string_member (server, "mode", "server");
+  for (const char * const *t = hc_fhir_resource_types (); *t; t++)
+    {
+      JsonObject *r = json_object_new ();
+      JsonArray *ia = json_array_new ();
+
+      json_object_set_string_member (r, "type", *t);
+      for (guint i = 0; interactions[i]; i++)
+        {
+          JsonObject *interaction = json_object_new ();
+          json_object_set_string_member (interaction, "code", interactions[i]);
+          json_array_add_object_element (ia, interaction);
+        }
+      json_object_set_array_member (r, "interaction", ia);
+      json_object_set_string_member (r, "versioning", "versioned-update");
+      json_object_set_boolean_member (r, "readHistory", TRUE);
+      json_object_set_boolean_member (r, "updateCreate", TRUE);
+      json_array_add_object_element (resources, r);
+    }
+  json_object_set_array_member (server, "resource", resources);
+  json_array_add_object_element (rest, server);
+  json_object_set_array_member (cs, "rest", rest);
+  respond_object (msg, SOUP_STATUS_OK, cs);
+}
+
+static void
+fhir_cb (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  HcServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcServerResource) result = NULL;
+  guint n;
+  HcRole role;
+  const char *type, *id;
+
+  parts = g_strsplit (path + strlen ("/fhir"), "/", -1);
+  n = g_strv_length (parts);   /* parts[0] is "" */
+
+  if (n == 2 && strcmp (parts[1], "metadata") == 0 && strcmp (method, "GET") == 0)
+    {
+      metadata (self, msg);
+      return;
+    }
+  if (!authenticate (self, msg, &role))
+    return;
+
+  if (n < 2 || !hc_fhir_is_known_type (parts[1]))
+    {
+      respond_outcome (msg, SOUP_STATUS_NOT_FOUND, "not-supported",
+                       n < 2 ? "no such endpoint" : "not a resource type this server stores");
+      return;
+    }
+  type = parts[1];
+  id = n >= 3 ? parts[2] : NULL;
+  if (id != NULL && !hc_fhir_is_valid_id (id))
+    {
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "not a valid FHIR id");
+      return;
+    }
+  if (!hc_role_allows (role, type, strcmp (method, "GET") == 0 ? HC_ACCESS_READ : HC_ACCESS_WRITE))
+    {
+      g_message ("%s %s: forbidden for %s", method, type, hc_role_to_string (role));
+      respond_outcome (msg, SOUP_STATUS_FORBIDDEN, "forbidden",
+                       "your role does not give access to this kind of record");
+      return;
+    }
+
+  if (strcmp (method, "GET") == 0 && n == 3)
+    result = hc_server_db_read (self->db, type, id, 0, &error);
+  else if (strcmp (method, "GET") == 0 && n == 5 && strcmp (parts[3], "_history") == 0)
+    {
+      gint64 version = g_ascii_strtoll (parts[4], NULL, 10);
+      if (version <= 0)
+        {
+          respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "not a version number");
+          return;
+        }
+      result = hc_server_db_read (self->db, type, id, version, &error);
+    }
+  else if ((strcmp (method, "PUT") == 0 && n == 3) || (strcmp (method, "POST") == 0 && n == 2))
+    {
+      g_autoptr(JsonObject) resource = read_body (msg);
+      gint64 if_match = parse_etag (soup_message_headers_get_one (headers, "If-Match"));
+      gboolean if_none_match = g_strcmp0 (soup_message_headers_get_one (headers, "If-None-Match"),
+                                          "*") == 0;
+      const char *body_id;
+
+      if (resource == NULL)
+        return;
+      if (if_match < 0)
+        {
+          respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "If-Match must be W/\"<version>\"");
+          return;
+        }
+      if (g_strcmp0 (hc_json_get_string (resource, "resourceType"), type) != 0)
+        {
+          respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "invalid",
+                           "the resource's type does not match the URL");
+          return;
+        }
+      body_id = hc_json_get_string (resource, "id");
+      if (id != NULL)
+        {
+          if (body_id == NULL || strcmp (body_id, id) != 0)
+            {
+              respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "invalid",
+                               "the resource's id does not match the URL");
+              return;
+            }
+        }
+      else
+        {
+          /* create: the server assigns the id */
+          g_autofree char *new_id = hc_fhir_new_id ();
+          json_object_set_string_member (resource, "id", new_id);
+          if_none_match = TRUE;
+        }
+      result = hc_server_db_write (self->db, resource, if_match, if_none_match, &error);
+      if (result != NULL)
+        {
+          g_autofree char *location = g_strdup_printf ("%s/%s/_history/%" G_GINT64_FORMAT,
+                                                       result->type, result->id, result->version);
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location",
+                                        location);
+          g_message ("%s %s/%s -> %" G_GINT64_FORMAT, method, type, result->id, result->version);
+          respond_resource (msg, result->version == 1 ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
+          return;
+        }
+    }
+  else if (strcmp (method, "DELETE") == 0 && n == 3)
+    {
+      gint64 if_match = parse_etag (soup_message_headers_get_one (headers, "If-Match"));
+      result = hc_server_db_delete (self->db, type, id, MAX (if_match, 0), &error);
+      if (result != NULL)
+        {
+          set_version_headers (msg, result);
+          soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+          return;
+        }
+    }
+  else
+    {
+      respond_outcome (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "not-supported",
+                       "this interaction is not supported here");
+      return;
+    }
+
+  if (result == NULL)
+    respond_error (msg, error);
+  else
+    respond_resource (msg, SOUP_STATUS_OK, result);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void
+hc_server_finalize (GObject *object)
+{
+  HcServer *self = HC_SERVER (object);
+
+  if (self->soup)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->certificate);
+  g_clear_pointer (&self->db, hc_server_db_free);
+  g_clear_pointer (&self->login_limiter, hc_rate_limiter_free);
+
+  G_OBJECT_CLASS (hc_server_parent_class)->finalize (object);
+}
+
+static void
+hc_server_class_init (HcServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = hc_server_finalize;
+}
+
+static void
+hc_server_init (HcServer *self)
+{
+  self->access_seconds = 15 * 60;
+  self->refresh_seconds = 30 * 24 * 3600;
+  /* five failed logins in fifteen minutes lock a user name for the rest of the window */
+  self->login_limiter = hc_rate_limiter_new (5, 15 * 60);
+}
+
+HcServer *
+hc_server_new (HcServerDb      *db,
+               GTlsCertificate *certificate)
+{
+  HcServer *self = g_object_new (HC_TYPE_SERVER, NULL);
+
+  self->db = db;
+  self->certificate = g_object_ref (certificate);
+  /* made once now, so the first login of an unknown user takes no longer than any other */
+  (void) hc_auth_dummy_hash ();
+  return self;
+}
+
+void
+hc_server_set_token_lifetimes (HcServer *self,
+                               guint     access_seconds,
+                               guint     refresh_seconds)
+{
+  self->access_seconds = access_seconds;
+  self->refresh_seconds = refresh_seconds;
+}
+
+gboolean
+hc_server_listen (HcServer    *self,
+                  const char  *host,
+                  guint        port,
+                  GError     **error)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoslist(GUri) uris = NULL;
+
+  if (address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "'%s' is not an IP address", host);
+      return FALSE;
+    }
+  self->soup = g_object_new (SOUP_TYPE_SERVER, "tls-certificate", self->certificate,
+                             "server-header", "housecall-server", NULL);
+  soup_server_add_handler (self->soup, "/fhir", fhir_cb, self, NULL);
+  soup_server_add_handler (self->soup, "/auth/token", token_cb, self, NULL);
+  soup_server_add_handler (self->soup, "/auth/revoke", revoke_cb, self, NULL);
+
+  socket_address = g_inet_socket_address_new (address, port);
+  if (!soup_server_listen (self->soup, socket_address, SOUP_SERVER_LISTEN_HTTPS, error))
+    return FALSE;
+  uris = soup_server_get_uris (self->soup);
+  self->port = uris ? (guint) g_uri_get_port (uris->data) : port;
+  return TRUE;
+}
+
+guint
+hc_server_get_port (HcServer *self)
+{
+  return self->port;
+}
+
+void
+hc_server_disconnect (HcServer *self)
+{
+  if (self->soup)
+    soup_server_disconnect (self->soup);
+}

@@ -1,0 +1,472 @@
+/* test-server.c: housecall-server over real HTTPS on loopback
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "hc-test-utils.h"
+
+static char *workdir;
+static char *server_cli;
+static GSubprocess *server;
+static char *base;
+static SoupSession *session;
+
+static void
+run_server_cli (const char * const *args,
+                const char         *password)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+
+  g_ptr_array_add (argv, server_cli);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (password)
+    g_subprocess_launcher_setenv (launcher, "HOUSECALL_PASSWORD", password, TRUE);
+  g_subprocess_launcher_set_cwd (launcher, workdir);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+}
+
+#define SRV(...) (const char * const []) { __VA_ARGS__, NULL }
+
+static void
+start_server (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GTlsDatabase) ca = NULL;
+  g_autofree char *ca_path = g_build_filename (workdir, "certs", "ca.pem", NULL);
+
+  g_subprocess_launcher_set_cwd (launcher, workdir);
+  server = g_subprocess_launcher_spawn (launcher, &error, server_cli, "serve", "--db", "server.db",
+                                        "--listen", "127.0.0.1:0", "--tls-cert", "certs/server.pem",
+                                        "--tls-key", "certs/server-key.pem", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "listening on https://127.0.0.1:"));
+  base = g_strdup (line + strlen ("listening on "));
+
+  ca = g_tls_file_database_new (ca_path, &error);
+  g_assert_no_error (error);
+  session = soup_session_new_with_options ("tls-database", ca, "timeout", 30, NULL);
+}
+
+typedef struct
+{
+  guint       status;
+  JsonObject *body;
+  char       *etag;
+  char       *location;
+} Reply;
+
+static void
+reply_clear (Reply *r)
+{
+  g_clear_pointer (&r->body, json_object_unref);
+  g_clear_pointer (&r->etag, g_free);
+  g_clear_pointer (&r->location, g_free);
+}
+
+static Reply
+request_full (const char *method,
+              const char *path,
+              const char *token,
+              const char *content_type,
+              const char *body,
+              const char *if_match,
+              const char *if_none_match)
+{
+  g_autofree char *url = g_strconcat (base, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  SoupMessageHeaders *headers;
+  Reply r = { 0 };
+
+  g_assert_nonnull (msg);
+  headers = soup_message_get_request_headers (msg);
+  if (token)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (headers, "Authorization", auth);
+    }
+  if (if_match)
+    soup_message_headers_replace (headers, "If-Match", if_match);
+  if (if_none_match)
+    soup_message_headers_replace (headers, "If-None-Match", if_none_match);
+  if (body)
+    {
+      g_autoptr(GBytes) b = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, content_type, b);
+    }
+  bytes = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  r.status = soup_message_get_status (msg);
+  if (g_bytes_get_size (bytes) > 0)
+    {
+      g_autoptr(JsonNode) node = json_from_string (g_bytes_get_data (bytes, NULL), NULL);
+      if (node && JSON_NODE_HOLDS_OBJECT (node))
+        r.body = json_object_ref (json_node_get_object (node));
+    }
+  r.etag = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+  r.location = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                       "Location"));
+  return r;
+}
+
+static Reply
+request (const char *method,
+         const char *path,
+         const char *token,
+         const char *body)
+{
+  return request_full (method, path, token, "application/fhir+json", body, NULL, NULL);
+}
+
+static const char *
+outcome_code (Reply *r)
+{
+  g_assert_nonnull (r->body);
+  g_assert_cmpstr (json_object_get_string_member (r->body, "resourceType"), ==, "OperationOutcome");
+  return json_object_get_string_member (json_array_get_object_element (
+           json_object_get_array_member (r->body, "issue"), 0), "code");
+}
+
+static Reply
+login_full (const char *user,
+            const char *password)
+{
+  g_autofree char *form = soup_form_encode ("grant_type", "password", "username", user,
+                                            "password", password, NULL);
+  return request_full ("POST", "/auth/token", NULL, "application/x-www-form-urlencoded", form,
+                       NULL, NULL);
+}
+
+static char *
+login (const char *user)
+{
+  Reply r = login_full (user, "correct horse battery staple");
+  char *token;
+
+  g_assert_cmpuint (r.status, ==, 200);
+  token = g_strdup (json_object_get_string_member (r.body, "access_token"));
+  reply_clear (&r);
+  return token;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void
+test_metadata (void)
+{
+  Reply r = request ("GET", "/fhir/metadata", NULL, NULL);
+
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (r.body, "resourceType"), ==, "CapabilityStatement");
+  g_assert_cmpstr (json_object_get_string_member (r.body, "fhirVersion"), ==, "4.0.1");
+  reply_clear (&r);
+}
+
+static void
+test_needs_token (void)
+{
+  Reply r = request ("GET", "/fhir/Patient/anyone", NULL, NULL);
+
+  g_assert_cmpuint (r.status, ==, 401);
+  g_assert_cmpstr (outcome_code (&r), ==, "login");
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Patient/anyone", "not-a-real-token", NULL);
+  g_assert_cmpuint (r.status, ==, 401);
+  reply_clear (&r);
+}
+
+static void
+test_login (void)
+{
+  Reply r = login_full ("alice", "wrong");
+
+  g_assert_cmpuint (r.status, ==, 400);
+  g_assert_cmpstr (json_object_get_string_member (r.body, "error"), ==, "invalid_grant");
+  reply_clear (&r);
+  r = login_full ("nobody", "whatever");
+  g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+  r = login_full ("alice", "correct horse battery staple");
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (r.body, "token_type"), ==, "Bearer");
+  g_assert_cmpuint (strlen (json_object_get_string_member (r.body, "access_token")), ==, 43);
+  reply_clear (&r);
+}
+
+static void
+test_crud (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  Reply r = request ("POST", "/fhir/Patient", token,
+                     "{\"resourceType\":\"Patient\",\"id\":\"ignored\",\"name\":[{\"family\":\"Osei\"}]}");
+
+  g_assert_cmpuint (r.status, ==, 201);
+  g_assert_cmpstr (r.etag, ==, "W/\"1\"");
+  id = g_strdup (json_object_get_string_member (r.body, "id"));
+  g_assert_cmpstr (id, !=, "ignored");
+  g_assert_true (g_str_has_prefix (r.location, "Patient/"));
+  reply_clear (&r);
+
+  path = g_strconcat ("/fhir/Patient/", id, NULL);
+  r = request ("GET", path, token, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (r.body, "meta"),
+                                                  "versionId"), ==, "1");
+  reply_clear (&r);
+
+  /* update with the right version, then a stale one */
+  body = g_strdup_printf ("{\"resourceType\":\"Patient\",\"id\":\"%s\",\"name\":[{\"family\":\"Osei-Bonsu\"}]}", id);
+  r = request_full ("PUT", path, token, "application/fhir+json", body, "W/\"1\"", NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (r.etag, ==, "W/\"2\"");
+  reply_clear (&r);
+  r = request_full ("PUT", path, token, "application/fhir+json", body, "W/\"1\"", NULL);
+  g_assert_cmpuint (r.status, ==, 412);
+  g_assert_cmpstr (outcome_code (&r), ==, "conflict");
+  reply_clear (&r);
+  r = request_full ("PUT", path, token, "application/fhir+json", body, NULL, "*");
+  g_assert_cmpuint (r.status, ==, 412);
+  reply_clear (&r);
+
+  /* vread keeps the old version */
+  {
+    g_autofree char *v1 = g_strconcat (path, "/_history/1", NULL);
+    r = request ("GET", v1, token, NULL);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                       json_object_get_array_member (r.body, "name"), 0), "family"), ==, "Osei");
+    reply_clear (&r);
+  }
+
+  /* a client-chosen id with If-None-Match: * creates */
+  r = request_full ("PUT", "/fhir/Patient/client-made-1", token, "application/fhir+json",
+                    "{\"resourceType\":\"Patient\",\"id\":\"client-made-1\"}", NULL, "*");
+  g_assert_cmpuint (r.status, ==, 201);
+  reply_clear (&r);
+
+  /* delete, then it is gone */
+  r = request ("DELETE", path, token, NULL);
+  g_assert_cmpuint (r.status, ==, 204);
+  reply_clear (&r);
+  r = request ("GET", path, token, NULL);
+  g_assert_cmpuint (r.status, ==, 410);
+  g_assert_cmpstr (outcome_code (&r), ==, "deleted");
+  reply_clear (&r);
+}
+
+static void
+test_bad_requests (void)
+{
+  g_autofree char *token = login ("alice");
+  Reply r;
+
+  r = request ("POST", "/fhir/Patient", token, "{\"resourceType\":\"Patient\",\"birthDate\":\"1970-13-01\"}");
+  g_assert_cmpuint (r.status, ==, 400);
+  g_assert_cmpstr (outcome_code (&r), ==, "invalid");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (
+                     json_array_get_object_element (json_object_get_array_member (r.body, "issue"), 0),
+                     "expression"), 0), ==, "Patient.birthDate");
+  reply_clear (&r);
+
+  r = request ("POST", "/fhir/Patient", token, "{\"resourceType\":\"Patient\",");
+  g_assert_cmpuint (r.status, ==, 400);
+  g_assert_cmpstr (outcome_code (&r), ==, "structure");
+  reply_clear (&r);
+
+  r = request_full ("POST", "/fhir/Patient", token, "text/plain", "{}", NULL, NULL);
+  g_assert_cmpuint (r.status, ==, 415);
+  reply_clear (&r);
+
+  r = request ("GET", "/fhir/Patient/..%2F..%2Fetc%2Fpasswd", token, NULL);
+  g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+
+  r = request ("GET", "/fhir/Spaceship/1", token, NULL);
+  g_assert_cmpuint (r.status, ==, 404);
+  reply_clear (&r);
+
+  r = request ("POST", "/fhir/Observation", token,
+               "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"X\"}]}");
+  g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+
+  r = request_full ("PUT", "/fhir/Patient/p1", token, "application/fhir+json",
+                    "{\"resourceType\":\"Patient\",\"id\":\"p1\"}", "yesterday", NULL);
+  g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+}
+
+static void
+test_roles (void)
+{
+  g_autofree char *desk = login ("frank");
+  g_autofree char *admin = login ("ada");
+  Reply r;
+
+  r = request ("POST", "/fhir/Observation", desk,
+               "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"Weight\"}}");
+  g_assert_cmpuint (r.status, ==, 403);
+  g_assert_cmpstr (outcome_code (&r), ==, "forbidden");
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Composition/any", desk, NULL);
+  g_assert_cmpuint (r.status, ==, 403);
+  reply_clear (&r);
+  r = request ("POST", "/fhir/Patient", desk, "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Desk\"}]}");
+  g_assert_cmpuint (r.status, ==, 201);
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Patient/client-made-1", admin, NULL);
+  g_assert_cmpuint (r.status, ==, 403);
+  reply_clear (&r);
+}
+
+static void
+test_refresh_and_revoke (void)
+{
+  Reply r = login_full ("alice", "correct horse battery staple");
+  g_autofree char *access = g_strdup (json_object_get_string_member (r.body, "access_token"));
+  g_autofree char *refresh = g_strdup (json_object_get_string_member (r.body, "refresh_token"));
+  g_autofree char *form = soup_form_encode ("grant_type", "refresh_token", "refresh_token", refresh, NULL);
+  g_autofree char *revoke = NULL;
+  g_autofree char *access2 = NULL;
+
+  reply_clear (&r);
+  r = request_full ("POST", "/auth/token", NULL, "application/x-www-form-urlencoded", form, NULL, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  access2 = g_strdup (json_object_get_string_member (r.body, "access_token"));
+  g_assert_cmpstr (access2, !=, access);
+  reply_clear (&r);
+  /* rotation: the old refresh token is spent */
+  r = request_full ("POST", "/auth/token", NULL, "application/x-www-form-urlencoded", form, NULL, NULL);
+  g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+
+  revoke = soup_form_encode ("token", access2, NULL);
+  r = request_full ("POST", "/auth/revoke", NULL, "application/x-www-form-urlencoded", revoke, NULL, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Patient/client-made-1", access2, NULL);
+  g_assert_cmpuint (r.status, ==, 401);
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Patient/client-made-1", access, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  reply_clear (&r);
+}
+
+static void
+test_login_rate_limit (void)
+{
+  Reply r;
+
+  for (int i = 0; i < 5; i++)
+    {
+      r = login_full ("nora", "guess");
+      g_assert_cmpuint (r.status, ==, 400);
+      reply_clear (&r);
+    }
+  /* locked now, even with the right password */
+  r = login_full ("nora", "correct horse battery staple");
+  g_assert_cmpuint (r.status, ==, 429);
+  reply_clear (&r);
+}
+
+static void
+test_untrusted_client (void)
+{
+  g_autoptr(SoupSession) plain = soup_session_new ();
+  g_autofree char *url = g_strconcat (base, "/fhir/metadata", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read (plain, msg, NULL, &error);
+
+  /* a client that does not trust the practice CA refuses the connection */
+  g_assert_null (bytes);
+  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+}
+
+static void
+test_clean_shutdown (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (server));
+  g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+
+  server_cli = g_strdup (g_getenv ("HOUSECALL_SERVER"));
+  g_assert_nonnull (server_cli);
+  workdir = g_dir_make_tmp ("hc-test-server-XXXXXX", NULL);
+  run_server_cli (SRV ("dev-cert", "--out", "certs"), NULL);
+  run_server_cli (SRV ("init-db", "--db", "server.db"), NULL);
+  run_server_cli (SRV ("user", "add", "alice", "--role", "physician", "--db", "server.db"),
+                  "correct horse battery staple");
+  run_server_cli (SRV ("user", "add", "frank", "--role", "front-desk", "--db", "server.db"),
+                  "correct horse battery staple");
+  run_server_cli (SRV ("user", "add", "ada", "--role", "admin", "--db", "server.db"),
+                  "correct horse battery staple");
+  run_server_cli (SRV ("user", "add", "nora", "--role", "nurse", "--db", "server.db"),
+                  "correct horse battery staple");
+  start_server ();
+
+  g_test_add_func ("/hc/server/https/metadata", test_metadata);
+  g_test_add_func ("/hc/server/https/needs-token", test_needs_token);
+  g_test_add_func ("/hc/server/https/login", test_login);
+  g_test_add_func ("/hc/server/https/crud", test_crud);
+  g_test_add_func ("/hc/server/https/bad-requests", test_bad_requests);
+  g_test_add_func ("/hc/server/https/roles", test_roles);
+  g_test_add_func ("/hc/server/https/refresh-and-revoke", test_refresh_and_revoke);
+  g_test_add_func ("/hc/server/https/login-rate-limit", test_login_rate_limit);
+  g_test_add_func ("/hc/server/https/untrusted-client", test_untrusted_client);
+  g_test_add_func ("/hc/server/https/clean-shutdown", test_clean_shutdown);
+  rc = g_test_run ();
+
+  if (g_subprocess_get_identifier (server) != NULL)
+    g_subprocess_force_exit (server);
+  g_clear_object (&server);
+  g_clear_object (&session);
+  {
+    const char *rm[] = { "rm", "-rf", workdir, NULL };
+    g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
+  g_free (workdir);
+  g_free (base);
+  g_free (server_cli);
+  return rc;
+}
