@@ -378,6 +378,7 @@ resource_from_row (sqlite3_stmt *s)
   r->deleted = sqlite3_column_int (s, 3) != 0;
   r->last_updated = g_strdup ((const char *) sqlite3_column_text (s, 4));
   r->json = g_strdup ((const char *) sqlite3_column_text (s, 5));
+  r->seq = sqlite3_column_int64 (s, 6);
   return r;
 }
 
@@ -392,10 +393,10 @@ hc_server_db_read (HcServerDb  *self,
   HcServerResource *r;
 
   if (version > 0)
-    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json FROM history "
+    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json, seq FROM history "
                     "WHERE type = ?1 AND id = ?2 AND version = ?3", error);
   else
-    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json FROM resource "
+    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json, seq FROM resource "
                     "WHERE type = ?1 AND id = ?2", error);
   if (s == NULL)
     return NULL;
@@ -483,6 +484,7 @@ store_version (HcServerDb  *self,
   r = g_new0 (HcServerResource, 1);
   r->type = g_strdup (type);
   r->id = g_strdup (id);
+  r->seq = seq;
   r->version = version;
   r->deleted = resource == NULL;
   r->last_updated = g_steal_pointer (&at);
@@ -608,4 +610,44 @@ hc_server_db_delete (HcServerDb  *self,
 fail:
   sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   return NULL;
+}
+
+gboolean
+hc_server_db_changes (HcServerDb          *self,
+                      gint64               after,
+                      gboolean             snapshot,
+                      guint                limit,
+                      HcServerChangeFunc   each,
+                      gpointer             user_data,
+                      GError             **error)
+{
+  sqlite3_stmt *s;
+  guint n = 0;
+  int rc;
+
+  if (snapshot)
+    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json, seq FROM resource "
+                    "WHERE seq > ?1 AND NOT deleted ORDER BY seq LIMIT ?2", error);
+  else
+    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json, seq FROM resource "
+                    "WHERE seq > ?1 ORDER BY seq LIMIT ?2", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, after);
+  sqlite3_bind_int64 (s, 2, limit);
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW && n++ < limit)
+    {
+      HcServerResource r = {
+        (char *) sqlite3_column_text (s, 0), (char *) sqlite3_column_text (s, 1),
+        sqlite3_column_int64 (s, 2), sqlite3_column_int (s, 3) != 0,
+        (char *) sqlite3_column_text (s, 4), (char *) sqlite3_column_text (s, 5),
+        sqlite3_column_int64 (s, 6)
+      };
+      if (!each (&r, user_data))
+        break;
+    }
+  sqlite3_reset (s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return sql_error (self, "changes", error);
+  return TRUE;
 }

@@ -41,6 +41,7 @@ typedef struct
   gboolean deleted;
   char   *last_updated;
   char   *json;             /* NULL when deleted */
+  gint64  seq;              /* the server-wide sequence number of this version */
 } HcServerResource;
 
 void              hc_server_resource_free   (HcServerResource *resource);
@@ -109,5 +110,18 @@ HcServerResource *hc_server_db_delete       (HcServerDb   *db,
                                              const char   *id,
                                              gint64        if_match,
                                              GError      **error);
+
+/* Sync: the latest version of each resource written after sequence number @after, oldest
+ * first, tombstones included; with @snapshot (a first sync) tombstones are left out. Calls
+ * @each until it returns FALSE or @limit rows were visited. */
+typedef gboolean (*HcServerChangeFunc) (const HcServerResource *resource,
+                                        gpointer                user_data);
+gboolean          hc_server_db_changes      (HcServerDb         *db,
+                                             gint64              after,
+                                             gboolean            snapshot,
+                                             guint               limit,
+                                             HcServerChangeFunc  each,
+                                             gpointer            user_data,
+                                             GError            **error);
 
 G_END_DECLS

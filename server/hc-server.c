@@ -33,7 +33,13 @@ struct _HcServer
   guint            access_seconds;
   guint            refresh_seconds;
   guint            port;
+  GList           *waiters;        /* long-polling $sync-changes requests */
 };
+
+#define SYNC_DEFAULT_COUNT 500
+#define SYNC_MAX_COUNT     5000
+#define SYNC_MAX_BYTES     (8 * 1024 * 1024)
+#define SYNC_MAX_WAIT      60
 
 G_DEFINE_FINAL_TYPE (HcServer, hc_server, G_TYPE_OBJECT)
 
@@ -419,6 +425,209 @@ revoke_cb (SoupServer        *server,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
 }
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* $sync-changes */
+
+typedef struct
+{
+  GString *entries;
+  HcRole   role;
+  guint    n_entries;
+  guint    visited;
+  gint64   last_seq;
+  gboolean full;          /* stopped at the byte bound */
+} ChangePage;
+
+static gboolean
+add_change (const HcServerResource *r,
+            gpointer                user_data)
+{
+  ChangePage *page = user_data;
+
+  page->visited++;
+  page->last_seq = r->seq;
+  /* what the role may not read is not sent, but the cursor moves past it */
+  if (!hc_role_allows (page->role, r->type, HC_ACCESS_READ))
+    return TRUE;
+  if (page->n_entries++ > 0)
+    g_string_append_c (page->entries, ',');
+  g_string_append (page->entries, "{");
+  if (!r->deleted)
+    g_string_append_printf (page->entries, "\"resource\":%s,", r->json);
+  g_string_append_printf (page->entries,
+                          "\"request\":{\"method\":\"%s\",\"url\":\"%s/%s\"},"
+                          "\"response\":{\"status\":\"%s\",\"etag\":\"W/\\\"%" G_GINT64_FORMAT
+                          "\\\"\",\"lastModified\":\"%s\"}}",
+                          r->deleted ? "DELETE" : "PUT", r->type, r->id,
+                          r->deleted ? "204" : "200", r->version, r->last_updated);
+  if (page->entries->len > SYNC_MAX_BYTES)
+    {
+      page->full = TRUE;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Answers a $sync-changes request; FALSE (and no answer) when @may_wait and there is
+ * nothing new, so the caller can park the request. */
+static gboolean
+respond_changes (HcServer          *self,
+                 SoupServerMessage *msg,
+                 HcRole             role,
+                 gint64             after,
+                 gboolean           snapshot,
+                 guint              count,
+                 gboolean           may_wait)
+{
+  ChangePage page = { g_string_sized_new (64 * 1024), role, 0, 0, after, FALSE };
+  g_autoptr(GString) out = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean up_to_date;
+
+  if (!hc_server_db_changes (self->db, after, snapshot, count, add_change, &page, &error))
+    {
+      g_string_free (page.entries, TRUE);
+      respond_error (msg, error);
+      return TRUE;
+    }
+  up_to_date = !page.full && page.visited < count;
+  if (may_wait && page.visited == 0)
+    {
+      g_string_free (page.entries, TRUE);
+      return FALSE;
+    }
+
+  out = g_string_sized_new (page.entries->len + 512);
+  g_string_append_printf (out,
+                          "{\"resourceType\":\"Bundle\",\"type\":\"history\",\"meta\":{\"extension\":["
+                          "{\"url\":\"urn:housecall:sync:cursor\",\"valueString\":\"%s.%" G_GINT64_FORMAT "\"},"
+                          "{\"url\":\"urn:housecall:sync:head\",\"valueString\":\"%" G_GINT64_FORMAT "\"},"
+                          "{\"url\":\"urn:housecall:sync:up-to-date\",\"valueBoolean\":%s}]}",
+                          hc_server_db_epoch (self->db), page.last_seq, hc_server_db_head (self->db),
+                          up_to_date ? "true" : "false");
+  if (!up_to_date)
+    g_string_append_printf (out, ",\"link\":[{\"relation\":\"next\",\"url\":"
+                                 "\"$sync-changes?cursor=%s.%" G_GINT64_FORMAT "&_count=%u\"}]",
+                            hc_server_db_epoch (self->db), page.last_seq, count);
+  if (page.n_entries > 0)
+    g_string_append_printf (out, ",\"entry\":[%s]", page.entries->str);
+  g_string_append (out, "}");
+  g_string_free (page.entries, TRUE);
+  respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
+  return TRUE;
+}
+
+typedef struct
+{
+  HcServer          *self;
+  SoupServerMessage *msg;
+  HcRole             role;
+  gint64             after;
+  guint              count;
+  guint              timeout_id;
+  gulong             disconnected_id;
+} Waiter;
+
+static void
+waiter_finish (Waiter   *w,
+               gboolean  respond)
+{
+  w->self->waiters = g_list_remove (w->self->waiters, w);
+  g_clear_handle_id (&w->timeout_id, g_source_remove);
+  g_clear_signal_handler (&w->disconnected_id, w->msg);
+  if (respond)
+    {
+      respond_changes (w->self, w->msg, w->role, w->after, FALSE, w->count, FALSE);
+      soup_server_message_unpause (w->msg);
+    }
+  g_object_unref (w->msg);
+  g_free (w);
+}
+
+static gboolean
+waiter_timeout_cb (gpointer data)
+{
+  Waiter *w = data;
+
+  w->timeout_id = 0;
+  waiter_finish (w, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+waiter_disconnected_cb (SoupServerMessage *msg,
+                        gpointer           data)
+{
+  waiter_finish (data, FALSE);
+}
+
+/* After a write: every parked $sync-changes request gets its answer. */
+static void
+wake_waiters (HcServer *self)
+{
+  while (self->waiters != NULL)
+    waiter_finish (self->waiters->data, TRUE);
+}
+
+static void
+sync_changes (HcServer          *self,
+              SoupServerMessage *msg,
+              HcRole             role,
+              GHashTable        *query)
+{
+  const char *cursor = query ? g_hash_table_lookup (query, "cursor") : NULL;
+  const char *count_text = query ? g_hash_table_lookup (query, "_count") : NULL;
+  const char *wait_text = query ? g_hash_table_lookup (query, "wait") : NULL;
+  guint64 count = SYNC_DEFAULT_COUNT, wait = 0;
+  gint64 after = 0;
+  Waiter *w;
+
+  if ((count_text && !g_ascii_string_to_unsigned (count_text, 10, 1, SYNC_MAX_COUNT, &count, NULL)) ||
+      (wait_text && !g_ascii_string_to_unsigned (wait_text, 10, 0, SYNC_MAX_WAIT, &wait, NULL)))
+    {
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value",
+                       "_count must be 1-5000 and wait 0-60 seconds");
+      return;
+    }
+  if (cursor != NULL)
+    {
+      const char *dot = strrchr (cursor, '.');
+      guint64 seq;
+
+      if (dot == NULL || !g_ascii_string_to_unsigned (dot + 1, 10, 0, G_MAXINT64, &seq, NULL))
+        {
+          respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "not a sync cursor");
+          return;
+        }
+      if (strncmp (cursor, hc_server_db_epoch (self->db), dot - cursor) != 0 ||
+          strlen (hc_server_db_epoch (self->db)) != (gsize) (dot - cursor))
+        {
+          respond_outcome (msg, SOUP_STATUS_GONE, "not-found",
+                           "the cursor is from another server database (restored from a backup?); "
+                           "sync again from the start, keeping unsent changes");
+          return;
+        }
+      after = (gint64) seq;
+    }
+
+  if (respond_changes (self, msg, role, after, cursor == NULL, (guint) count,
+                       cursor != NULL && wait > 0))
+    return;
+
+  /* nothing new: park the request until a write or the wait runs out */
+  w = g_new0 (Waiter, 1);
+  w->self = self;
+  w->msg = g_object_ref (msg);
+  w->role = role;
+  w->after = after;
+  w->count = (guint) count;
+  w->timeout_id = g_timeout_add_seconds ((guint) wait, waiter_timeout_cb, w);
+  w->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (waiter_disconnected_cb), w);
+  self->waiters = g_list_prepend (self->waiters, w);
+  soup_server_message_pause (msg);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* /fhir */
 
@@ -496,6 +705,12 @@ fhir_cb (SoupServer        *server,
     }
   if (!authenticate (self, msg, &role))
     return;
+
+  if (n == 2 && strcmp (parts[1], "$sync-changes") == 0 && strcmp (method, "GET") == 0)
+    {
+      sync_changes (self, msg, role, query);
+      return;
+    }
 
   if (n < 2 || !hc_fhir_is_known_type (parts[1]))
     {
@@ -577,6 +792,7 @@ fhir_cb (SoupServer        *server,
                                         location);
           g_message ("%s %s/%s -> %" G_GINT64_FORMAT, method, type, result->id, result->version);
           respond_resource (msg, result->version == 1 ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
+          wake_waiters (self);
           return;
         }
     }
@@ -588,6 +804,7 @@ fhir_cb (SoupServer        *server,
         {
           set_version_headers (msg, result);
           soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+          wake_waiters (self);
           return;
         }
     }
@@ -611,6 +828,8 @@ hc_server_finalize (GObject *object)
 {
   HcServer *self = HC_SERVER (object);
 
+  while (self->waiters != NULL)
+    waiter_finish (self->waiters->data, FALSE);
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);

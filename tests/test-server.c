@@ -410,6 +410,205 @@ test_untrusted_client (void)
   g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
 }
 
+/* The sync cursor and up-to-date flag of a $sync-changes page. */
+static void
+page_info (Reply     *r,
+           char     **cursor,
+           gboolean  *up_to_date)
+{
+  JsonArray *ext = json_object_get_array_member (json_object_get_object_member (r->body, "meta"),
+                                                 "extension");
+
+  for (guint i = 0; i < json_array_get_length (ext); i++)
+    {
+      JsonObject *e = json_array_get_object_element (ext, i);
+      const char *url = json_object_get_string_member (e, "url");
+
+      if (g_str_equal (url, "urn:housecall:sync:cursor"))
+        *cursor = g_strdup (json_object_get_string_member (e, "valueString"));
+      else if (g_str_equal (url, "urn:housecall:sync:up-to-date"))
+        *up_to_date = json_object_get_boolean_member (e, "valueBoolean");
+    }
+}
+
+static guint
+n_entries (Reply *r)
+{
+  return json_object_has_member (r->body, "entry")
+           ? json_array_get_length (json_object_get_array_member (r->body, "entry")) : 0;
+}
+
+static void
+test_sync_changes (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *cursor = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean up_to_date = FALSE;
+  guint pages = 0;
+  Reply r;
+
+  for (int i = 0; i < 7; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"resourceType\":\"Patient\",\"id\":\"sync-%d\"}", i);
+      g_autofree char *url = g_strdup_printf ("/fhir/Patient/sync-%d", i);
+      r = request ("PUT", url, token, body);
+      g_assert_cmpuint (r.status, ==, 201);
+      reply_clear (&r);
+    }
+
+  /* a first sync, in pages of three: every live resource once, oldest first */
+  path = g_strdup ("/fhir/$sync-changes?_count=3");
+  while (!up_to_date)
+    {
+      r = request ("GET", path, token, NULL);
+      g_assert_cmpuint (r.status, ==, 200);
+      g_assert_cmpstr (json_object_get_string_member (r.body, "type"), ==, "history");
+      g_assert_cmpuint (n_entries (&r), <=, 3);
+      for (guint i = 0; i < n_entries (&r); i++)
+        {
+          JsonObject *e = json_array_get_object_element (json_object_get_array_member (r.body, "entry"), i);
+          const char *url = json_object_get_string_member (json_object_get_object_member (e, "request"), "url");
+          g_assert_false (g_hash_table_contains (seen, url));
+          g_hash_table_add (seen, g_strdup (url));
+        }
+      g_clear_pointer (&cursor, g_free);
+      page_info (&r, &cursor, &up_to_date);
+      g_assert_nonnull (cursor);
+      reply_clear (&r);
+      g_free (path);
+      path = g_strdup_printf ("/fhir/$sync-changes?_count=3&cursor=%s", cursor);
+      g_assert_cmpuint (++pages, <, 20);
+    }
+  for (int i = 0; i < 7; i++)
+    {
+      g_autofree char *url = g_strdup_printf ("Patient/sync-%d", i);
+      g_assert_true (g_hash_table_contains (seen, url));
+    }
+
+  /* up to date: nothing */
+  r = request ("GET", path, token, NULL);
+  g_assert_cmpuint (n_entries (&r), ==, 0);
+  reply_clear (&r);
+
+  /* an update and a delete: the latest version of each, the delete as a tombstone */
+  r = request ("PUT", "/fhir/Patient/sync-1", token,
+               "{\"resourceType\":\"Patient\",\"id\":\"sync-1\",\"gender\":\"female\"}");
+  reply_clear (&r);
+  r = request ("DELETE", "/fhir/Patient/sync-2", token, NULL);
+  reply_clear (&r);
+  r = request ("GET", path, token, NULL);
+  g_assert_cmpuint (n_entries (&r), ==, 2);
+  {
+    JsonArray *entries = json_object_get_array_member (r.body, "entry");
+    JsonObject *first = json_array_get_object_element (entries, 0);
+    JsonObject *second = json_array_get_object_element (entries, 1);
+
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (first, "resource"),
+                                                    "gender"), ==, "female");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (second, "request"),
+                                                    "method"), ==, "DELETE");
+    g_assert_false (json_object_has_member (second, "resource"));
+  }
+  reply_clear (&r);
+
+  /* a cursor from another database, and nonsense */
+  r = request ("GET", "/fhir/$sync-changes?cursor=00000000-0000-7000-8000-000000000000.5", token, NULL);
+  g_assert_cmpuint (r.status, ==, 410);
+  reply_clear (&r);
+  r = request ("GET", "/fhir/$sync-changes?cursor=garbage", token, NULL);
+  g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+  r = request ("GET", "/fhir/$sync-changes?_count=0", token, NULL);
+  g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+}
+
+static void
+test_sync_role_filter (void)
+{
+  g_autofree char *doctor = login ("alice");
+  g_autofree char *desk = login ("frank");
+  Reply r = request ("POST", "/fhir/Observation", doctor,
+                     "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"Weight\"}}");
+
+  g_assert_cmpuint (r.status, ==, 201);
+  reply_clear (&r);
+  /* the front desk syncs patients but never receives an observation */
+  r = request ("GET", "/fhir/$sync-changes?_count=5000", desk, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  for (guint i = 0; i < n_entries (&r); i++)
+    {
+      JsonObject *e = json_array_get_object_element (json_object_get_array_member (r.body, "entry"), i);
+      const char *url = json_object_get_string_member (json_object_get_object_member (e, "request"), "url");
+      g_assert_false (g_str_has_prefix (url, "Observation/"));
+    }
+  reply_clear (&r);
+}
+
+typedef struct
+{
+  char   *path;
+  char   *token;
+  Reply   reply;
+  gint64  elapsed;
+} LongPoll;
+
+static gpointer
+long_poll_thread (gpointer data)
+{
+  LongPoll *lp = data;
+  gint64 start = g_get_monotonic_time ();
+
+  lp->reply = request ("GET", lp->path, lp->token, NULL);
+  lp->elapsed = g_get_monotonic_time () - start;
+  return NULL;
+}
+
+static void
+test_sync_long_poll (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *cursor = NULL;
+  gboolean up_to_date = FALSE;
+  LongPoll lp = { NULL, token, { 0 }, 0 };
+  GThread *thread;
+  Reply r = request ("GET", "/fhir/$sync-changes?_count=5000", token, NULL);
+
+  page_info (&r, &cursor, &up_to_date);
+  g_assert_true (up_to_date);
+  reply_clear (&r);
+
+  /* parked until a write, which it then carries; well before the 20 s wait */
+  lp.path = g_strdup_printf ("/fhir/$sync-changes?cursor=%s&wait=20", cursor);
+  thread = g_thread_new ("long-poll", long_poll_thread, &lp);
+  g_usleep (500 * 1000);
+  r = request ("PUT", "/fhir/Patient/poll-1", token, "{\"resourceType\":\"Patient\",\"id\":\"poll-1\"}");
+  g_assert_cmpuint (r.status, ==, 201);
+  reply_clear (&r);
+  g_thread_join (thread);
+  g_assert_cmpuint (lp.reply.status, ==, 200);
+  g_assert_cmpuint (n_entries (&lp.reply), ==, 1);
+  g_assert_cmpint (lp.elapsed, >=, 400 * 1000);
+  g_assert_cmpint (lp.elapsed, <, 10 * G_USEC_PER_SEC);
+  reply_clear (&lp.reply);
+  g_free (lp.path);
+
+  /* with nothing written it answers, empty, when the wait runs out */
+  g_clear_pointer (&cursor, g_free);
+  r = request ("GET", "/fhir/$sync-changes?_count=5000", token, NULL);
+  page_info (&r, &cursor, &up_to_date);
+  reply_clear (&r);
+  lp.path = g_strdup_printf ("/fhir/$sync-changes?cursor=%s&wait=1", cursor);
+  long_poll_thread (&lp);
+  g_assert_cmpuint (lp.reply.status, ==, 200);
+  g_assert_cmpuint (n_entries (&lp.reply), ==, 0);
+  g_assert_cmpint (lp.elapsed, >=, 900 * 1000);
+  reply_clear (&lp.reply);
+  g_free (lp.path);
+}
+
 static void
 test_clean_shutdown (void)
 {
@@ -453,8 +652,12 @@ main (int   argc,
   g_test_add_func ("/hc/server/https/roles", test_roles);
   g_test_add_func ("/hc/server/https/refresh-and-revoke", test_refresh_and_revoke);
   g_test_add_func ("/hc/server/https/login-rate-limit", test_login_rate_limit);
+  g_test_add_func ("/hc/server/sync/changes", test_sync_changes);
+  g_test_add_func ("/hc/server/sync/role-filter", test_sync_role_filter);
+  g_test_add_func ("/hc/server/sync/long-poll", test_sync_long_poll);
+  /* last: it stops the server */
+  g_test_add_func ("/hc/server/end/clean-shutdown", test_clean_shutdown);
   g_test_add_func ("/hc/server/https/untrusted-client", test_untrusted_client);
-  g_test_add_func ("/hc/server/https/clean-shutdown", test_clean_shutdown);
   rc = g_test_run ();
 
   if (g_subprocess_get_identifier (server) != NULL)
