@@ -16,6 +16,7 @@
 #include <gio/gunixinputstream.h>
 
 #include "hc-fhir.h"
+#include "hc-import.h"
 #include "hc-json.h"
 #include "hc-store-private.h"
 
@@ -26,10 +27,10 @@
 
 typedef struct
 {
-  HcStoreWorker *w;
-  HcImportStats *stats;
-  GCancellable  *cancellable;
-  const char    *origin;    /* file name for messages */
+  const HcImportSink *sink;
+  gpointer            sink_data;
+  GCancellable       *cancellable;
+  const char         *origin;    /* file name for messages */
 } Import;
 
 static gboolean
@@ -58,14 +59,9 @@ write_one (Import      *im,
            const char  *prepared,
            GError     **error)
 {
-  HcWriteOutcome outcome;
-
   if (g_cancellable_set_error_if_cancelled (im->cancellable, error))
     return FALSE;
-  if (!_hc_store_write_resource (im->w, resource, prepared, &outcome, error))
-    return FALSE;
-  _hc_store_count_outcome (im->stats, outcome);
-  return TRUE;
+  return im->sink->write (im->sink_data, resource, prepared, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -341,19 +337,12 @@ import_bundle (Import      *im,
           continue;
         if (is_delete)
           {
-            HcWriteOutcome outcome;
-
-            if (!_hc_store_delete_resource (im->w, e->type, e->id, &outcome, &local_error))
+            if (!im->sink->remove (im->sink_data, e->type, e->id, &local_error))
               {
-                if (!g_error_matches (local_error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND))
-                  {
-                    g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                                "Bundle.entry[%u]: ", e->index);
-                    return FALSE;
-                  }
-                outcome = HC_WRITE_UNCHANGED;   /* deleting what is not there: done already */
+                g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                            "Bundle.entry[%u]: ", e->index);
+                return FALSE;
               }
-            _hc_store_count_outcome (im->stats, outcome);
           }
         else if (strcmp (hc_json_get_string (e->resource, "resourceType") ?: "", "Bundle") == 0)
           {
@@ -525,35 +514,108 @@ import_text (Import      *im,
     }
 }
 
+/* The chart store as an import sink: every import is one transaction, one changeset and one
+ * audit entry. */
+typedef struct
+{
+  HcStoreWorker *w;
+  HcImportStats *stats;
+} StoreSink;
+
 static gboolean
-finish (Import    *im,
-        gboolean   ok,
-        GError   **error)
+store_write (gpointer     data,
+             JsonObject  *resource,
+             const char  *prepared,
+             GError     **error)
+{
+  StoreSink *ss = data;
+  HcWriteOutcome outcome;
+
+  if (!_hc_store_write_resource (ss->w, resource, prepared, &outcome, error))
+    return FALSE;
+  _hc_store_count_outcome (ss->stats, outcome);
+  return TRUE;
+}
+
+static gboolean
+store_remove (gpointer     data,
+              const char  *type,
+              const char  *id,
+              GError     **error)
+{
+  StoreSink *ss = data;
+  g_autoptr(GError) local_error = NULL;
+  HcWriteOutcome outcome;
+
+  if (!_hc_store_delete_resource (ss->w, type, id, &outcome, &local_error))
+    {
+      if (!g_error_matches (local_error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      outcome = HC_WRITE_UNCHANGED;   /* deleting what is not there: done already */
+    }
+  _hc_store_count_outcome (ss->stats, outcome);
+  return TRUE;
+}
+
+static const HcImportSink store_sink = { store_write, store_remove };
+
+static gboolean
+store_begin (StoreSink  *ss,
+             GError    **error)
+{
+  if (!_hc_store_begin (ss->w, error))
+    return FALSE;
+  ss->w->bulk = TRUE;
+  return TRUE;
+}
+
+static gboolean
+store_finish (StoreSink   *ss,
+              const char  *origin,
+              gboolean     ok,
+              GError     **error)
 {
   /* One audit entry for the import; the changeset it names lists every record. */
   if (ok)
     {
       g_autofree char *detail = NULL;
 
-      if (im->stats)
+      if (ss->stats)
         detail = g_strdup_printf ("%u created, %u updated, %u deleted, %u unchanged; changeset %"
-                                  G_GINT64_FORMAT, im->stats->created, im->stats->updated,
-                                  im->stats->deleted, im->stats->unchanged, im->w->changeset);
-      if (!_hc_store_audit (im->w, "import", NULL, detail, error))
+                                  G_GINT64_FORMAT, ss->stats->created, ss->stats->updated,
+                                  ss->stats->deleted, ss->stats->unchanged, ss->w->changeset);
+      if (!_hc_store_audit (ss->w, "import", NULL, detail, error))
         ok = FALSE;
     }
-  if (ok && !_hc_store_commit (im->w, error))
+  if (ok && !_hc_store_commit (ss->w, error))
     {
-      g_prefix_error (error, "%s: ", im->origin);
+      g_prefix_error (error, "%s: ", origin);
       ok = FALSE;
     }
   if (!ok)
     {
-      _hc_store_rollback (im->w);
-      if (im->stats)
-        memset (im->stats, 0, sizeof *im->stats);
+      _hc_store_rollback (ss->w);
+      if (ss->stats)
+        memset (ss->stats, 0, sizeof *ss->stats);
     }
   return ok;
+}
+
+gboolean
+hc_import_text (const char          *origin,
+                const char          *data,
+                gsize                length,
+                const HcImportSink  *sink,
+                gpointer             sink_data,
+                GCancellable        *cancellable,
+                GError             **error)
+{
+  Import im = { sink, sink_data, cancellable, origin };
+
+  return import_text (&im, data, length, error);
 }
 
 gboolean
@@ -565,12 +627,12 @@ _hc_store_import_text (HcStoreWorker  *w,
                        GCancellable   *cancellable,
                        GError        **error)
 {
-  Import im = { w, stats, cancellable, origin };
+  StoreSink ss = { w, stats };
 
-  if (!_hc_store_begin (w, error))
+  if (!store_begin (&ss, error))
     return FALSE;
-  w->bulk = TRUE;
-  return finish (&im, import_text (&im, data, length, error), error);
+  return store_finish (&ss, origin, hc_import_text (origin, data, length, &store_sink, &ss,
+                                                    cancellable, error), error);
 }
 
 /* NDJSON from a stream is a pipeline: a reader thread splits and parses lines in batches
@@ -790,17 +852,17 @@ import_stream_ndjson (Import         *im,
 }
 
 gboolean
-_hc_store_import_path (HcStoreWorker  *w,
-                       const char     *path,
-                       HcImportStats  *stats,
-                       GCancellable   *cancellable,
-                       GError        **error)
+hc_import_path (const char          *path,
+                const HcImportSink  *sink,
+                gpointer             sink_data,
+                GCancellable        *cancellable,
+                GError             **error)
 {
   g_autoptr(GInputStream) in = NULL;
   g_autoptr(GString) head = g_string_new (NULL);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *origin = NULL;
-  Import im = { w, stats, cancellable, NULL };
+  Import im = { sink, sink_data, cancellable, NULL };
   gboolean is_stdin = strcmp (path, "-") == 0;
   gboolean ok;
   char buf[65536];
@@ -852,10 +914,6 @@ _hc_store_import_path (HcStoreWorker  *w,
         break;
     }
 
-  if (!_hc_store_begin (w, error))
-    return FALSE;
-  w->bulk = TRUE;
-
   if (looks_like_ndjson (head->str, head->len))
     ok = import_stream_ndjson (&im, in, head, error);
   else
@@ -880,7 +938,6 @@ _hc_store_import_path (HcStoreWorker  *w,
                            "%s: a single JSON document of %" G_GINT64_FORMAT " MB is over the %d MB "
                            "limit; import it as NDJSON (one resource per line)", origin,
                            (gint64) (size / (1024 * 1024)), MAX_DOCUMENT_BYTES / (1024 * 1024));
-              _hc_store_rollback (w);
               return FALSE;
             }
           n = g_input_stream_read (in, buf, sizeof buf, cancellable, &local_error);
@@ -888,7 +945,6 @@ _hc_store_import_path (HcStoreWorker  *w,
             {
               g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_FAILED, "%s: %s", origin,
                            local_error->message);
-              _hc_store_rollback (w);
               return FALSE;
             }
           if (n == 0)
@@ -897,7 +953,23 @@ _hc_store_import_path (HcStoreWorker  *w,
         }
       ok = import_text (&im, head->str, head->len, error);
     }
-  return finish (&im, ok, error);
+  return ok;
+}
+
+gboolean
+_hc_store_import_path (HcStoreWorker  *w,
+                       const char     *path,
+                       HcImportStats  *stats,
+                       GCancellable   *cancellable,
+                       GError        **error)
+{
+  g_autofree char *origin = strcmp (path, "-") == 0 ? g_strdup ("stdin") : g_path_get_basename (path);
+  StoreSink ss = { w, stats };
+
+  if (!store_begin (&ss, error))
+    return FALSE;
+  return store_finish (&ss, origin, hc_import_path (path, &store_sink, &ss, cancellable, error),
+                       error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -930,12 +1002,13 @@ producer_job (HcStoreWorker  *w,
               GError        **error)
 {
   ProducerData *pd = data;
-  Import im = { w, &pd->stats, cancellable, "demo data" };
+  StoreSink ss = { w, &pd->stats };
+  Import im = { &store_sink, &ss, cancellable, "demo data" };
 
-  if (!_hc_store_begin (w, error))
+  if (!store_begin (&ss, error))
     return NULL;
-  w->bulk = TRUE;
-  if (!finish (&im, pd->producer (producer_sink, &im, pd->user_data, cancellable, error), error))
+  if (!store_finish (&ss, im.origin, pd->producer (producer_sink, &im, pd->user_data, cancellable,
+                                                   error), error))
     return NULL;
   return GINT_TO_POINTER (1);
 }
