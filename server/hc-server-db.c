@@ -25,6 +25,7 @@ struct _HcServerDb
   sqlite3    *db;
   GHashTable *stmts;   /* static SQL -> sqlite3_stmt */
   char       *epoch;
+  gboolean    in_bulk;  /* hc_server_db_begin(): writes join one transaction */
 };
 
 static const char schema[] =
@@ -539,7 +540,7 @@ hc_server_db_write (HcServerDb  *self,
   id = hc_json_get_string (resource, "id");
   g_return_val_if_fail (id != NULL, NULL);
 
-  if (!exec (self, "BEGIN IMMEDIATE", error))
+  if (!self->in_bulk && !exec (self, "BEGIN IMMEDIATE", error))
     return NULL;
   version = current_version (self, type, id, &deleted);
   if (if_none_match && version > 0 && !deleted)
@@ -555,7 +556,7 @@ hc_server_db_write (HcServerDb  *self,
       goto fail;
     }
   r = store_version (self, type, id, version + 1, resource, error);
-  if (r == NULL || !exec (self, "COMMIT", error))
+  if (r == NULL || (!self->in_bulk && !exec (self, "COMMIT", error)))
     {
       hc_server_resource_free (r);
       goto fail;
@@ -563,7 +564,8 @@ hc_server_db_write (HcServerDb  *self,
   return r;
 
 fail:
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  if (!self->in_bulk)
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   return NULL;
 }
 
@@ -578,7 +580,7 @@ hc_server_db_delete (HcServerDb  *self,
   gboolean deleted;
   gint64 version;
 
-  if (!exec (self, "BEGIN IMMEDIATE", error))
+  if (!self->in_bulk && !exec (self, "BEGIN IMMEDIATE", error))
     return NULL;
   version = current_version (self, type, id, &deleted);
   if (version == 0)
@@ -596,11 +598,12 @@ hc_server_db_delete (HcServerDb  *self,
   if (deleted)
     {
       /* deleting what is deleted: nothing to do (FHIR: success) */
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      if (!self->in_bulk)
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
       return hc_server_db_read (self, type, id, version, error);
     }
   r = store_version (self, type, id, version + 1, NULL, error);
-  if (r == NULL || !exec (self, "COMMIT", error))
+  if (r == NULL || (!self->in_bulk && !exec (self, "COMMIT", error)))
     {
       hc_server_resource_free (r);
       goto fail;
@@ -608,7 +611,8 @@ hc_server_db_delete (HcServerDb  *self,
   return r;
 
 fail:
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  if (!self->in_bulk)
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
   return NULL;
 }
 
@@ -650,4 +654,40 @@ hc_server_db_changes (HcServerDb          *self,
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return sql_error (self, "changes", error);
   return TRUE;
+}
+
+gboolean
+hc_server_db_begin (HcServerDb  *self,
+                    GError     **error)
+{
+  g_return_val_if_fail (!self->in_bulk, FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  self->in_bulk = TRUE;
+  return TRUE;
+}
+
+gboolean
+hc_server_db_commit (HcServerDb  *self,
+                     GError     **error)
+{
+  g_return_val_if_fail (self->in_bulk, FALSE);
+
+  self->in_bulk = FALSE;
+  if (!exec (self, "COMMIT", error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+hc_server_db_rollback (HcServerDb *self)
+{
+  if (!self->in_bulk)
+    return;
+  self->in_bulk = FALSE;
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
 }

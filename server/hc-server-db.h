@@ -111,6 +111,14 @@ HcServerResource *hc_server_db_delete       (HcServerDb   *db,
                                              gint64        if_match,
                                              GError      **error);
 
+/* Many writes as one transaction (imports): between begin and commit, write and delete join
+ * it instead of committing each. On any error, roll back. */
+gboolean          hc_server_db_begin        (HcServerDb         *db,
+                                             GError            **error);
+gboolean          hc_server_db_commit       (HcServerDb         *db,
+                                             GError            **error);
+void              hc_server_db_rollback     (HcServerDb         *db);
+
 /* Sync: the latest version of each resource written after sequence number @after, oldest
  * first, tombstones included; with @snapshot (a first sync) tombstones are left out. Calls
  * @each until it returns FALSE or @limit rows were visited. */

@@ -14,6 +14,8 @@
 #include <glib-unix.h>
 
 #include "hc-auth.h"
+#include "hc-fhir.h"
+#include "hc-import.h"
 #include "hc-dev-cert.h"
 #include "hc-server.h"
 #include "hc-server-db.h"
@@ -44,6 +46,7 @@ static const char summary[] =
   "  dev-cert --out DIR                 a local CA and a localhost certificate\n"
   "  init-db                            create the database\n"
   "  user add NAME --role ROLE          add a user (password from --password-file or $HOUSECALL_PASSWORD)\n"
+  "  import FILE…                       load resources, Bundles or NDJSON (each file one transaction)\n"
   "  serve --tls-cert F --tls-key F     serve FHIR R4 over HTTPS";
 
 static int
@@ -144,6 +147,86 @@ cmd_user (int    argc,
   return 0;
 }
 
+typedef struct
+{
+  HcServerDb *db;
+  guint       written;
+  guint       deleted;
+} ServerSink;
+
+static gboolean
+server_write (gpointer     data,
+              JsonObject  *resource,
+              const char  *prepared,
+              GError     **error)
+{
+  ServerSink *ss = data;
+  g_autoptr(HcServerResource) r = NULL;
+
+  if (json_object_get_member (resource, "id") == NULL)
+    {
+      g_autofree char *id = hc_fhir_new_id ();
+      json_object_set_string_member (resource, "id", id);
+    }
+  r = hc_server_db_write (ss->db, resource, 0, FALSE, error);
+  if (r == NULL)
+    return FALSE;
+  ss->written++;
+  return TRUE;
+}
+
+static gboolean
+server_remove (gpointer     data,
+               const char  *type,
+               const char  *id,
+               GError     **error)
+{
+  ServerSink *ss = data;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(HcServerResource) r = hc_server_db_delete (ss->db, type, id, 0, &local_error);
+
+  if (r == NULL && !g_error_matches (local_error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  ss->deleted += r != NULL;
+  return TRUE;
+}
+
+static const HcImportSink server_sink = { server_write, server_remove };
+
+/* Each file is one transaction: it all goes in, or none of it. */
+static int
+cmd_import (int    argc,
+            char **argv)
+{
+  g_autoptr(HcServerDb) db = NULL;
+  GError *error = NULL;
+
+  if (argc < 1)
+    return usage ("import: which FILE?");
+  if ((db = hc_server_db_open (db_path (), FALSE, &error)) == NULL)
+    return fail (error);
+  for (int i = 0; i < argc; i++)
+    {
+      ServerSink ss = { db, 0, 0 };
+
+      if (!hc_server_db_begin (db, &error))
+        return fail (error);
+      if (!hc_import_path (argv[i], &server_sink, &ss, NULL, &error) ||
+          !hc_server_db_commit (db, &error))
+        {
+          hc_server_db_rollback (db);
+          g_printerr ("housecall-server: %s (nothing of %s was imported)\n", error->message, argv[i]);
+          g_error_free (error);
+          return 1;
+        }
+      g_print ("%s: %u written, %u deleted\n", argv[i], ss.written, ss.deleted);
+    }
+  return 0;
+}
+
 static gboolean
 quit_cb (gpointer data)
 {
@@ -227,6 +310,8 @@ main (int   argc,
     return cmd_user (g_strv_length (args) - 2, args + 2);
   if (strcmp (args[1], "serve") == 0)
     return cmd_serve ();
+  if (strcmp (args[1], "import") == 0)
+    return cmd_import (g_strv_length (args) - 2, args + 2);
   {
     g_autofree char *msg = g_strdup_printf ("unknown command '%s'", args[1]);
     return usage (msg);

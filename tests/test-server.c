@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <libsoup/soup.h>
 
@@ -42,6 +43,45 @@ run_server_cli (const char * const *args,
 
 #define SRV(...) (const char * const []) { __VA_ARGS__, NULL }
 
+/* A demo panel loaded with `housecall-server import`, and a bad file that changes nothing. */
+static void
+import_demo_panel (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *panel = g_build_filename (workdir, "panel.ndjson", NULL);
+  g_autofree char *bad = g_build_filename (workdir, "bad.ndjson", NULL);
+  const char *cli = g_getenv ("HOUSECALL_CLI");
+  g_autoptr(GSubprocess) proc = NULL;
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, cli, "demo-data", "--patients", "5",
+                           "--seed", "3", "--date", "2026-11-27", "--out", panel, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+  run_server_cli (SRV ("import", panel, "--db", "server.db"), NULL);
+
+  g_assert_true (g_file_set_contents (bad, "{\"resourceType\":\"Patient\",\"id\":\"fine\"}\n"
+                                           "{\"resourceType\":\"Patient\",\"id\":\"bad\",\"gender\":\"x\"}\n",
+                                      -1, NULL));
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_autoptr(GSubprocess) p3 = NULL;
+
+    g_subprocess_launcher_set_cwd (launcher, workdir);
+    p3 = g_subprocess_launcher_spawn (launcher, &error, server_cli, "import", bad, "--db",
+                                      "server.db", NULL);
+    g_assert_no_error (error);
+    g_subprocess_wait (p3, NULL, &error);
+    g_assert_cmpint (g_subprocess_get_exit_status (p3), ==, 1);
+  }
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 start_server (void)
 {
@@ -54,6 +94,8 @@ start_server (void)
   g_autofree char *ca_path = g_build_filename (workdir, "certs", "ca.pem", NULL);
 
   g_subprocess_launcher_set_cwd (launcher, workdir);
+  /* the server goes when this test goes, even when it aborts */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   server = g_subprocess_launcher_spawn (launcher, &error, server_cli, "serve", "--db", "server.db",
                                         "--listen", "127.0.0.1:0", "--tls-cert", "certs/server.pem",
                                         "--tls-key", "certs/server-key.pem", NULL);
@@ -458,14 +500,14 @@ test_sync_changes (void)
       reply_clear (&r);
     }
 
-  /* a first sync, in pages of three: every live resource once, oldest first */
-  path = g_strdup ("/fhir/$sync-changes?_count=3");
+  /* a first sync, in pages of seven: every live resource once, oldest first */
+  path = g_strdup ("/fhir/$sync-changes?_count=7");
   while (!up_to_date)
     {
       r = request ("GET", path, token, NULL);
       g_assert_cmpuint (r.status, ==, 200);
       g_assert_cmpstr (json_object_get_string_member (r.body, "type"), ==, "history");
-      g_assert_cmpuint (n_entries (&r), <=, 3);
+      g_assert_cmpuint (n_entries (&r), <=, 7);
       for (guint i = 0; i < n_entries (&r); i++)
         {
           JsonObject *e = json_array_get_object_element (json_object_get_array_member (r.body, "entry"), i);
@@ -478,8 +520,8 @@ test_sync_changes (void)
       g_assert_nonnull (cursor);
       reply_clear (&r);
       g_free (path);
-      path = g_strdup_printf ("/fhir/$sync-changes?_count=3&cursor=%s", cursor);
-      g_assert_cmpuint (++pages, <, 20);
+      path = g_strdup_printf ("/fhir/$sync-changes?_count=7&cursor=%s", cursor);
+      g_assert_cmpuint (++pages, <, 200);
     }
   for (int i = 0; i < 7; i++)
     {
@@ -522,6 +564,26 @@ test_sync_changes (void)
   reply_clear (&r);
   r = request ("GET", "/fhir/$sync-changes?_count=0", token, NULL);
   g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+}
+
+/* what `housecall-server import` loaded is served; the bad file left nothing behind */
+static void
+test_imported (void)
+{
+  g_autofree char *token = login ("alice");
+  Reply r = request ("GET", "/fhir/$sync-changes?_count=5000", token, NULL);
+  guint patients = 0;
+
+  g_assert_cmpuint (r.status, ==, 200);
+  for (guint i = 0; i < n_entries (&r); i++)
+    {
+      JsonObject *e = json_array_get_object_element (json_object_get_array_member (r.body, "entry"), i);
+      const char *url = json_object_get_string_member (json_object_get_object_member (e, "request"), "url");
+      g_assert_cmpstr (url, !=, "Patient/fine");
+      patients += g_str_has_prefix (url, "Patient/");
+    }
+  g_assert_cmpuint (patients, >=, 5);
   reply_clear (&r);
 }
 
@@ -642,6 +704,7 @@ main (int   argc,
                   "correct horse battery staple");
   run_server_cli (SRV ("user", "add", "nora", "--role", "nurse", "--db", "server.db"),
                   "correct horse battery staple");
+  import_demo_panel ();
   start_server ();
 
   g_test_add_func ("/hc/server/https/metadata", test_metadata);
@@ -652,6 +715,7 @@ main (int   argc,
   g_test_add_func ("/hc/server/https/roles", test_roles);
   g_test_add_func ("/hc/server/https/refresh-and-revoke", test_refresh_and_revoke);
   g_test_add_func ("/hc/server/https/login-rate-limit", test_login_rate_limit);
+  g_test_add_func ("/hc/server/sync/imported", test_imported);
   g_test_add_func ("/hc/server/sync/changes", test_sync_changes);
   g_test_add_func ("/hc/server/sync/role-filter", test_sync_role_filter);
   g_test_add_func ("/hc/server/sync/long-poll", test_sync_long_poll);
