@@ -46,8 +46,8 @@ static const char schema[] =
   "  hash TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),"
   "  user TEXT NOT NULL REFERENCES user (name), expires INTEGER NOT NULL,"
   "  revoked INTEGER NOT NULL DEFAULT 0);"
-  "CREATE TABLE idempotency (key TEXT PRIMARY KEY, user TEXT NOT NULL, response TEXT NOT NULL,"
-  "  created_at TEXT NOT NULL);";
+  "CREATE TABLE idempotency (key TEXT NOT NULL, user TEXT NOT NULL, response TEXT NOT NULL,"
+  "  created_at TEXT NOT NULL, PRIMARY KEY (key, user));";
 
 void
 hc_server_resource_free (HcServerResource *r)
@@ -414,7 +414,7 @@ hc_server_db_read (HcServerDb  *self,
     }
   r = resource_from_row (s);
   sqlite3_reset (s);
-  if (r->deleted && version == 0)
+  if (r->deleted && version == 0)   /* -1: the latest, tombstone or not */
     {
       g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_GONE, "%s/%s was deleted", type, id);
       hc_server_resource_free (r);
@@ -690,4 +690,42 @@ hc_server_db_rollback (HcServerDb *self)
     return;
   self->in_bulk = FALSE;
   sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+char *
+hc_server_db_get_outcome (HcServerDb *self,
+                          const char *key,
+                          const char *user)
+{
+  sqlite3_stmt *s = stmt (self, "SELECT response FROM idempotency WHERE key = ? AND user = ?", NULL);
+  char *response = NULL;
+
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_text (s, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, user, -1, SQLITE_STATIC);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    response = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  sqlite3_reset (s);
+  return response;
+}
+
+gboolean
+hc_server_db_put_outcome (HcServerDb  *self,
+                          const char  *key,
+                          const char  *user,
+                          const char  *response,
+                          GError     **error)
+{
+  g_autofree char *at = now_instant ();
+  sqlite3_stmt *s = stmt (self, "INSERT OR REPLACE INTO idempotency (key, user, response, created_at) "
+                                "VALUES (?, ?, ?, ?)", error);
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, user, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 3, response, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 4, at, -1, SQLITE_STATIC);
+  return step_done (self, s, error);
 }

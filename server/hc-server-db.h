@@ -91,7 +91,8 @@ gboolean          hc_server_db_revoke_token (HcServerDb   *db,
                                              const char   *token_hash,
                                              GError      **error);
 
-/* Resources. @version 0 reads the latest. */
+/* Resources. @version 0 reads the latest (GONE when deleted), -1 the latest even when it is a
+ * tombstone. */
 HcServerResource *hc_server_db_read         (HcServerDb   *db,
                                              const char   *type,
                                              const char   *id,
@@ -118,6 +119,17 @@ gboolean          hc_server_db_begin        (HcServerDb         *db,
 gboolean          hc_server_db_commit       (HcServerDb         *db,
                                              GError            **error);
 void              hc_server_db_rollback     (HcServerDb         *db);
+
+/* Idempotency keys of $sync-push changesets: the stored answer of a changeset already
+ * applied for @user, or NULL. */
+char             *hc_server_db_get_outcome  (HcServerDb         *db,
+                                             const char         *key,
+                                             const char         *user);
+gboolean          hc_server_db_put_outcome  (HcServerDb         *db,
+                                             const char         *key,
+                                             const char         *user,
+                                             const char         *response,
+                                             GError            **error);
 
 /* Sync: the latest version of each resource written after sequence number @after, oldest
  * first, tombstones included; with @snapshot (a first sync) tombstones are left out. Calls

@@ -210,7 +210,8 @@ read_body (SoupServerMessage *msg)
 static gboolean
 authenticate (HcServer          *self,
               SoupServerMessage *msg,
-              HcRole            *role)
+              HcRole            *role,
+              char             **user_out)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *auth = soup_message_headers_get_one (headers, "Authorization");
@@ -238,6 +239,7 @@ authenticate (HcServer          *self,
                        "the token is unknown, expired or revoked; log in again");
       return FALSE;
     }
+  *user_out = g_steal_pointer (&user);
   return TRUE;
 }
 
@@ -628,6 +630,321 @@ sync_changes (HcServer          *self,
   soup_server_message_pause (msg);
 }
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* $sync-push */
+
+/* Adds the current server state of @type/@id to a history Bundle's entries, as a page of
+ * $sync-changes would. */
+static void
+add_current (HcServer   *self,
+             GString    *entries,
+             guint      *n,
+             const char *type,
+             const char *id)
+{
+  g_autoptr(HcServerResource) r = hc_server_db_read (self->db, type, id, -1, NULL);
+  ChangePage page = { entries, HC_ROLE_PHYSICIAN, *n, 0, 0, FALSE };
+
+  if (r == NULL)
+    return;   /* never there: nothing to show */
+  add_change (r, &page);
+  *n = page.n_entries;
+}
+
+typedef enum
+{
+  PUSH_OK,
+  PUSH_CONFLICT,
+  PUSH_REJECTED,
+  PUSH_HELD,
+} PushResult;
+
+static void
+add_references (JsonNode   *node,
+                GHashTable *refs)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *child;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &child))
+        {
+          if (strcmp (name, "reference") == 0 && JSON_NODE_HOLDS_VALUE (child) &&
+              json_node_get_value_type (child) == G_TYPE_STRING)
+            g_hash_table_add (refs, g_strdup (json_node_get_string (child)));
+          else if (!JSON_NODE_HOLDS_VALUE (child))
+            add_references (child, refs);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        add_references (json_array_get_element (array, i), refs);
+    }
+}
+
+/* Applies one changeset (a transaction Bundle) atomically; writes its answer (a batch-response
+ * entry) to @answer. @failed holds Type/id of records of earlier changesets that did not apply:
+ * a changeset that touches or refers to one of them is held, not applied. */
+static PushResult
+apply_changeset (HcServer   *self,
+                 JsonObject *changeset,
+                 const char *key,
+                 HcRole      role,
+                 const char *user,
+                 GHashTable *failed,
+                 GString    *answer)
+{
+  JsonArray *entries = hc_json_get_array (changeset, "entry");
+  g_autoptr(GHashTable) touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) refs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GString) results = g_string_new (NULL);
+  g_autoptr(GString) conflicts = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  guint n_conflicts = 0;
+  PushResult result = PUSH_OK;
+  guint n = entries ? json_array_get_length (entries) : 0;
+  GHashTableIter iter;
+  gpointer k;
+
+  if (g_strcmp0 (hc_json_get_string (changeset, "type"), "transaction") != 0 || n == 0)
+    {
+      g_set_error_literal (&error, HC_SERVER_ERROR, HC_SERVER_ERROR_INVALID,
+                           "a changeset is a transaction Bundle with at least one entry");
+      goto rejected;
+    }
+
+  /* what it touches and refers to */
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *entry = hc_json_array_get_object (entries, i);
+      JsonObject *request = hc_json_get_object (entry, "request");
+      JsonObject *resource = hc_json_get_object (entry, "resource");
+      const char *url = hc_json_get_string (request, "url");
+
+      if (url != NULL)
+        g_hash_table_add (touched, g_strdup (url));
+      if (resource != NULL)
+        {
+          g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), resource);
+          add_references (node, refs);
+        }
+    }
+  g_hash_table_iter_init (&iter, touched);
+  while (g_hash_table_iter_next (&iter, &k, NULL))
+    if (g_hash_table_contains (failed, k))
+      goto held;
+  g_hash_table_iter_init (&iter, refs);
+  while (g_hash_table_iter_next (&iter, &k, NULL))
+    if (g_hash_table_contains (failed, k))
+      goto held;
+
+  if (!hc_server_db_begin (self->db, &error))
+    goto rejected;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *entry = hc_json_array_get_object (entries, i);
+      JsonObject *request = hc_json_get_object (entry, "request");
+      JsonObject *resource = hc_json_get_object (entry, "resource");
+      const char *method = hc_json_get_string (request, "method");
+      const char *url = hc_json_get_string (request, "url");
+      gint64 if_match = parse_etag (hc_json_get_string (request, "ifMatch"));
+      gboolean if_none_match = g_strcmp0 (hc_json_get_string (request, "ifNoneMatch"), "*") == 0;
+      g_auto(GStrv) parts = url ? g_strsplit (url, "/", -1) : NULL;
+      g_autoptr(HcServerResource) r = NULL;
+
+      if (parts == NULL || g_strv_length (parts) != 2 || !hc_fhir_is_known_type (parts[0]) ||
+          !hc_fhir_is_valid_id (parts[1]) || if_match < 0 ||
+          (g_strcmp0 (method, "PUT") != 0 && g_strcmp0 (method, "DELETE") != 0))
+        {
+          g_set_error (&error, HC_SERVER_ERROR, HC_SERVER_ERROR_INVALID,
+                       "entry[%u].request: expected PUT or DELETE of Type/id", i);
+          break;
+        }
+      if (!hc_role_allows (role, parts[0], HC_ACCESS_WRITE))
+        {
+          g_set_error (&error, HC_SERVER_ERROR, HC_SERVER_ERROR_FORBIDDEN,
+                       "entry[%u]: your role may not write %s", i, parts[0]);
+          break;
+        }
+      if (strcmp (method, "PUT") == 0)
+        {
+          if (resource == NULL || g_strcmp0 (hc_json_get_string (resource, "resourceType"), parts[0]) != 0 ||
+              g_strcmp0 (hc_json_get_string (resource, "id"), parts[1]) != 0)
+            {
+              g_set_error (&error, HC_SERVER_ERROR, HC_SERVER_ERROR_INVALID,
+                           "entry[%u]: the resource does not match %s", i, url);
+              break;
+            }
+          r = hc_server_db_write (self->db, resource, if_match, if_none_match, &error);
+        }
+      else
+        r = hc_server_db_delete (self->db, parts[0], parts[1], if_match, &error);
+
+      if (r == NULL)
+        {
+          if (g_error_matches (error, HC_SERVER_ERROR, HC_SERVER_ERROR_VERSION) ||
+              g_error_matches (error, HC_SERVER_ERROR, HC_SERVER_ERROR_EXISTS) ||
+              g_error_matches (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND))
+            {
+              /* keep going to collect every conflicting record, then roll back */
+              result = PUSH_CONFLICT;
+              g_clear_error (&error);
+              g_string_append_printf (conflicts, "%s%s", conflicts->len ? "\n" : "", url);
+              continue;
+            }
+          g_prefix_error (&error, "entry[%u]: ", i);
+          break;
+        }
+      g_string_append_printf (results, "%s{\"response\":{\"status\":\"%s\",\"location\":"
+                              "\"%s/%s/_history/%" G_GINT64_FORMAT "\",\"etag\":\"W/\\\"%"
+                              G_GINT64_FORMAT "\\\"\",\"lastModified\":\"%s\"}}",
+                              results->len ? "," : "", r->deleted ? "204" : r->version == 1 ? "201" : "200",
+                              r->type, r->id, r->version, r->version, r->last_updated);
+    }
+
+  if (error != NULL || result == PUSH_CONFLICT)
+    {
+      hc_server_db_rollback (self->db);
+      if (error != NULL)
+        goto rejected;
+      goto conflict;
+    }
+  {
+    g_autofree char *text = g_strdup_printf ("{\"response\":{\"status\":\"200\"},\"resource\":"
+                                             "{\"resourceType\":\"Bundle\",\"type\":"
+                                             "\"transaction-response\",\"entry\":[%s]}}",
+                                             results->str);
+    /* the answer is kept in the same transaction as the changes */
+    if (!hc_server_db_put_outcome (self->db, key, user, text, &error) ||
+        !hc_server_db_commit (self->db, &error))
+      {
+        hc_server_db_rollback (self->db);
+        goto rejected;
+      }
+    g_string_append (answer, text);
+    return PUSH_OK;
+  }
+
+conflict:
+  {
+    g_auto(GStrv) urls = g_strsplit (conflicts->str, "\n", -1);
+    g_autoptr(GString) current = g_string_new (NULL);
+    guint n_current = 0;
+
+    for (guint i = 0; urls[i]; i++)
+      {
+        g_auto(GStrv) parts = g_strsplit (urls[i], "/", 2);
+        add_current (self, current, &n_current, parts[0], parts[1]);
+        n_conflicts++;
+      }
+    g_string_append_printf (answer, "{\"response\":{\"status\":\"412\",\"outcome\":"
+                            "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":"
+                            "\"error\",\"code\":\"conflict\",\"diagnostics\":\"%u record(s) changed "
+                            "on the server since this changeset's base; their current versions are "
+                            "in resource\"}]}},\"resource\":{\"resourceType\":\"Bundle\",\"type\":"
+                            "\"history\"%s%s%s}}", n_conflicts, n_current ? ",\"entry\":[" : "",
+                            current->str, n_current ? "]" : "");
+    g_hash_table_iter_init (&iter, touched);
+    while (g_hash_table_iter_next (&iter, &k, NULL))
+      g_hash_table_add (failed, g_strdup (k));
+    return PUSH_CONFLICT;
+  }
+
+rejected:
+  {
+    g_autoptr(JsonObject) outcome = hc_operation_outcome_new (error);
+    g_autofree char *text = hc_json_object_to_string (outcome, FALSE);
+    guint status = g_error_matches (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FORBIDDEN) ? 403 :
+                   g_error_matches (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FAILED) ? 500 : 400;
+
+    g_string_append_printf (answer, "{\"response\":{\"status\":\"%u\",\"outcome\":%s}}", status, text);
+    g_hash_table_iter_init (&iter, touched);
+    while (g_hash_table_iter_next (&iter, &k, NULL))
+      g_hash_table_add (failed, g_strdup (k));
+    return PUSH_REJECTED;
+  }
+
+held:
+  g_string_append (answer, "{\"response\":{\"status\":\"424\",\"outcome\":{\"resourceType\":"
+                           "\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":"
+                           "\"processing\",\"diagnostics\":\"held: it depends on a record of an "
+                           "earlier changeset that did not apply\"}]}}}");
+  g_hash_table_iter_init (&iter, touched);
+  while (g_hash_table_iter_next (&iter, &k, NULL))
+    g_hash_table_add (failed, g_strdup (k));
+  return PUSH_HELD;
+}
+
+static void
+sync_push (HcServer          *self,
+           SoupServerMessage *msg,
+           HcRole             role,
+           const char        *user)
+{
+  g_autoptr(JsonObject) body = read_body (msg);
+  g_autoptr(GHashTable) failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GString) out = NULL;
+  JsonArray *changesets;
+  gboolean applied = FALSE;
+  guint n;
+
+  if (body == NULL)
+    return;
+  changesets = hc_json_get_array (body, "entry");
+  if (g_strcmp0 (hc_json_get_string (body, "resourceType"), "Bundle") != 0 ||
+      g_strcmp0 (hc_json_get_string (body, "type"), "batch") != 0 || changesets == NULL)
+    {
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "structure",
+                       "$sync-push takes a batch Bundle of transaction Bundles");
+      return;
+    }
+  n = json_array_get_length (changesets);
+  /* every key must be there before anything is applied */
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *changeset = hc_json_get_object (hc_json_array_get_object (changesets, i), "resource");
+      const char *key = hc_json_get_string (hc_json_get_object (changeset, "identifier"), "value");
+
+      if (changeset == NULL || key == NULL || *key == '\0' || strlen (key) > 128)
+        {
+          g_autofree char *message = g_strdup_printf ("entry[%u]: every changeset needs its "
+                                                      "idempotency key in identifier.value", i);
+          respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "required", message);
+          return;
+        }
+    }
+
+  out = g_string_new ("{\"resourceType\":\"Bundle\",\"type\":\"batch-response\",\"entry\":[");
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *changeset = hc_json_get_object (hc_json_array_get_object (changesets, i), "resource");
+      const char *key = hc_json_get_string (hc_json_get_object (changeset, "identifier"), "value");
+      g_autofree char *stored = hc_server_db_get_outcome (self->db, key, user);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      if (stored != NULL)
+        {
+          /* a replay: the answer it got the first time, nothing applied twice */
+          g_string_append (out, stored);
+          continue;
+        }
+      if (apply_changeset (self, changeset, key, role, user, failed, out) == PUSH_OK)
+        applied = TRUE;
+    }
+  g_string_append (out, "]}");
+  g_message ("$sync-push: %u changesets", n);
+  respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
+  if (applied)
+    wake_waiters (self);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* /fhir */
 
@@ -691,6 +1008,7 @@ fhir_cb (SoupServer        *server,
   g_auto(GStrv) parts = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(HcServerResource) result = NULL;
+  g_autofree char *user = NULL;
   guint n;
   HcRole role;
   const char *type, *id;
@@ -703,12 +1021,17 @@ fhir_cb (SoupServer        *server,
       metadata (self, msg);
       return;
     }
-  if (!authenticate (self, msg, &role))
+  if (!authenticate (self, msg, &role, &user))
     return;
 
   if (n == 2 && strcmp (parts[1], "$sync-changes") == 0 && strcmp (method, "GET") == 0)
     {
       sync_changes (self, msg, role, query);
+      return;
+    }
+  if (n == 2 && strcmp (parts[1], "$sync-push") == 0 && strcmp (method, "POST") == 0)
+    {
+      sync_push (self, msg, role, user);
       return;
     }
 

@@ -609,6 +609,130 @@ test_sync_role_filter (void)
   reply_clear (&r);
 }
 
+/* The status of each changeset in a $sync-push answer, joined with spaces. */
+static char *
+push_statuses (Reply *r)
+{
+  JsonArray *entries = json_object_get_array_member (r->body, "entry");
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *response = json_object_get_object_member (json_array_get_object_element (entries, i),
+                                                            "response");
+      g_string_append_printf (out, "%s%s", i ? " " : "", json_object_get_string_member (response, "status"));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+#define CHANGESET(key, entries) \
+  "{\"resource\":{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"identifier\":" \
+  "{\"system\":\"urn:housecall:changeset\",\"value\":\"" key "\"},\"entry\":[" entries "]}}"
+#define PUT_NEW(type, id, body) \
+  "{\"resource\":{\"resourceType\":\"" type "\",\"id\":\"" id "\"" body "}," \
+  "\"request\":{\"method\":\"PUT\",\"url\":\"" type "/" id "\",\"ifNoneMatch\":\"*\"}}"
+#define PUT_AT(type, id, version, body) \
+  "{\"resource\":{\"resourceType\":\"" type "\",\"id\":\"" id "\"" body "}," \
+  "\"request\":{\"method\":\"PUT\",\"url\":\"" type "/" id "\",\"ifMatch\":\"W/\\\"" version "\\\"\"}}"
+#define PUSH(changesets) "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[" changesets "]}"
+
+static void
+test_sync_push (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *statuses = NULL;
+  const char *first =
+    PUSH (CHANGESET ("k-1", PUT_NEW ("Patient", "push-p", ",\"gender\":\"female\"") ","
+                             PUT_NEW ("Observation", "push-o", ",\"status\":\"final\",\"code\":{\"text\":\"Pulse\"},"
+                                      "\"subject\":{\"reference\":\"Patient/push-p\"}"))
+          "," CHANGESET ("k-2", PUT_AT ("Patient", "push-p", "1", ",\"gender\":\"other\"")));
+  Reply r = request ("POST", "/fhir/$sync-push", token, first);
+  Reply again;
+
+  g_assert_cmpuint (r.status, ==, 200);
+  statuses = push_statuses (&r);
+  g_assert_cmpstr (statuses, ==, "200 200");
+
+  /* a replay after a lost answer: the same answers, nothing applied twice */
+  again = request ("POST", "/fhir/$sync-push", token, first);
+  g_assert_cmpuint (again.status, ==, 200);
+  {
+    g_autoptr(JsonNode) na = json_node_init_object (json_node_alloc (), r.body);
+    g_autoptr(JsonNode) nb = json_node_init_object (json_node_alloc (), again.body);
+    g_autofree char *a = json_to_string (na, FALSE);
+    g_autofree char *b = json_to_string (nb, FALSE);
+    g_assert_cmpstr (a, ==, b);
+  }
+  reply_clear (&r);
+  reply_clear (&again);
+  r = request ("GET", "/fhir/Patient/push-p", token, NULL);
+  g_assert_cmpstr (r.etag, ==, "W/\"2\"");
+  reply_clear (&r);
+}
+
+static void
+test_sync_push_conflict_reject_hold (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *desk = login ("frank");
+  g_autofree char *statuses = NULL;
+  JsonObject *conflict;
+  Reply r;
+
+  /* stale base: 412 with the server's current version to merge against */
+  r = request ("POST", "/fhir/$sync-push", token,
+               PUSH (CHANGESET ("k-stale", PUT_AT ("Patient", "push-p", "1", ",\"gender\":\"male\""))));
+  statuses = push_statuses (&r);
+  g_assert_cmpstr (statuses, ==, "412");
+  conflict = json_object_get_object_member (json_array_get_object_element (
+                                              json_object_get_array_member (r.body, "entry"), 0),
+                                            "resource");
+  g_assert_cmpstr (json_object_get_string_member (conflict, "type"), ==, "history");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+                     json_array_get_object_element (json_object_get_array_member (conflict, "entry"), 0),
+                     "resource"), "gender"), ==, "other");
+  reply_clear (&r);
+  g_clear_pointer (&statuses, g_free);
+
+  /* an invalid changeset is rejected whole; one that depends on it is held; an unrelated one
+   * goes through */
+  r = request ("POST", "/fhir/$sync-push", token,
+               PUSH (CHANGESET ("k-bad", PUT_NEW ("Patient", "push-q", "") ","
+                                         PUT_NEW ("Observation", "push-bad", ",\"status\":\"done\",\"code\":{\"text\":\"X\"}"))
+                     "," CHANGESET ("k-dep", PUT_NEW ("Observation", "push-dep", ",\"status\":\"final\",\"code\":{\"text\":\"X\"},"
+                                                      "\"subject\":{\"reference\":\"Patient/push-q\"}"))
+                     "," CHANGESET ("k-fine", PUT_NEW ("Patient", "push-fine", ""))));
+  statuses = push_statuses (&r);
+  g_assert_cmpstr (statuses, ==, "400 424 200");
+  reply_clear (&r);
+  /* atomic: the valid half of the rejected changeset is not there */
+  r = request ("GET", "/fhir/Patient/push-q", token, NULL);
+  g_assert_cmpuint (r.status, ==, 404);
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Patient/push-fine", token, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  reply_clear (&r);
+  g_clear_pointer (&statuses, g_free);
+
+  /* roles hold for pushes too */
+  r = request ("POST", "/fhir/$sync-push", desk,
+               PUSH (CHANGESET ("k-desk", PUT_NEW ("Observation", "push-desk", ",\"status\":\"final\",\"code\":{\"text\":\"X\"}"))));
+  statuses = push_statuses (&r);
+  g_assert_cmpstr (statuses, ==, "403");
+  reply_clear (&r);
+
+  /* malformed pushes */
+  r = request ("POST", "/fhir/$sync-push", token, "{\"resourceType\":\"Bundle\",\"type\":\"collection\"}");
+  g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+  r = request ("POST", "/fhir/$sync-push", token,
+               "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":"
+               "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[]}}]}");
+  g_assert_cmpuint (r.status, ==, 400);
+  g_assert_cmpstr (outcome_code (&r), ==, "required");
+  reply_clear (&r);
+}
+
 typedef struct
 {
   char   *path;
@@ -719,6 +843,8 @@ main (int   argc,
   g_test_add_func ("/hc/server/sync/changes", test_sync_changes);
   g_test_add_func ("/hc/server/sync/role-filter", test_sync_role_filter);
   g_test_add_func ("/hc/server/sync/long-poll", test_sync_long_poll);
+  g_test_add_func ("/hc/server/sync/push", test_sync_push);
+  g_test_add_func ("/hc/server/sync/push-conflict-reject-hold", test_sync_push_conflict_reject_hold);
   /* last: it stops the server */
   g_test_add_func ("/hc/server/end/clean-shutdown", test_clean_shutdown);
   g_test_add_func ("/hc/server/https/untrusted-client", test_untrusted_client);
