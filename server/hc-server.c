@@ -1145,6 +1145,82 @@ fhir_cb (SoupServer        *server,
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Before a body is read: refuse what would be too large or is encoded, so a hostile client
+ * cannot make the server buffer it. */
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  if (body->length > MAX_BODY_BYTES)
+    {
+      /* a chunked body past the limit: drop the connection, nothing was stored */
+      GIOStream *stream = soup_server_message_steal_connection (msg);
+
+      g_message ("request body over the limit: connection closed");
+      if (stream != NULL)
+        {
+          g_io_stream_close (stream, NULL, NULL);
+          g_object_unref (stream);
+        }
+    }
+}
+
+/* Answers on the raw connection and closes it: libsoup would otherwise read the body first. */
+static void
+refuse_early (SoupServerMessage *msg,
+              guint              status,
+              const char        *reason,
+              const char        *code,
+              const char        *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (HC_SERVER_ERROR, HC_SERVER_ERROR_FAILED, message);
+  g_autoptr(JsonObject) outcome = hc_operation_outcome_new (error);
+  g_autofree char *body = NULL;
+  g_autofree char *response = NULL;
+  GIOStream *stream;
+
+  json_object_set_string_member (json_array_get_object_element (json_object_get_array_member (outcome, "issue"), 0),
+                                 "code", code);
+  body = hc_json_object_to_string (outcome, FALSE);
+  response = g_strdup_printf ("HTTP/1.1 %u %s\r\nContent-Type: " FHIR_JSON "\r\n"
+                              "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n%s",
+                              status, reason, strlen (body), body);
+  stream = soup_server_message_steal_connection (msg);
+  g_message ("refused before the body: %u", status);
+  if (stream == NULL)
+    return;
+  g_output_stream_write_all (g_io_stream_get_output_stream (stream), response, strlen (response),
+                             NULL, NULL, NULL);
+  g_io_stream_close (stream, NULL, NULL);
+  g_object_unref (stream);
+}
+
+static void
+early_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *encoding = soup_message_headers_get_one (headers, "Content-Encoding");
+  goffset length = soup_message_headers_get_content_length (headers);
+
+  if (encoding != NULL && g_ascii_strcasecmp (encoding, "identity") != 0)
+    refuse_early (msg, 415, "Unsupported Media Type", "not-supported",
+                  "compressed request bodies are not accepted");
+  else if (length > MAX_BODY_BYTES)
+    refuse_early (msg, 413, "Payload Too Large", "too-costly",
+                  "the request body is larger than 16 MB");
+  else if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
+    g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 static void
 hc_server_finalize (GObject *object)
@@ -1220,6 +1296,10 @@ hc_server_listen (HcServer    *self,
   soup_server_add_handler (self->soup, "/fhir", fhir_cb, self, NULL);
   soup_server_add_handler (self->soup, "/auth/token", token_cb, self, NULL);
   soup_server_add_handler (self->soup, "/auth/revoke", revoke_cb, self, NULL);
+  /* early handlers run only where they share a path with a normal one */
+  soup_server_add_early_handler (self->soup, "/fhir", early_cb, self, NULL);
+  soup_server_add_early_handler (self->soup, "/auth/token", early_cb, self, NULL);
+  soup_server_add_early_handler (self->soup, "/auth/revoke", early_cb, self, NULL);
 
   socket_address = g_inet_socket_address_new (address, port);
   if (!soup_server_listen (self->soup, socket_address, SOUP_SERVER_LISTEN_HTTPS, error))

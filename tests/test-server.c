@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <string.h>
 #include <libsoup/soup.h>
@@ -363,6 +364,96 @@ test_bad_requests (void)
                     "{\"resourceType\":\"Patient\",\"id\":\"p1\"}", "yesterday", NULL);
   g_assert_cmpuint (r.status, ==, 400);
   reply_clear (&r);
+}
+
+static void
+trust_test_ca_cb (GSocketClient      *client,
+                  GSocketClientEvent  event,
+                  GSocketConnectable *connectable,
+                  GIOStream          *connection,
+                  gpointer            ca)
+{
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    g_tls_connection_set_database (G_TLS_CONNECTION (connection), ca);
+}
+
+/* Writes @head (and then @body_bytes of filler) on a raw TLS connection and returns the
+ * first line of the answer, or NULL when the server closed the connection. */
+static char *
+raw_request (const char *head,
+             gsize       body_bytes,
+             gsize       chunk)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *ca_path = g_build_filename (workdir, "certs", "ca.pem", NULL);
+  g_autoptr(GTlsDatabase) ca = g_tls_file_database_new (ca_path, NULL);
+  g_autofree char *filler = g_malloc0 (chunk);
+  GOutputStream *out;
+  const char *port = strrchr (base, ':') + 1;
+  char *line;
+
+  g_socket_client_set_tls (client, TRUE);
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_signal_connect (client, "event", G_CALLBACK (trust_test_ca_cb), ca);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) atoi (port), NULL, &error);
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  if (!g_output_stream_write_all (out, head, strlen (head), NULL, NULL, &error))
+    return NULL;
+  for (gsize sent = 0; sent < body_bytes; sent += chunk)
+    {
+      g_autofree char *size = g_strdup_printf ("%" G_GSIZE_MODIFIER "x\r\n", chunk);
+      if (!g_output_stream_write_all (out, size, strlen (size), NULL, NULL, NULL) ||
+          !g_output_stream_write_all (out, filler, chunk, NULL, NULL, NULL) ||
+          !g_output_stream_write_all (out, "\r\n", 2, NULL, NULL, NULL))
+        return NULL;   /* the server hung up: what we wanted */
+    }
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+  line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+  return line;
+}
+
+static void
+test_huge_bodies (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *head = NULL;
+  g_autofree char *line = NULL;
+
+  /* a declared 200 MB body is refused before a byte of it is read */
+  head = g_strdup_printf ("POST /fhir/Patient HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"
+                          "Content-Type: application/fhir+json\r\nContent-Length: 209715200\r\n\r\n", token);
+  line = raw_request (head, 0, 1);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "HTTP/1.1 413"));
+  g_clear_pointer (&line, g_free);
+  g_free (head);
+
+  /* a compressed body (a decompression bomb, say) is refused */
+  head = g_strdup_printf ("POST /fhir/Patient HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"
+                          "Content-Type: application/fhir+json\r\nContent-Encoding: gzip\r\n"
+                          "Content-Length: 10\r\n\r\n0123456789", token);
+  line = raw_request (head, 0, 1);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "HTTP/1.1 415"));
+  g_clear_pointer (&line, g_free);
+  g_free (head);
+
+  /* a chunked body that keeps coming: cut off past 16 MB */
+  head = g_strdup_printf ("POST /fhir/Patient HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"
+                          "Content-Type: application/fhir+json\r\nTransfer-Encoding: chunked\r\n\r\n", token);
+  line = raw_request (head, 24 * 1024 * 1024, 1024 * 1024);
+  g_assert_null (line);
+
+  /* and the server is still fine */
+  {
+    Reply r = request ("GET", "/fhir/metadata", NULL, NULL);
+    g_assert_cmpuint (r.status, ==, 200);
+    reply_clear (&r);
+  }
 }
 
 static void
@@ -837,6 +928,7 @@ main (int   argc,
   g_test_add_func ("/hc/server/https/crud", test_crud);
   g_test_add_func ("/hc/server/https/bad-requests", test_bad_requests);
   g_test_add_func ("/hc/server/https/roles", test_roles);
+  g_test_add_func ("/hc/server/https/huge-bodies", test_huge_bodies);
   g_test_add_func ("/hc/server/https/refresh-and-revoke", test_refresh_and_revoke);
   g_test_add_func ("/hc/server/https/login-rate-limit", test_login_rate_limit);
   g_test_add_func ("/hc/server/sync/imported", test_imported);
