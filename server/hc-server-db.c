@@ -47,7 +47,10 @@ static const char schema[] =
   "  user TEXT NOT NULL REFERENCES user (name), expires INTEGER NOT NULL,"
   "  revoked INTEGER NOT NULL DEFAULT 0);"
   "CREATE TABLE idempotency (key TEXT NOT NULL, user TEXT NOT NULL, response TEXT NOT NULL,"
-  "  created_at TEXT NOT NULL, PRIMARY KEY (key, user));";
+  "  created_at TEXT NOT NULL, PRIMARY KEY (key, user));"
+  /* the server's own record of who did what: AuditEvents, never synced, never PHI */
+  "CREATE TABLE audit_event (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+  "  recorded TEXT NOT NULL, json TEXT NOT NULL);";
 
 void
 hc_server_resource_free (HcServerResource *r)
@@ -728,4 +731,40 @@ hc_server_db_put_outcome (HcServerDb  *self,
   sqlite3_bind_text (s, 3, response, -1, SQLITE_STATIC);
   sqlite3_bind_text (s, 4, at, -1, SQLITE_STATIC);
   return step_done (self, s, error);
+}
+
+gboolean
+hc_server_db_add_audit (HcServerDb  *self,
+                        const char  *id,
+                        const char  *recorded,
+                        const char  *json,
+                        GError     **error)
+{
+  sqlite3_stmt *s = stmt (self, "INSERT INTO audit_event (id, recorded, json) VALUES (?, ?, ?)", error);
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, recorded, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 3, json, -1, SQLITE_STATIC);
+  return step_done (self, s, error);
+}
+
+char *
+hc_server_db_read_audit (HcServerDb  *self,
+                         const char  *id,
+                         GError     **error)
+{
+  sqlite3_stmt *s = stmt (self, "SELECT json FROM audit_event WHERE id = ?", error);
+  char *json = NULL;
+
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_text (s, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    json = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  sqlite3_reset (s);
+  if (json == NULL)
+    g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND, "AuditEvent/%s not found", id);
+  return json;
 }

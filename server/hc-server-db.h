@@ -131,6 +131,16 @@ gboolean          hc_server_db_put_outcome  (HcServerDb         *db,
                                              const char         *response,
                                              GError            **error);
 
+/* The audit trail (AuditEvent JSON); joins a bulk transaction when one is open. */
+gboolean          hc_server_db_add_audit    (HcServerDb         *db,
+                                             const char         *id,
+                                             const char         *recorded,
+                                             const char         *json,
+                                             GError            **error);
+char             *hc_server_db_read_audit   (HcServerDb         *db,
+                                             const char         *id,
+                                             GError            **error);
+
 /* Sync: the latest version of each resource written after sequence number @after, oldest
  * first, tombstones included; with @snapshot (a first sync) tombstones are left out. Calls
  * @each until it returns FALSE or @limit rows were visited. */

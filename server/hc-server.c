@@ -34,6 +34,8 @@ struct _HcServer
   guint            refresh_seconds;
   guint            port;
   GList           *waiters;        /* long-polling $sync-changes requests */
+  GPtrArray       *audit_queue;    /* AuditEvents not yet in the database (reads) */
+  guint            audit_flush_id;
 };
 
 #define SYNC_DEFAULT_COUNT 500
@@ -243,6 +245,145 @@ authenticate (HcServer          *self,
   return TRUE;
 }
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* The audit trail: an AuditEvent for every read, write, sync and login. Events of writes are
+ * stored at once; those of reads are batched and stored within a second (and at shutdown),
+ * so a read does not cost a disk sync. */
+
+typedef struct
+{
+  char *id;
+  char *recorded;
+  char *json;
+} PendingAudit;
+
+static void
+pending_audit_free (gpointer data)
+{
+  PendingAudit *a = data;
+  g_free (a->id);
+  g_free (a->recorded);
+  g_free (a->json);
+  g_free (a);
+}
+
+static void
+audit_flush (HcServer *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->audit_flush_id, g_source_remove);
+  if (self->audit_queue->len == 0)
+    return;
+  if (hc_server_db_begin (self->db, &error))
+    {
+      for (guint i = 0; i < self->audit_queue->len && error == NULL; i++)
+        {
+          PendingAudit *a = self->audit_queue->pdata[i];
+          hc_server_db_add_audit (self->db, a->id, a->recorded, a->json, &error);
+        }
+      if (error == NULL)
+        hc_server_db_commit (self->db, &error);
+      else
+        hc_server_db_rollback (self->db);
+    }
+  if (error != NULL)
+    g_warning ("cannot store %u audit events", self->audit_queue->len);
+  g_ptr_array_set_size (self->audit_queue, 0);
+}
+
+static gboolean
+audit_flush_cb (gpointer data)
+{
+  HcServer *self = data;
+
+  self->audit_flush_id = 0;
+  audit_flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+audit (HcServer   *self,
+       const char *user,
+       const char *action,      /* C R U D E */
+       const char *subtype,     /* a restful-interaction code, or "login" */
+       const char *entity,      /* Type/id or NULL */
+       gboolean    success,
+       gboolean    now)
+{
+  g_autoptr(JsonObject) event = json_object_new ();
+  g_autoptr(GDateTime) time = g_date_time_new_now_utc ();
+  gboolean login = g_str_equal (subtype, "login");
+  JsonObject *type = json_object_new ();
+  JsonArray *subtypes = json_array_new ();
+  JsonObject *sub = json_object_new ();
+  JsonArray *agents = json_array_new ();
+  JsonObject *agent = json_object_new ();
+  JsonObject *who = json_object_new ();
+  JsonObject *identifier = json_object_new ();
+  JsonObject *source = json_object_new ();
+  JsonObject *observer = json_object_new ();
+  PendingAudit *a = g_new0 (PendingAudit, 1);
+
+  a->id = hc_fhir_new_id ();
+  a->recorded = g_date_time_format (time, "%Y-%m-%dT%H:%M:%S.%fZ");
+  json_object_set_string_member (event, "resourceType", "AuditEvent");
+  json_object_set_string_member (event, "id", a->id);
+  json_object_set_string_member (type, "system", login ? "http://dicom.nema.org/resources/ontology/DCM"
+                                                       : "http://terminology.hl7.org/CodeSystem/audit-event-type");
+  json_object_set_string_member (type, "code", login ? "110114" : "rest");
+  json_object_set_string_member (type, "display", login ? "User Authentication" : "RESTful Operation");
+  json_object_set_object_member (event, "type", type);
+  json_object_set_string_member (sub, "system", login ? "http://dicom.nema.org/resources/ontology/DCM"
+                                                      : "http://hl7.org/fhir/restful-interaction");
+  json_object_set_string_member (sub, "code", login ? "110122" : subtype);
+  json_array_add_object_element (subtypes, sub);
+  json_object_set_array_member (event, "subtype", subtypes);
+  json_object_set_string_member (event, "action", action);
+  json_object_set_string_member (event, "recorded", a->recorded);
+  json_object_set_string_member (event, "outcome", success ? "0" : "4");
+  json_object_set_string_member (identifier, "system", "urn:housecall:user");
+  json_object_set_string_member (identifier, "value", user ? user : "unknown");
+  json_object_set_object_member (who, "identifier", identifier);
+  json_object_set_object_member (agent, "who", who);
+  json_object_set_boolean_member (agent, "requestor", TRUE);
+  json_array_add_object_element (agents, agent);
+  json_object_set_array_member (event, "agent", agents);
+  json_object_set_string_member (observer, "display", "housecall-server");
+  json_object_set_object_member (source, "observer", observer);
+  json_object_set_object_member (event, "source", source);
+  if (entity != NULL)
+    {
+      JsonArray *entities = json_array_new ();
+      JsonObject *e = json_object_new ();
+
+      if (strchr (entity, '/') != NULL)
+        {
+          JsonObject *what = json_object_new ();
+          json_object_set_string_member (what, "reference", entity);
+          json_object_set_object_member (e, "what", what);
+        }
+      else
+        {
+          /* a whole type (a create that was refused, say) */
+          JsonObject *coding = json_object_new ();
+          json_object_set_string_member (coding, "system", "http://hl7.org/fhir/resource-types");
+          json_object_set_string_member (coding, "code", entity);
+          json_object_set_object_member (e, "type", coding);
+        }
+      json_array_add_object_element (entities, e);
+      json_object_set_array_member (event, "entity", entities);
+    }
+  a->json = hc_json_object_to_string (event, FALSE);
+  g_ptr_array_add (self->audit_queue, a);
+
+  if (now || self->audit_queue->len >= 256)
+    audit_flush (self);
+  else if (self->audit_flush_id == 0)
+    self->audit_flush_id = g_timeout_add_seconds (1, audit_flush_cb, self);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* /auth/token and /auth/revoke (OAuth 2.0 token endpoint, form-encoded) */
 
@@ -372,11 +513,13 @@ token_cb (SoupServer        *server,
         {
           hc_rate_limiter_failure (self->login_limiter, key, now);
           g_message ("login refused");
+          audit (self, user, "E", "login", NULL, FALSE, TRUE);
           respond_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_grant",
                                "wrong user name or password");
           return;
         }
       hc_rate_limiter_success (self->login_limiter, key);
+      audit (self, user, "E", "login", NULL, TRUE, TRUE);
       issue_tokens (self, msg, user, role);
     }
   else if (g_strcmp0 (grant, "refresh_token") == 0)
@@ -828,6 +971,9 @@ apply_changeset (HcServer   *self,
         goto rejected;
       }
     g_string_append (answer, text);
+    g_hash_table_iter_init (&iter, touched);
+    while (g_hash_table_iter_next (&iter, &k, NULL))
+      audit (self, user, "U", "transaction", k, TRUE, FALSE);
     return PUSH_OK;
   }
 
@@ -939,6 +1085,7 @@ sync_push (HcServer          *self,
         applied = TRUE;
     }
   g_string_append (out, "]}");
+  audit_flush (self);
   g_message ("$sync-push: %u changesets", n);
   respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
   if (applied)
@@ -1027,6 +1174,8 @@ fhir_cb (SoupServer        *server,
   if (n == 2 && strcmp (parts[1], "$sync-changes") == 0 && strcmp (method, "GET") == 0)
     {
       sync_changes (self, msg, role, query);
+      audit (self, user, "R", "history-system", NULL, soup_server_message_get_status (msg) < 400,
+             FALSE);
       return;
     }
   if (n == 2 && strcmp (parts[1], "$sync-push") == 0 && strcmp (method, "POST") == 0)
@@ -1051,13 +1200,32 @@ fhir_cb (SoupServer        *server,
   if (!hc_role_allows (role, type, strcmp (method, "GET") == 0 ? HC_ACCESS_READ : HC_ACCESS_WRITE))
     {
       g_message ("%s %s: forbidden for %s", method, type, hc_role_to_string (role));
+      {
+        g_autofree char *entity = id ? g_strconcat (type, "/", id, NULL) : g_strdup (type);
+        audit (self, user, strcmp (method, "GET") == 0 ? "R" : strcmp (method, "DELETE") == 0 ? "D" : "U",
+               strcmp (method, "GET") == 0 ? "read" : "update", entity, FALSE, TRUE);
+      }
       respond_outcome (msg, SOUP_STATUS_FORBIDDEN, "forbidden",
                        "your role does not give access to this kind of record");
       return;
     }
 
-  if (strcmp (method, "GET") == 0 && n == 3)
-    result = hc_server_db_read (self->db, type, id, 0, &error);
+  if (strcmp (method, "GET") == 0 && n == 3 && strcmp (type, "AuditEvent") == 0)
+    {
+      /* the audit trail lives beside the records, and only admins read it */
+      g_autofree char *json = hc_server_db_read_audit (self->db, id, &error);
+      if (json == NULL)
+        respond_error (msg, error);
+      else
+        respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, json);
+      return;
+    }
+  else if (strcmp (method, "GET") == 0 && n == 3)
+    {
+      g_autofree char *entity = g_strconcat (type, "/", id, NULL);
+      result = hc_server_db_read (self->db, type, id, 0, &error);
+      audit (self, user, "R", "read", entity, result != NULL, FALSE);
+    }
   else if (strcmp (method, "GET") == 0 && n == 5 && strcmp (parts[3], "_history") == 0)
     {
       gint64 version = g_ascii_strtoll (parts[4], NULL, 10);
@@ -1066,7 +1234,9 @@ fhir_cb (SoupServer        *server,
           respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "not a version number");
           return;
         }
+      g_autofree char *entity = g_strconcat (type, "/", id, NULL);
       result = hc_server_db_read (self->db, type, id, version, &error);
+      audit (self, user, "R", "vread", entity, result != NULL, FALSE);
     }
   else if ((strcmp (method, "PUT") == 0 && n == 3) || (strcmp (method, "POST") == 0 && n == 2))
     {
@@ -1115,6 +1285,11 @@ fhir_cb (SoupServer        *server,
                                         location);
           g_message ("%s %s/%s -> %" G_GINT64_FORMAT, method, type, result->id, result->version);
           respond_resource (msg, result->version == 1 ? SOUP_STATUS_CREATED : SOUP_STATUS_OK, result);
+          {
+            g_autofree char *entity = g_strconcat (type, "/", result->id, NULL);
+            audit (self, user, result->version == 1 ? "C" : "U",
+                   result->version == 1 ? "create" : "update", entity, TRUE, TRUE);
+          }
           wake_waiters (self);
           return;
         }
@@ -1127,6 +1302,10 @@ fhir_cb (SoupServer        *server,
         {
           set_version_headers (msg, result);
           soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+          {
+            g_autofree char *entity = g_strconcat (type, "/", id, NULL);
+            audit (self, user, "D", "delete", entity, TRUE, TRUE);
+          }
           wake_waiters (self);
           return;
         }
@@ -1229,6 +1408,8 @@ hc_server_finalize (GObject *object)
 
   while (self->waiters != NULL)
     waiter_finish (self->waiters->data, FALSE);
+  audit_flush (self);
+  g_clear_pointer (&self->audit_queue, g_ptr_array_unref);
   if (self->soup)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -1252,6 +1433,7 @@ hc_server_init (HcServer *self)
   self->refresh_seconds = 30 * 24 * 3600;
   /* five failed logins in fifteen minutes lock a user name for the rest of the window */
   self->login_limiter = hc_rate_limiter_new (5, 15 * 60);
+  self->audit_queue = g_ptr_array_new_with_free_func (pending_audit_free);
 }
 
 HcServer *
@@ -1320,4 +1502,5 @@ hc_server_disconnect (HcServer *self)
 {
   if (self->soup)
     soup_server_disconnect (self->soup);
+  audit_flush (self);
 }

@@ -11,6 +11,9 @@
 #include <sys/prctl.h>
 #include <string.h>
 #include <libsoup/soup.h>
+#include <sqlite3.h>
+
+#include "hc-fhir.h"
 
 #include "hc-test-utils.h"
 
@@ -886,6 +889,97 @@ test_sync_long_poll (void)
   g_free (lp.path);
 }
 
+static gint64
+db_count (const char *sql)
+{
+  g_autofree char *dir = g_strdup (workdir);
+  g_autofree char *path = g_build_filename (workdir, "server.db", NULL);
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+/* Admins read the audit trail over REST; nobody else does. */
+static void
+test_audit_rest (void)
+{
+  g_autofree char *admin = login ("ada");
+  g_autofree char *doctor = login ("alice");
+  g_autofree char *path = g_build_filename (workdir, "server.db", NULL);
+  g_autofree char *id = NULL;
+  g_autofree char *url = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  Reply r;
+
+  /* the login events above are stored at once */
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT id FROM audit_event ORDER BY seq DESC LIMIT 1",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  url = g_strconcat ("/fhir/AuditEvent/", id, NULL);
+  r = request ("GET", url, admin, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (r.body, "resourceType"), ==, "AuditEvent");
+  reply_clear (&r);
+  r = request ("GET", url, doctor, NULL);
+  g_assert_cmpuint (r.status, ==, 403);
+  reply_clear (&r);
+}
+
+/* After shutdown every event is stored: who did what to which record, never PHI, valid FHIR. */
+static void
+test_audit_trail (void)
+{
+  g_autofree char *path = g_build_filename (workdir, "server.db", NULL);
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  guint n = 0;
+
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"read\"%' "
+                             "AND json LIKE '%Patient/client-made-1%'"), >, 0);
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"create\"%'"), >, 0);
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"delete\"%'"), >, 0);
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"transaction\"%' "
+                             "AND json LIKE '%Observation/push-o%'"), >, 0);
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"110122\"%' "
+                             "AND json LIKE '%\"outcome\":\"4\"%' AND json LIKE '%nora%'"), >=, 5);
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%forbidden%' "
+                             "OR (json LIKE '%Composition%' AND json LIKE '%\"outcome\":\"4\"%')"), >, 0);
+  /* names and birth dates never reach the trail */
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%Osei%' "
+                             "OR json LIKE '%birthDate%' OR json LIKE '%correct horse%'"), ==, 0);
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT json FROM audit_event", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = json_from_string ((const char *) sqlite3_column_text (stmt, 0), &error);
+
+      g_assert_no_error (error);
+      if (!hc_fhir_validate (json_node_get_object (node), &error))
+        g_error ("%s: %s", error->message, (const char *) sqlite3_column_text (stmt, 0));
+      n++;
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  g_test_message ("%u audit events", n);
+  g_assert_cmpuint (n, >, 50);
+}
+
 static void
 test_clean_shutdown (void)
 {
@@ -937,8 +1031,10 @@ main (int   argc,
   g_test_add_func ("/hc/server/sync/long-poll", test_sync_long_poll);
   g_test_add_func ("/hc/server/sync/push", test_sync_push);
   g_test_add_func ("/hc/server/sync/push-conflict-reject-hold", test_sync_push_conflict_reject_hold);
+  g_test_add_func ("/hc/server/audit/rest", test_audit_rest);
   /* last: it stops the server */
   g_test_add_func ("/hc/server/end/clean-shutdown", test_clean_shutdown);
+  g_test_add_func ("/hc/server/end/audit-trail", test_audit_trail);
   g_test_add_func ("/hc/server/https/untrusted-client", test_untrusted_client);
   rc = g_test_run ();
 
