@@ -12,6 +12,7 @@
 #include <gnutls/crypto.h>
 
 #include "hc-fhir.h"
+#include "hc-json.h"
 
 G_DEFINE_QUARK (hc-fhir-error, hc_fhir_error)
 
@@ -762,17 +763,53 @@ validate_object (Ctx        *ctx,
   return TRUE;
 }
 
+static gboolean validate_resource (JsonObject *resource, GError **error);
+
+/* Messages quote element names and values from the input: keep them one line of valid UTF-8
+ * (a cut at 80 bytes can split a character; a name can hold a newline). */
+static void
+sanitize_message (GError *error)
+{
+  g_autofree char *valid = g_utf8_make_valid (error->message, -1);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_free (error->message);
+  error->message = g_string_free (out, FALSE);
+}
+
 gboolean
 hc_fhir_validate (JsonObject  *resource,
                   GError     **error)
+{
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (resource != NULL, FALSE);
+
+  if (validate_resource (resource, &local_error))
+    return TRUE;
+  sanitize_message (local_error);
+  g_propagate_error (error, local_error);
+  return FALSE;
+}
+
+static gboolean
+validate_resource (JsonObject  *resource,
+                   GError     **error)
 {
   const char *type;
   JsonNode *node;
   Ctx ctx = { error, 0 };
   Path root = { NULL, NULL, 0 };
   int type_index;
-
-  g_return_val_if_fail (resource != NULL, FALSE);
 
   node = json_object_get_member (resource, "resourceType");
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
@@ -824,12 +861,12 @@ char *
 hc_fhir_patient_reference (JsonObject *resource)
 {
   static const char * const members[] = { "subject", "patient", "beneficiary", "for", NULL };
-  const char *type = json_object_get_string_member_with_default (resource, "resourceType", "");
+  const char *type = hc_json_get_string (resource, "resourceType");
   JsonNode *node;
 
-  if (strcmp (type, "Patient") == 0)
+  if (g_strcmp0 (type, "Patient") == 0)
     {
-      const char *id = json_object_get_string_member_with_default (resource, "id", NULL);
+      const char *id = hc_json_get_string (resource, "id");
       return id ? g_strconcat ("Patient/", id, NULL) : NULL;
     }
   for (guint i = 0; members[i]; i++)
@@ -840,7 +877,7 @@ hc_fhir_patient_reference (JsonObject *resource)
     }
   /* Appointment: the patient is one of the participants' actors */
   node = json_object_get_member (resource, "participant");
-  if (strcmp (type, "Appointment") == 0 && node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+  if (g_strcmp0 (type, "Appointment") == 0 && node != NULL && JSON_NODE_HOLDS_ARRAY (node))
     {
       JsonArray *participants = json_node_get_array (node);
 

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,7 +233,14 @@ parse_number (Parser  *ps,
         return fail (ps, error, "integer out of range"), NULL;
       return json_node_init_int (json_node_alloc (), v);
     }
-  return json_node_init_double (json_node_alloc (), g_ascii_strtod (tmp, NULL));
+  {
+    double v = g_ascii_strtod (tmp, NULL);
+
+    /* 1e400 is valid JSON text but no double: it could not be written back */
+    if (isinf (v) || isnan (v))
+      return fail (ps, error, "number out of range"), NULL;
+    return json_node_init_double (json_node_alloc (), v);
+  }
 }
 
 static gboolean

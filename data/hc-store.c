@@ -306,7 +306,6 @@ _hc_store_audit (HcStoreWorker  *w,
   sqlite3_stmt *stmt;
   gint64 seq;
   char hash[65];
-  g_autofree char *at = NULL;
   const char *when;
   const char *actor;
 
