@@ -767,7 +767,7 @@ sync_changes (HcServer          *self,
   w->role = role;
   w->after = after;
   w->count = (guint) count;
-  w->timeout_id = g_timeout_add_seconds ((guint) wait, waiter_timeout_cb, w);
+  w->timeout_id = g_timeout_add ((guint) wait * 1000, waiter_timeout_cb, w);
   w->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (waiter_disconnected_cb), w);
   self->waiters = g_list_prepend (self->waiters, w);
   soup_server_message_pause (msg);
