@@ -768,3 +768,44 @@ hc_server_db_read_audit (HcServerDb  *self,
     g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND, "AuditEvent/%s not found", id);
   return json;
 }
+
+gboolean
+hc_server_db_history (HcServerDb          *self,
+                      const char          *type,
+                      const char          *id,
+                      guint                limit,
+                      HcServerChangeFunc   each,
+                      gpointer             user_data,
+                      GError             **error)
+{
+  sqlite3_stmt *s;
+  int rc;
+
+  if (id != NULL)
+    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json, seq FROM history "
+                    "WHERE type = ?1 AND id = ?2 ORDER BY version DESC LIMIT ?3", error);
+  else
+    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json, seq FROM history "
+                    "WHERE type = ?1 ORDER BY seq DESC LIMIT ?3", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, type, -1, SQLITE_STATIC);
+  if (id != NULL)
+    sqlite3_bind_text (s, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (s, 3, limit);
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      HcServerResource r = {
+        (char *) sqlite3_column_text (s, 0), (char *) sqlite3_column_text (s, 1),
+        sqlite3_column_int64 (s, 2), sqlite3_column_int (s, 3) != 0,
+        (char *) sqlite3_column_text (s, 4), (char *) sqlite3_column_text (s, 5),
+        sqlite3_column_int64 (s, 6)
+      };
+      if (!each (&r, user_data))
+        break;
+    }
+  sqlite3_reset (s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return sql_error (self, "history", error);
+  return TRUE;
+}

@@ -154,4 +154,14 @@ gboolean          hc_server_db_changes      (HcServerDb         *db,
                                              gpointer            user_data,
                                              GError            **error);
 
+/* History, newest first: every version of @type/@id, or of every @type resource when @id is
+ * NULL; at most @limit. */
+gboolean          hc_server_db_history      (HcServerDb         *db,
+                                             const char         *type,
+                                             const char         *id,
+                                             guint               limit,
+                                             HcServerChangeFunc  each,
+                                             gpointer            user_data,
+                                             GError            **error);
+
 G_END_DECLS

@@ -663,6 +663,48 @@ respond_changes (HcServer          *self,
   return TRUE;
 }
 
+/* GET [type]/[id]/_history and [type]/_history: a history Bundle, newest first, in the
+ * $sync-changes entry format. */
+static void
+history (HcServer          *self,
+         SoupServerMessage *msg,
+         HcRole             role,
+         const char        *type,
+         const char        *id,
+         GHashTable        *query)
+{
+  const char *count_text = query ? g_hash_table_lookup (query, "_count") : NULL;
+  ChangePage page = { g_string_new (NULL), role, 0, 0, 0, FALSE };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) out = NULL;
+  guint64 count = 100;
+
+  if (count_text && !g_ascii_string_to_unsigned (count_text, 10, 1, 1000, &count, NULL))
+    {
+      g_string_free (page.entries, TRUE);
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "_count must be 1-1000");
+      return;
+    }
+  if (!hc_server_db_history (self->db, type, id, (guint) count, add_change, &page, &error))
+    {
+      g_string_free (page.entries, TRUE);
+      respond_error (msg, error);
+      return;
+    }
+  if (id != NULL && page.visited == 0)
+    {
+      g_string_free (page.entries, TRUE);
+      respond_outcome (msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such resource");
+      return;
+    }
+  out = g_string_new ("{\"resourceType\":\"Bundle\",\"type\":\"history\"");
+  if (page.n_entries > 0)
+    g_string_append_printf (out, ",\"entry\":[%s]", page.entries->str);
+  g_string_append (out, "}");
+  g_string_free (page.entries, TRUE);
+  respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
+}
+
 typedef struct
 {
   HcServer          *self;
@@ -1191,7 +1233,7 @@ fhir_cb (SoupServer        *server,
       return;
     }
   type = parts[1];
-  id = n >= 3 ? parts[2] : NULL;
+  id = n >= 3 && strcmp (parts[2], "_history") != 0 ? parts[2] : NULL;
   if (id != NULL && !hc_fhir_is_valid_id (id))
     {
       respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "not a valid FHIR id");
@@ -1210,6 +1252,17 @@ fhir_cb (SoupServer        *server,
       return;
     }
 
+  if (strcmp (method, "GET") == 0 && ((n == 3 && strcmp (parts[2], "_history") == 0) ||
+                                     (n == 4 && strcmp (parts[3], "_history") == 0)))
+    {
+      const char *hid = n == 4 ? parts[2] : NULL;
+      g_autofree char *entity = hid ? g_strconcat (type, "/", hid, NULL) : g_strdup (type);
+
+      history (self, msg, role, type, hid, query);
+      audit (self, user, "R", hid ? "history-instance" : "history-type", entity,
+             soup_server_message_get_status (msg) < 400, FALSE);
+      return;
+    }
   if (strcmp (method, "GET") == 0 && n == 3 && strcmp (type, "AuditEvent") == 0)
     {
       /* the audit trail lives beside the records, and only admins read it */

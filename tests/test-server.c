@@ -311,6 +311,28 @@ test_crud (void)
     reply_clear (&r);
   }
 
+  /* instance history, newest first, and type history */
+  {
+    g_autofree char *hist = g_strconcat (path, "/_history", NULL);
+    JsonArray *entries;
+
+    r = request ("GET", hist, token, NULL);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (r.body, "type"), ==, "history");
+    entries = json_object_get_array_member (r.body, "entry");
+    g_assert_cmpuint (json_array_get_length (entries), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+                       json_array_get_object_element (entries, 0), "response"), "etag"), ==, "W/\"2\"");
+    reply_clear (&r);
+    r = request ("GET", "/fhir/Patient/_history?_count=1", token, NULL);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r.body, "entry")), ==, 1);
+    reply_clear (&r);
+    r = request ("GET", "/fhir/Patient/nobody-here/_history", token, NULL);
+    g_assert_cmpuint (r.status, ==, 404);
+    reply_clear (&r);
+  }
+
   /* a client-chosen id with If-None-Match: * creates */
   r = request_full ("PUT", "/fhir/Patient/client-made-1", token, "application/fhir+json",
                     "{\"resourceType\":\"Patient\",\"id\":\"client-made-1\"}", NULL, "*");
