@@ -441,6 +441,43 @@ raw_request (const char *head,
   return line;
 }
 
+/* An independent FHIR client reads and writes through the REST API. */
+static void
+test_independent_client (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *dir = g_build_filename (g_getenv ("HOUSECALL_SOURCE_ROOT"), "tests", "node", NULL);
+  g_autofree char *module = g_build_filename (dir, "node_modules", "fhir-kit-client", NULL);
+  g_autofree char *script = g_build_filename (dir, "fhir-client-check.js", NULL);
+  g_autofree char *ca = g_build_filename (workdir, "certs", "ca.pem", NULL);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  if (!g_file_test (module, G_FILE_TEST_IS_DIR))
+    {
+      if (g_strcmp0 (g_getenv ("HOUSECALL_SKIP_NODE"), "1") == 0)
+        {
+          g_test_skip ("HOUSECALL_SKIP_NODE=1");
+          return;
+        }
+      g_test_fail_printf ("fhir-kit-client is not installed: run `npm ci --prefix tests/node`");
+      return;
+    }
+  g_subprocess_launcher_setenv (launcher, "HOUSECALL_BASE", base, TRUE);
+  g_subprocess_launcher_setenv (launcher, "HOUSECALL_TOKEN", token, TRUE);
+  g_subprocess_launcher_setenv (launcher, "NODE_EXTRA_CA_CERTS", ca, TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, "node", script, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", out);
+  if (g_subprocess_get_exit_status (proc) != 0)
+    g_test_fail_printf ("%s", out);
+}
+
 static void
 test_huge_bodies (void)
 {
@@ -1045,6 +1082,7 @@ main (int   argc,
   g_test_add_func ("/hc/server/https/bad-requests", test_bad_requests);
   g_test_add_func ("/hc/server/https/roles", test_roles);
   g_test_add_func ("/hc/server/https/huge-bodies", test_huge_bodies);
+  g_test_add_func ("/hc/server/https/independent-client", test_independent_client);
   g_test_add_func ("/hc/server/https/refresh-and-revoke", test_refresh_and_revoke);
   g_test_add_func ("/hc/server/https/login-rate-limit", test_login_rate_limit);
   g_test_add_func ("/hc/server/sync/imported", test_imported);

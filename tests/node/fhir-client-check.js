@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// An independent FHIR client (fhir-kit-client) reads and writes through housecall-server's
+// REST API. Usage: HOUSECALL_BASE=https://127.0.0.1:PORT HOUSECALL_TOKEN=... \
+//   NODE_EXTRA_CA_CERTS=ca.pem node fhir-client-check.js
+'use strict';
+
+async function main () {
+  // fhir-kit-client 2 is an ES module
+  const mod = await import('fhir-kit-client');
+  const Client = mod.default || mod.Client;
+  const client = new Client({
+    baseUrl: process.env.HOUSECALL_BASE + '/fhir',
+    customHeaders: { Authorization: 'Bearer ' + process.env.HOUSECALL_TOKEN },
+  });
+  const check = (ok, what) => { if (!ok) throw new Error(what); };
+
+  const cs = await client.capabilityStatement();
+  check(cs.resourceType === 'CapabilityStatement' && cs.fhirVersion === '4.0.1', 'metadata');
+
+  const created = await client.create({
+    resourceType: 'Patient',
+    body: { resourceType: 'Patient', name: [{ family: 'Kit', given: ['Client'] }], gender: 'other' },
+  });
+  check(created.id && created.meta.versionId === '1', 'create');
+
+  const read = await client.read({ resourceType: 'Patient', id: created.id });
+  check(read.name[0].family === 'Kit', 'read');
+
+  read.gender = 'female';
+  const updated = await client.update({ resourceType: 'Patient', id: created.id, body: read });
+  check(updated.meta.versionId === '2' && updated.gender === 'female', 'update');
+
+  const v1 = await client.vread({ resourceType: 'Patient', id: created.id, version: '1' });
+  check(v1.gender === 'other', 'vread');
+
+  const history = await client.history({ resourceType: 'Patient', id: created.id });
+  check(history.resourceType === 'Bundle' && history.entry.length === 2, 'history');
+
+  await client.delete({ resourceType: 'Patient', id: created.id });
+  let gone = false;
+  try {
+    await client.read({ resourceType: 'Patient', id: created.id });
+  } catch (e) {
+    gone = e.response && e.response.status === 410;
+  }
+  check(gone, 'delete');
+  console.log('fhir-kit-client: metadata, create, read, update, vread, history, delete: ok');
+}
+
+main().catch((e) => { console.error('fhir-kit-client check failed: ' + e.message); process.exit(1); });
