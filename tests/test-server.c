@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "hc-fhir.h"
+#include "hc-json.h"
 
 #include "hc-test-utils.h"
 
@@ -740,6 +741,46 @@ test_imported (void)
   reply_clear (&r);
 }
 
+/* Large answers travel gzipped to clients that accept it */
+static void
+test_gzip (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *url = g_strconcat (base, "/fhir/$sync-changes?_count=200", NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GZlibDecompressor) decompressor = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr(GInputStream) raw = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GOutputStream) plain = g_memory_output_stream_new_resizable ();
+  g_autoptr(JsonNode) node = NULL;
+
+  /* a session that does not decode, to see what is on the wire */
+  soup_session_remove_feature_by_type (session, SOUP_TYPE_CONTENT_DECODER);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept-Encoding", "gzip");
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  soup_session_add_feature_by_type (session, SOUP_TYPE_CONTENT_DECODER);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                 "Content-Encoding"), ==, "gzip");
+  raw = g_memory_input_stream_new_from_bytes (body);
+  in = g_converter_input_stream_new (raw, G_CONVERTER (decompressor));
+  g_output_stream_splice (plain, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("%" G_GSIZE_FORMAT " bytes gzipped from %" G_GSIZE_FORMAT, g_bytes_get_size (body),
+                  g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (plain)));
+  g_assert_cmpuint (g_bytes_get_size (body), <,
+                    g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (plain)) / 2);
+  node = hc_json_parse (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (plain)),
+                        g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (plain)), &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+}
+
 static void
 test_sync_role_filter (void)
 {
@@ -1087,6 +1128,7 @@ main (int   argc,
   g_test_add_func ("/hc/server/https/login-rate-limit", test_login_rate_limit);
   g_test_add_func ("/hc/server/sync/imported", test_imported);
   g_test_add_func ("/hc/server/sync/changes", test_sync_changes);
+  g_test_add_func ("/hc/server/sync/gzip", test_gzip);
   g_test_add_func ("/hc/server/sync/role-filter", test_sync_role_filter);
   g_test_add_func ("/hc/server/sync/long-poll", test_sync_long_poll);
   g_test_add_func ("/hc/server/sync/push", test_sync_push);
