@@ -16,8 +16,30 @@ if [ ! -f "$store/housecall.db" ]; then
 fi
 build/app/housecall-cli --store "$store" status
 
+# A local housecall-server with the same demo panel, over HTTPS with a development CA.
+# (The app syncs with it once the sync engine lands; until then it is there to explore.)
+server_dir="$(dirname "$store")/demo-server"
+if [ ! -f "$server_dir/server.db" ]; then
+  mkdir -p "$server_dir"
+  build/server/housecall-server dev-cert --out "$server_dir/certs" >/dev/null
+  build/server/housecall-server init-db --db "$server_dir/server.db" >/dev/null
+  HOUSECALL_PASSWORD="demo password" build/server/housecall-server user add demo \
+    --role physician --db "$server_dir/server.db" >/dev/null
+  build/app/housecall-cli demo-data --patients 200 --seed 1 --out "$server_dir/panel.ndjson"
+  build/server/housecall-server import "$server_dir/panel.ndjson" --db "$server_dir/server.db"
+fi
+coproc SERVER { exec build/server/housecall-server serve --db "$server_dir/server.db" \
+  --listen 127.0.0.1:0 --tls-cert "$server_dir/certs/server.pem" \
+  --tls-key "$server_dir/certs/server-key.pem" 2>/dev/null; }
+trap 'kill $SERVER_PID 2>/dev/null' EXIT
+read -r line <&"${SERVER[0]}"
+url="${line#listening on }"
+echo "housecall-server: $url (user demo, password 'demo password', CA $server_dir/certs/ca.pem)"
+echo "  try: curl --cacert $server_dir/certs/ca.pem $url/fhir/metadata"
+
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  exec build/app/housecall --store "$store"
+  build/app/housecall --store "$store"
+  exit 0
 fi
 
 # No display (a server or a container): show it on a virtual one and keep a screenshot.
