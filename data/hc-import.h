@@ -44,4 +44,14 @@ gboolean hc_import_text (const char          *origin,
                          GCancellable        *cancellable,
                          GError             **error);
 
+/* The same for a resource or Bundle already parsed. The Bundle's entries are changed in place:
+ * each resource gets the id it was stored with and its Bundle-internal references resolved,
+ * so a caller can answer entry by entry. */
+gboolean hc_import_object (const char          *origin,
+                           JsonObject          *object,
+                           const HcImportSink  *sink,
+                           gpointer             sink_data,
+                           GCancellable        *cancellable,
+                           GError             **error);
+
 G_END_DECLS

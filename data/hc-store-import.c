@@ -619,6 +619,19 @@ hc_import_text (const char          *origin,
 }
 
 gboolean
+hc_import_object (const char          *origin,
+                  JsonObject          *object,
+                  const HcImportSink  *sink,
+                  gpointer             sink_data,
+                  GCancellable        *cancellable,
+                  GError             **error)
+{
+  Import im = { sink, sink_data, cancellable, origin };
+
+  return import_object (&im, object, NULL, error);
+}
+
+gboolean
 _hc_store_import_text (HcStoreWorker  *w,
                        const char     *origin,
                        const char     *data,

@@ -15,6 +15,7 @@
 
 #include "hc-auth.h"
 #include "hc-fhir.h"
+#include "hc-import.h"
 #include "hc-json.h"
 #include "hc-outcome.h"
 #include "hc-server.h"
@@ -1167,6 +1168,156 @@ sync_push (HcServer          *self,
     wake_waiters (self);
 }
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* POST /fhir with a transaction Bundle: all of it or none of it, through the same reader as
+ * imports (POST entries get new ids, urn:uuid references are resolved, deletes go first). */
+
+typedef struct
+{
+  HcServer   *self;
+  HcRole      role;
+  const char *user;
+  GPtrArray  *entities;    /* Type/id written, for the audit */
+} TxSink;
+
+static gboolean
+tx_write (gpointer     data,
+          JsonObject  *resource,
+          const char  *prepared,
+          GError     **error)
+{
+  TxSink *tx = data;
+  const char *type = hc_json_get_string (resource, "resourceType");
+  g_autoptr(HcServerResource) r = NULL;
+
+  if (!hc_role_allows (tx->role, type, HC_ACCESS_WRITE))
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FORBIDDEN,
+                   "your role may not write %s", type);
+      return FALSE;
+    }
+  if (hc_json_get_string (resource, "id") == NULL)
+    {
+      g_autofree char *id = hc_fhir_new_id ();
+      json_object_set_string_member (resource, "id", id);
+    }
+  r = hc_server_db_write (tx->self->db, resource, 0, FALSE, error);
+  if (r == NULL)
+    return FALSE;
+  g_ptr_array_add (tx->entities, g_strconcat (r->type, "/", r->id, NULL));
+  return TRUE;
+}
+
+static gboolean
+tx_remove (gpointer     data,
+           const char  *type,
+           const char  *id,
+           GError     **error)
+{
+  TxSink *tx = data;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(HcServerResource) r = NULL;
+
+  if (!hc_role_allows (tx->role, type, HC_ACCESS_WRITE))
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FORBIDDEN,
+                   "your role may not delete %s", type);
+      return FALSE;
+    }
+  r = hc_server_db_delete (tx->self->db, type, id, 0, &local_error);
+  if (r == NULL && !g_error_matches (local_error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (r != NULL)
+    g_ptr_array_add (tx->entities, g_strconcat (type, "/", id, NULL));
+  return TRUE;
+}
+
+static const HcImportSink tx_sink = { tx_write, tx_remove };
+
+static void
+transaction (HcServer          *self,
+             SoupServerMessage *msg,
+             HcRole             role,
+             const char        *user)
+{
+  g_autoptr(JsonObject) bundle = read_body (msg);
+  g_autoptr(GPtrArray) entities = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) out = NULL;
+  TxSink tx = { self, role, user, entities };
+  JsonArray *entries;
+
+  if (bundle == NULL)
+    return;
+  if (g_strcmp0 (hc_json_get_string (bundle, "resourceType"), "Bundle") != 0 ||
+      g_strcmp0 (hc_json_get_string (bundle, "type"), "transaction") != 0)
+    {
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "not-supported",
+                       "POST /fhir takes a transaction Bundle (batch Bundles are not supported yet)");
+      return;
+    }
+  if (!hc_server_db_begin (self->db, &error) ||
+      !hc_import_object ("transaction", bundle, &tx_sink, &tx, NULL, &error) ||
+      !hc_server_db_commit (self->db, &error))
+    {
+      hc_server_db_rollback (self->db);
+      if (g_error_matches (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FORBIDDEN))
+        respond_outcome (msg, SOUP_STATUS_FORBIDDEN, "forbidden", error->message);
+      else if (error->domain == HC_SERVER_ERROR && error->code == HC_SERVER_ERROR_FAILED)
+        respond_error (msg, error);
+      else
+        {
+          g_autoptr(JsonObject) outcome = hc_operation_outcome_new (error);
+          json_object_set_string_member (json_array_get_object_element (
+                                           json_object_get_array_member (outcome, "issue"), 0),
+                                         "code", "invalid");
+          respond_object (msg, SOUP_STATUS_BAD_REQUEST, outcome);
+        }
+      audit (self, user, "E", "transaction", NULL, FALSE, TRUE);
+      return;
+    }
+
+  /* one answer per entry, in the request's order */
+  out = g_string_new ("{\"resourceType\":\"Bundle\",\"type\":\"transaction-response\",\"entry\":[");
+  entries = hc_json_get_array (bundle, "entry");
+  for (guint i = 0; entries && i < json_array_get_length (entries); i++)
+    {
+      JsonObject *entry = hc_json_array_get_object (entries, i);
+      JsonObject *request = hc_json_get_object (entry, "request");
+      JsonObject *resource = hc_json_get_object (entry, "resource");
+      const char *method = hc_json_get_string (request, "method");
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      if (g_strcmp0 (method, "DELETE") == 0 || resource == NULL)
+        g_string_append (out, "{\"response\":{\"status\":\"204\"}}");
+      else
+        {
+          g_autoptr(HcServerResource) r =
+            hc_server_db_read (self->db, hc_json_get_string (resource, "resourceType"),
+                               hc_json_get_string (resource, "id"), 0, NULL);
+          if (r == NULL)
+            g_string_append (out, "{\"response\":{\"status\":\"200\"}}");
+          else
+            g_string_append_printf (out, "{\"response\":{\"status\":\"%s\",\"location\":\"%s/%s/_history/%"
+                                    G_GINT64_FORMAT "\",\"etag\":\"W/\\\"%" G_GINT64_FORMAT "\\\"\","
+                                    "\"lastModified\":\"%s\"}}", r->version == 1 ? "201" : "200",
+                                    r->type, r->id, r->version, r->version, r->last_updated);
+        }
+    }
+  g_string_append (out, "]}");
+  for (guint i = 0; i < entities->len; i++)
+    audit (self, user, "U", "transaction", entities->pdata[i], TRUE, FALSE);
+  audit_flush (self);
+  g_message ("transaction: %u records", entities->len);
+  respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
+  wake_waiters (self);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* /fhir */
 
@@ -1251,6 +1402,11 @@ fhir_cb (SoupServer        *server,
       sync_changes (self, msg, role, query);
       audit (self, user, "R", "history-system", NULL, soup_server_message_get_status (msg) < 400,
              FALSE);
+      return;
+    }
+  if ((n <= 1 || (n == 2 && parts[1][0] == '\0')) && strcmp (method, "POST") == 0)
+    {
+      transaction (self, msg, role, user);
       return;
     }
   if (n == 2 && strcmp (parts[1], "$sync-push") == 0 && strcmp (method, "POST") == 0)

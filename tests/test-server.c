@@ -781,6 +781,64 @@ test_gzip (void)
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
 }
 
+/* A transaction Bundle over REST: all or nothing, urn:uuid references resolved */
+static void
+test_transaction (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *desk = login ("frank");
+  JsonArray *entries;
+  Reply r;
+  const char *location;
+  g_autofree char *patient = NULL;
+
+  r = request ("POST", "/fhir", token,
+               "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+               "{\"fullUrl\":\"urn:uuid:7d3b4c1e-0000-4000-8000-00000000a001\",\"resource\":"
+               "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"Trans\"}]},"
+               "\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}},"
+               "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"tx-obs\",\"status\":\"final\","
+               "\"code\":{\"text\":\"Weight\"},\"subject\":{\"reference\":"
+               "\"urn:uuid:7d3b4c1e-0000-4000-8000-00000000a001\"}},"
+               "\"request\":{\"method\":\"PUT\",\"url\":\"Observation/tx-obs\"}}]}");
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (r.body, "type"), ==, "transaction-response");
+  entries = json_object_get_array_member (r.body, "entry");
+  g_assert_cmpuint (json_array_get_length (entries), ==, 2);
+  location = json_object_get_string_member (json_object_get_object_member (
+               json_array_get_object_element (entries, 0), "response"), "location");
+  g_assert_true (g_str_has_prefix (location, "Patient/"));
+  patient = g_strndup (location, strstr (location, "/_history") - location);
+  reply_clear (&r);
+
+  r = request ("GET", "/fhir/Observation/tx-obs", token, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (r.body, "subject"),
+                                                  "reference"), ==, patient);
+  reply_clear (&r);
+
+  /* one bad entry: nothing of it is stored */
+  r = request ("POST", "/fhir", token,
+               "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+               "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"tx-ok\"},"
+               "\"request\":{\"method\":\"PUT\",\"url\":\"Patient/tx-ok\"}},"
+               "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"tx-bad\",\"gender\":\"x\"},"
+               "\"request\":{\"method\":\"PUT\",\"url\":\"Patient/tx-bad\"}}]}");
+  g_assert_cmpuint (r.status, ==, 400);
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Patient/tx-ok", token, NULL);
+  g_assert_cmpuint (r.status, ==, 404);
+  reply_clear (&r);
+
+  /* roles hold inside a transaction */
+  r = request ("POST", "/fhir", desk,
+               "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+               "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"tx-desk\",\"status\":\"final\","
+               "\"code\":{\"text\":\"X\"}},\"request\":{\"method\":\"PUT\",\"url\":\"Observation/tx-desk\"}}]}");
+  g_assert_cmpuint (r.status, ==, 403);
+  reply_clear (&r);
+}
+
 static void
 test_sync_role_filter (void)
 {
@@ -1129,6 +1187,7 @@ main (int   argc,
   g_test_add_func ("/hc/server/sync/imported", test_imported);
   g_test_add_func ("/hc/server/sync/changes", test_sync_changes);
   g_test_add_func ("/hc/server/sync/gzip", test_gzip);
+  g_test_add_func ("/hc/server/https/transaction", test_transaction);
   g_test_add_func ("/hc/server/sync/role-filter", test_sync_role_filter);
   g_test_add_func ("/hc/server/sync/long-poll", test_sync_long_poll);
   g_test_add_func ("/hc/server/sync/push", test_sync_push);
