@@ -1238,6 +1238,91 @@ tx_remove (gpointer     data,
 
 static const HcImportSink tx_sink = { tx_write, tx_remove };
 
+/* The answer entry for a stored entry: its current version. */
+static void
+append_entry_response (HcServer   *self,
+                       GString    *out,
+                       JsonObject *entry)
+{
+  JsonObject *request = hc_json_get_object (entry, "request");
+  JsonObject *resource = hc_json_get_object (entry, "resource");
+  g_autoptr(HcServerResource) r = NULL;
+
+  if (g_strcmp0 (hc_json_get_string (request, "method"), "DELETE") == 0 || resource == NULL)
+    {
+      g_string_append (out, "{\"response\":{\"status\":\"204\"}}");
+      return;
+    }
+  r = hc_server_db_read (self->db, hc_json_get_string (resource, "resourceType"),
+                         hc_json_get_string (resource, "id"), 0, NULL);
+  if (r == NULL)
+    g_string_append (out, "{\"response\":{\"status\":\"200\"}}");
+  else
+    g_string_append_printf (out, "{\"response\":{\"status\":\"%s\",\"location\":\"%s/%s/_history/%"
+                            G_GINT64_FORMAT "\",\"etag\":\"W/\\\"%" G_GINT64_FORMAT "\\\"\","
+                            "\"lastModified\":\"%s\"}}", r->version == 1 ? "201" : "200",
+                            r->type, r->id, r->version, r->version, r->last_updated);
+}
+
+/* A batch Bundle: every entry on its own, in its own database transaction; the answer says
+ * for each whether it was stored. */
+static void
+batch (HcServer          *self,
+       SoupServerMessage *msg,
+       JsonObject        *bundle,
+       HcRole             role,
+       const char        *user)
+{
+  g_autoptr(GPtrArray) entities = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) out = g_string_new ("{\"resourceType\":\"Bundle\",\"type\":\"batch-response\",\"entry\":[");
+  JsonArray *entries = hc_json_get_array (bundle, "entry");
+  TxSink tx = { self, role, user, entities };
+
+  for (guint i = 0; entries && i < json_array_get_length (entries); i++)
+    {
+      JsonObject *entry = hc_json_array_get_object (entries, i);
+      g_autoptr(JsonObject) one = json_object_new ();
+      JsonArray *list = json_array_new ();
+      g_autoptr(GError) error = NULL;
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      /* the entry as a transaction of one, so it gets the same semantics */
+      json_object_set_string_member (one, "resourceType", "Bundle");
+      json_object_set_string_member (one, "type", "transaction");
+      if (entry != NULL)
+        json_array_add_object_element (list, json_object_ref (entry));
+      json_object_set_array_member (one, "entry", list);
+
+      if (entry != NULL && hc_server_db_begin (self->db, &error) &&
+          hc_import_object ("batch", one, &tx_sink, &tx, NULL, &error) &&
+          hc_server_db_commit (self->db, &error))
+        {
+          append_entry_response (self, out, entry);
+          continue;
+        }
+      hc_server_db_rollback (self->db);
+      {
+        g_autoptr(JsonObject) outcome = NULL;
+        g_autofree char *text = NULL;
+        guint status = g_error_matches (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FORBIDDEN) ? 403 : 400;
+
+        if (error == NULL)
+          g_set_error_literal (&error, HC_SERVER_ERROR, HC_SERVER_ERROR_INVALID, "not an entry");
+        outcome = hc_operation_outcome_new (error);
+        text = hc_json_object_to_string (outcome, FALSE);
+        g_string_append_printf (out, "{\"response\":{\"status\":\"%u\",\"outcome\":%s}}", status, text);
+      }
+    }
+  g_string_append (out, "]}");
+  for (guint i = 0; i < entities->len; i++)
+    audit (self, user, "U", "batch", entities->pdata[i], TRUE, FALSE);
+  audit_flush (self);
+  respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
+  if (entities->len > 0)
+    wake_waiters (self);
+}
+
 static void
 transaction (HcServer          *self,
              SoupServerMessage *msg,
@@ -1253,11 +1338,17 @@ transaction (HcServer          *self,
 
   if (bundle == NULL)
     return;
+  if (g_strcmp0 (hc_json_get_string (bundle, "resourceType"), "Bundle") == 0 &&
+      g_strcmp0 (hc_json_get_string (bundle, "type"), "batch") == 0)
+    {
+      batch (self, msg, bundle, role, user);
+      return;
+    }
   if (g_strcmp0 (hc_json_get_string (bundle, "resourceType"), "Bundle") != 0 ||
       g_strcmp0 (hc_json_get_string (bundle, "type"), "transaction") != 0)
     {
       respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "not-supported",
-                       "POST /fhir takes a transaction Bundle (batch Bundles are not supported yet)");
+                       "POST /fhir takes a transaction or batch Bundle");
       return;
     }
   if (!hc_server_db_begin (self->db, &error) ||
@@ -1286,28 +1377,9 @@ transaction (HcServer          *self,
   entries = hc_json_get_array (bundle, "entry");
   for (guint i = 0; entries && i < json_array_get_length (entries); i++)
     {
-      JsonObject *entry = hc_json_array_get_object (entries, i);
-      JsonObject *request = hc_json_get_object (entry, "request");
-      JsonObject *resource = hc_json_get_object (entry, "resource");
-      const char *method = hc_json_get_string (request, "method");
-
       if (i > 0)
         g_string_append_c (out, ',');
-      if (g_strcmp0 (method, "DELETE") == 0 || resource == NULL)
-        g_string_append (out, "{\"response\":{\"status\":\"204\"}}");
-      else
-        {
-          g_autoptr(HcServerResource) r =
-            hc_server_db_read (self->db, hc_json_get_string (resource, "resourceType"),
-                               hc_json_get_string (resource, "id"), 0, NULL);
-          if (r == NULL)
-            g_string_append (out, "{\"response\":{\"status\":\"200\"}}");
-          else
-            g_string_append_printf (out, "{\"response\":{\"status\":\"%s\",\"location\":\"%s/%s/_history/%"
-                                    G_GINT64_FORMAT "\",\"etag\":\"W/\\\"%" G_GINT64_FORMAT "\\\"\","
-                                    "\"lastModified\":\"%s\"}}", r->version == 1 ? "201" : "200",
-                                    r->type, r->id, r->version, r->version, r->last_updated);
-        }
+      append_entry_response (self, out, hc_json_array_get_object (entries, i));
     }
   g_string_append (out, "]}");
   for (guint i = 0; i < entities->len; i++)

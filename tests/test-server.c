@@ -781,6 +781,8 @@ test_gzip (void)
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
 }
 
+static char *push_statuses (Reply *r);
+
 /* A transaction Bundle over REST: all or nothing, urn:uuid references resolved */
 static void
 test_transaction (void)
@@ -828,6 +830,25 @@ test_transaction (void)
   reply_clear (&r);
   r = request ("GET", "/fhir/Patient/tx-ok", token, NULL);
   g_assert_cmpuint (r.status, ==, 404);
+  reply_clear (&r);
+
+  /* a batch: each entry on its own */
+  r = request ("POST", "/fhir", token,
+               "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
+               "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"b-ok\"},"
+               "\"request\":{\"method\":\"PUT\",\"url\":\"Patient/b-ok\"}},"
+               "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"b-bad\",\"gender\":\"x\"},"
+               "\"request\":{\"method\":\"PUT\",\"url\":\"Patient/b-bad\"}},"
+               "{\"resource\":{\"resourceType\":\"Patient\"},\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}}]}");
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (r.body, "type"), ==, "batch-response");
+  {
+    g_autofree char *statuses = push_statuses (&r);
+    g_assert_cmpstr (statuses, ==, "201 400 201");
+  }
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Patient/b-ok", token, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
   reply_clear (&r);
 
   /* roles hold inside a transaction */
