@@ -371,18 +371,31 @@ hc_server_db_revoke_token (HcServerDb  *self,
 /* ------------------------------------------------------------------------------------------ */
 /* Resources */
 
+/* The current row of a "type, id, version, deleted, last_updated, json, seq" query, borrowed:
+ * valid until the statement steps on. */
+static HcServerResource
+row_view (sqlite3_stmt *s)
+{
+  HcServerResource r = {
+    (char *) sqlite3_column_text (s, 0), (char *) sqlite3_column_text (s, 1),
+    sqlite3_column_int64 (s, 2), sqlite3_column_int (s, 3) != 0,
+    (char *) sqlite3_column_text (s, 4), (char *) sqlite3_column_text (s, 5),
+    sqlite3_column_int64 (s, 6)
+  };
+  return r;
+}
+
 static HcServerResource *
 resource_from_row (sqlite3_stmt *s)
 {
+  HcServerResource view = row_view (s);
   HcServerResource *r = g_new0 (HcServerResource, 1);
 
-  r->type = g_strdup ((const char *) sqlite3_column_text (s, 0));
-  r->id = g_strdup ((const char *) sqlite3_column_text (s, 1));
-  r->version = sqlite3_column_int64 (s, 2);
-  r->deleted = sqlite3_column_int (s, 3) != 0;
-  r->last_updated = g_strdup ((const char *) sqlite3_column_text (s, 4));
-  r->json = g_strdup ((const char *) sqlite3_column_text (s, 5));
-  r->seq = sqlite3_column_int64 (s, 6);
+  *r = view;
+  r->type = g_strdup (view.type);
+  r->id = g_strdup (view.id);
+  r->last_updated = g_strdup (view.last_updated);
+  r->json = g_strdup (view.json);
   return r;
 }
 
@@ -644,12 +657,7 @@ hc_server_db_changes (HcServerDb          *self,
   sqlite3_bind_int64 (s, 2, limit);
   while ((rc = sqlite3_step (s)) == SQLITE_ROW && n++ < limit)
     {
-      HcServerResource r = {
-        (char *) sqlite3_column_text (s, 0), (char *) sqlite3_column_text (s, 1),
-        sqlite3_column_int64 (s, 2), sqlite3_column_int (s, 3) != 0,
-        (char *) sqlite3_column_text (s, 4), (char *) sqlite3_column_text (s, 5),
-        sqlite3_column_int64 (s, 6)
-      };
+      HcServerResource r = row_view (s);
       if (!each (&r, user_data))
         break;
     }
@@ -795,12 +803,7 @@ hc_server_db_history (HcServerDb          *self,
   sqlite3_bind_int64 (s, 3, limit);
   while ((rc = sqlite3_step (s)) == SQLITE_ROW)
     {
-      HcServerResource r = {
-        (char *) sqlite3_column_text (s, 0), (char *) sqlite3_column_text (s, 1),
-        sqlite3_column_int64 (s, 2), sqlite3_column_int (s, 3) != 0,
-        (char *) sqlite3_column_text (s, 4), (char *) sqlite3_column_text (s, 5),
-        sqlite3_column_int64 (s, 6)
-      };
+      HcServerResource r = row_view (s);
       if (!each (&r, user_data))
         break;
     }
