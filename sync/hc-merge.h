@@ -1,0 +1,66 @@
+/* hc-merge.h: three-way merge of two versions of one FHIR resource (DESIGN.md §6)
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Pure: no I/O, no store, no clock (the caller passes the time). Given the last version both
+ * sides agreed on (base), the local version and the remote (server) version, it decides element
+ * by element with the policy table of DESIGN.md §6, matching array items by identity, never by
+ * index. The sync engine calls it when a pulled resource has local changes not yet acknowledged,
+ * and when $sync-push answers 412 with the current server version.
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  HC_MERGE_CLEAN,      /* merged without loss: push `merged` based on the remote version */
+  HC_MERGE_NOTICE,     /* merged; a last-writer-wins element dropped a local value (see notices) */
+  HC_MERGE_CONFLICT,   /* at least one element needs a clinician (see conflicts) */
+} HcMergeOutcome;
+
+typedef struct
+{
+  HcMergeOutcome outcome;
+  /* The merged resource (a new object; NULL only when both sides deleted it, or the merge
+   * result is a deletion). With CONFLICT it is the provisional value the store keeps until a
+   * human decides: the remote value of every element under review, except that
+   * "safe provisional" elements take the more cautious value (an active allergy, the higher
+   * criticality, a held or cancelled order). Server-owned elements (id, meta) are the
+   * remote's. */
+  JsonObject *merged;
+  /* FHIRPath-like element paths ("Patient.birthDate", "MedicationRequest.dosageInstruction")
+   * that need review (CONFLICT), and those where last-writer-wins dropped the local value
+   * (NOTICE): both arrays of char *, possibly empty, never NULL. */
+  GPtrArray  *conflicts;
+  GPtrArray  *notices;
+} HcMergeResult;
+
+/* @base may be NULL (no common version: both sides created the same id); @local or @remote
+ * NULL means that side deleted the resource (delete vs edit needs review; delete vs delete is
+ * CLEAN with merged NULL). None of the inputs is modified. */
+HcMergeResult *hc_merge_resources      (JsonObject    *base,
+                                        JsonObject    *local,
+                                        JsonObject    *remote);
+void           hc_merge_result_free    (HcMergeResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcMergeResult, hc_merge_result_free)
+
+/* A Provenance recording a merge of @type/@id: its target is the merged resource, and its
+ * entity list names both parent versions (local based on @local_base_version, remote at
+ * @remote_version) with role "revision"; @agent is the user (Practitioner reference or user
+ * name) and @recorded an RFC 3339 instant. @id is the Provenance's own id (a UUIDv7 from the
+ * caller). @activity is "merge" for an automatic merge, "resolve" for a clinician's decision. */
+JsonObject    *hc_merge_provenance     (const char    *provenance_id,
+                                        const char    *type,
+                                        const char    *id,
+                                        gint64         local_base_version,
+                                        gint64         remote_version,
+                                        const char    *activity,
+                                        const char    *agent,
+                                        const char    *recorded);
+
+G_END_DECLS
