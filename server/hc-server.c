@@ -198,13 +198,203 @@ parse_etag (const char *value)
   return v;
 }
 
+/* Drops the connection of a request whose body passed the limit on the wire: nothing of it
+ * was stored, and the client learns no more than that the connection went. */
+static void
+drop_connection (SoupServerMessage *msg)
+{
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+
+  g_message ("request body over the limit: connection closed");
+  if (stream != NULL)
+    {
+      g_io_stream_close (stream, NULL, NULL);
+      g_object_unref (stream);
+    }
+}
+
+/* Request bodies sent with Content-Encoding: gzip are decoded as they arrive, through one
+ * streaming decompressor per gzip layer ("gzip, gzip" is a gzip of a gzip). The compressed
+ * bytes are not kept, and decoding stops for good once a layer's output passes
+ * MAX_BODY_BYTES, so a decompression bomb costs at most that much memory and never reaches a
+ * handler. */
+
+#define MAX_GZIP_LAYERS 4
+
+typedef struct
+{
+  GConverter *converters[MAX_GZIP_LAYERS];
+  gsize       produced[MAX_GZIP_LAYERS];
+  gboolean    finished[MAX_GZIP_LAYERS];
+  guint       n_layers;
+  gsize       received;      /* compressed bytes, for the limit on the wire */
+  GByteArray *decoded;
+  GError     *error;         /* G_IO_ERROR_MESSAGE_TOO_LARGE or G_IO_ERROR_INVALID_DATA */
+} BodyDecoder;
+
+static void
+body_decoder_free (gpointer data)
+{
+  BodyDecoder *d = data;
+
+  for (guint i = 0; i < d->n_layers; i++)
+    g_clear_object (&d->converters[i]);
+  g_clear_pointer (&d->decoded, g_byte_array_unref);
+  g_clear_error (&d->error);
+  g_free (d);
+}
+
+static gboolean
+body_decoder_fail (BodyDecoder *d,
+                   int          code,
+                   const char  *message)
+{
+  if (d->error == NULL)
+    d->error = g_error_new_literal (G_IO_ERROR, code, message);
+  /* what was decoded so far goes at once */
+  g_clear_pointer (&d->decoded, g_byte_array_unref);
+  return FALSE;
+}
+
+/* Feeds @len bytes into layer @layer (n_layers: the decoded body); FALSE once it failed. */
+static gboolean
+body_decoder_feed (BodyDecoder  *d,
+                   guint         layer,
+                   const guint8 *in,
+                   gsize         len)
+{
+  guint8 out[16 * 1024];
+  gsize written;
+
+  if (d->error != NULL)
+    return FALSE;
+  if (layer == d->n_layers)
+    {
+      if (d->decoded->len + len > MAX_BODY_BYTES)
+        return body_decoder_fail (d, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                                  "the request body is larger than 16 MB once decompressed");
+      g_byte_array_append (d->decoded, in, len);
+      return TRUE;
+    }
+  if (d->finished[layer])
+    return len == 0 || body_decoder_fail (d, G_IO_ERROR_INVALID_DATA,
+                                          "data after the end of the gzip stream");
+  do
+    {
+      g_autoptr(GError) error = NULL;
+      gsize read = 0;
+      GConverterResult result;
+
+      written = 0;
+      result = g_converter_convert (d->converters[layer], in, len, out, sizeof out,
+                                    G_CONVERTER_NO_FLAGS, &read, &written, &error);
+      if (result == G_CONVERTER_ERROR)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+            return TRUE;   /* it needs more input */
+          return body_decoder_fail (d, G_IO_ERROR_INVALID_DATA, "the body is not valid gzip");
+        }
+      in += read;
+      len -= read;
+      d->produced[layer] += written;
+      /* inner layers are capped too, so a layer that yields nothing cannot keep us busy */
+      if (d->produced[layer] > MAX_BODY_BYTES)
+        return body_decoder_fail (d, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                                  "the request body is larger than 16 MB once decompressed");
+      if (written > 0 && !body_decoder_feed (d, layer + 1, out, written))
+        return FALSE;
+      if (result == G_CONVERTER_FINISHED)
+        {
+          d->finished[layer] = TRUE;
+          return body_decoder_feed (d, layer, in, len);
+        }
+    }
+  while (len > 0 || written == sizeof out);
+  return TRUE;
+}
+
+static void
+decode_chunk_cb (SoupServerMessage *msg,
+                 GBytes            *chunk,
+                 gpointer           user_data)
+{
+  BodyDecoder *d = user_data;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (chunk, &size);
+
+  d->received += size;
+  if (d->received > MAX_BODY_BYTES)
+    drop_connection (msg);
+  else
+    body_decoder_feed (d, 0, data, size);
+}
+
+/* Decodes a gzip request body on the fly when @encodings (a Content-Encoding list) is gzip
+ * once or a few times; FALSE when it names anything else. */
+static gboolean
+decode_request_body (SoupServerMessage *msg,
+                     const char        *encodings)
+{
+  GSList *list = soup_header_parse_list (encodings);
+  BodyDecoder *d = g_new0 (BodyDecoder, 1);
+  gboolean known = TRUE;
+
+  for (GSList *l = list; l != NULL && known; l = l->next)
+    {
+      const char *coding = l->data;
+
+      if (g_ascii_strcasecmp (coding, "identity") == 0)
+        continue;
+      known = (g_ascii_strcasecmp (coding, "gzip") == 0 || g_ascii_strcasecmp (coding, "x-gzip") == 0) &&
+              d->n_layers < MAX_GZIP_LAYERS;
+      if (!known)
+        break;
+      /* the last coding listed was applied last, so it is undone first */
+      memmove (d->converters + 1, d->converters, d->n_layers * sizeof d->converters[0]);
+      d->converters[0] = G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+      d->n_layers++;
+    }
+  soup_header_free_list (list);
+  if (!known || d->n_layers == 0)
+    {
+      body_decoder_free (d);
+      return known;
+    }
+  d->decoded = g_byte_array_new ();
+  /* the compressed body is decoded, not kept */
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  g_object_set_data_full (G_OBJECT (msg), "hc-body-decoder", d, body_decoder_free);
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (decode_chunk_cb), d);
+  return TRUE;
+}
+
+/* The request body, decoded when it came gzipped; NULL when it was corrupt
+ * (G_IO_ERROR_INVALID_DATA) or decoded past the limit (G_IO_ERROR_MESSAGE_TOO_LARGE). */
+static GBytes *
+request_bytes (SoupServerMessage  *msg,
+               GError            **error)
+{
+  BodyDecoder *d = g_object_get_data (G_OBJECT (msg), "hc-body-decoder");
+
+  if (d == NULL)
+    return soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  for (guint i = 0; i < d->n_layers && d->error == NULL; i++)
+    if (!d->finished[i])
+      body_decoder_fail (d, G_IO_ERROR_INVALID_DATA, "the gzip stream is cut short");
+  if (d->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (d->error));
+      return NULL;
+    }
+  return g_bytes_new (d->decoded->data, d->decoded->len);
+}
+
 /* The request body as a JSON object, or an error response already set. */
 static JsonObject *
 read_body (SoupServerMessage *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *content_type = soup_message_headers_get_content_type (headers, NULL);
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
@@ -219,14 +409,16 @@ read_body (SoupServerMessage *msg)
                        "send FHIR resources as application/fhir+json");
       return NULL;
     }
-  bytes = soup_message_body_flatten (body);
-  data = g_bytes_get_data (bytes, &len);
-  if (len > MAX_BODY_BYTES)
+  bytes = request_bytes (msg, &error);
+  if (bytes == NULL)
     {
-      respond_outcome (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-costly",
-                       "the request body is larger than 16 MB");
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+        respond_outcome (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-costly", error->message);
+      else
+        respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "structure", error->message);
       return NULL;
     }
+  data = g_bytes_get_data (bytes, &len);
   node = hc_json_parse (data ? data : "", len, &error);
   if (node == NULL)
     {
@@ -447,7 +639,9 @@ read_form (SoupServerMessage *msg)
 
   if (g_strcmp0 (content_type, "application/x-www-form-urlencoded") != 0)
     return NULL;
-  bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  bytes = request_bytes (msg, NULL);
+  if (bytes == NULL)
+    return NULL;
   len = g_bytes_get_size (bytes);
   if (len > 64 * 1024)
     return NULL;
@@ -1638,8 +1832,9 @@ fhir_cb (SoupServer        *server,
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Before a body is read: refuse what would be too large or is encoded, so a hostile client
- * cannot make the server buffer it. */
+/* Before a body is read: refuse what would be too large or is encoded in a way this server
+ * does not decode, so a hostile client cannot make the server buffer it; gzip bodies are
+ * decoded as they arrive. */
 
 static void
 got_chunk_cb (SoupServerMessage *msg,
@@ -1649,17 +1844,7 @@ got_chunk_cb (SoupServerMessage *msg,
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
 
   if (body->length > MAX_BODY_BYTES)
-    {
-      /* a chunked body past the limit: drop the connection, nothing was stored */
-      GIOStream *stream = soup_server_message_steal_connection (msg);
-
-      g_message ("request body over the limit: connection closed");
-      if (stream != NULL)
-        {
-          g_io_stream_close (stream, NULL, NULL);
-          g_object_unref (stream);
-        }
-    }
+    drop_connection (msg);
 }
 
 /* Answers on the raw connection and closes it: libsoup would otherwise read the body first. */
@@ -1703,13 +1888,14 @@ early_cb (SoupServer        *server,
   const char *encoding = soup_message_headers_get_one (headers, "Content-Encoding");
   goffset length = soup_message_headers_get_content_length (headers);
 
-  if (encoding != NULL && g_ascii_strcasecmp (encoding, "identity") != 0)
-    refuse_early (msg, 415, "Unsupported Media Type", "not-supported",
-                  "compressed request bodies are not accepted");
-  else if (length > MAX_BODY_BYTES)
+  if (length > MAX_BODY_BYTES)
     refuse_early (msg, 413, "Payload Too Large", "too-costly",
                   "the request body is larger than 16 MB");
-  else if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
+  else if (encoding != NULL && !decode_request_body (msg, encoding))
+    refuse_early (msg, 415, "Unsupported Media Type", "not-supported",
+                  "request bodies may be gzip-compressed, and no other way");
+  else if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED &&
+           g_object_get_data (G_OBJECT (msg), "hc-body-decoder") == NULL)
     g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), NULL);
 }
 
