@@ -41,8 +41,11 @@ typedef struct
 } HcMergeResult;
 
 /* @base may be NULL (no common version: both sides created the same id); @local or @remote
- * NULL means that side deleted the resource (delete vs edit needs review; delete vs delete is
- * CLEAN with merged NULL). None of the inputs is modified. */
+ * NULL means that side deleted the resource (delete vs delete is CLEAN with merged NULL;
+ * delete vs edit is a CONFLICT on the path "Type" whose provisional `merged` is the edited
+ * version, except for MedicationRequest and ServiceRequest, where it is the deletion, NULL).
+ * None of the inputs is modified and `merged` shares no node with them. docs/sync.md
+ * ("Merge") lists the rules. */
 HcMergeResult *hc_merge_resources      (JsonObject    *base,
                                         JsonObject    *local,
                                         JsonObject    *remote);
@@ -62,5 +65,18 @@ JsonObject    *hc_merge_provenance     (const char    *provenance_id,
                                         const char    *activity,
                                         const char    *agent,
                                         const char    *recorded);
+
+/* Canonical JSON text of @node (NULL: "null"): object members sorted by name, no whitespace,
+ * numbers as hc_json_to_string() writes them. Equal text means equal JSON, whatever the
+ * member order; for hashing and comparing replicas. */
+char          *hc_merge_canonical_json (JsonNode      *node);
+
+/* The identity the merge gives @item of an array named @array_name ("telecom", "coding", …):
+ * "id:…" for an item with an id, "k:…" for a natural key (e.g. "k:phone|555-0100"), "c:…"
+ * (canonical JSON) for an item of a keyed array that lacks its key fields; NULL when such
+ * arrays have no key rule (they merge whole unless every item has an id). Repeated keys within
+ * one array are matched in order. For showing two versions of an array side by side. */
+char          *hc_merge_item_key       (const char    *array_name,
+                                        JsonNode      *item);
 
 G_END_DECLS
