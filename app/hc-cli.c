@@ -13,10 +13,14 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+
+#include <gnutls/gnutls.h>
 
 #include "hc-demo.h"
 #include "hc-fhir.h"
@@ -35,6 +39,10 @@ static gint64 opt_seed = 1;
 static char *opt_out;
 static char *opt_date;
 static int opt_limit = 50;
+static char *opt_passphrase_file;
+static char *opt_new_passphrase_file;
+
+typedef char HcPassphrase;
 
 static const GOptionEntry entries[] = {
   { "store", 0, 0, G_OPTION_ARG_FILENAME, &opt_store, "Store directory (default: $HOUSECALL_STORE or ~/.local/share/housecall/store)", "DIR" },
@@ -45,6 +53,8 @@ static const GOptionEntry entries[] = {
   { "date", 0, 0, G_OPTION_ARG_STRING, &opt_date, "demo-data: the panel's today (default: today)", "YYYY-MM-DD" },
   { "out", 0, 0, G_OPTION_ARG_FILENAME, &opt_out, "demo-data: write NDJSON to FILE (- for stdout) instead of the store", "FILE" },
   { "limit", 0, 0, G_OPTION_ARG_INT, &opt_limit, "search: at most N results (default 50)", "N" },
+  { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_passphrase_file, "Read the store's passphrase from the first line of FILE (default: $HOUSECALL_PASSPHRASE, else ask)", "FILE" },
+  { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_new_passphrase_file, "change-passphrase: the new one (default: $HOUSECALL_NEW_PASSPHRASE, else ask twice)", "FILE" },
   { NULL }
 };
 
@@ -60,7 +70,11 @@ static const char summary[] =
   "  status                store and sync status\n"
   "  demo-data --patients N [--seed S] [--out FILE]\n"
   "                        generate a demo panel into the store or as NDJSON\n"
-  "  verify                check integrity, indexes and the audit chain";
+  "  verify                check integrity, page tags, indexes and the audit chain\n"
+  "  change-passphrase     rewrap the store's key under a new passphrase\n"
+  "\n"
+  "The store is encrypted. Its passphrase comes from $HOUSECALL_PASSPHRASE or\n"
+  "--passphrase-file, else it is asked for on the terminal; never from an argument.";
 
 /* One line on stderr; with --json also the error as an OperationOutcome on stdout. */
 static int
@@ -114,11 +128,132 @@ store_dir (void)
   return opt_store ? g_strdup (opt_store) : hc_store_default_dir ();
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Passphrases: from the environment, a file, or the terminal; never an argument */
+
+static void
+wipe_passphrase (char *text)
+{
+  if (text != NULL)
+    gnutls_memset (text, 0, strlen (text));
+  g_free (text);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcPassphrase, wipe_passphrase)
+
+static char *
+read_passphrase_file (const char  *path,
+                      GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  char *nl;
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return NULL;
+  /* the first line, without its line ending */
+  if ((nl = strpbrk (contents, "\r\n")) != NULL)
+    *nl = '\0';
+  {
+    char *line = g_strdup (contents);
+    gnutls_memset (contents, 0, len);
+    return line;
+  }
+}
+
+/* One line from the terminal with echo off. */
+static char *
+prompt_terminal (const char *prompt)
+{
+  struct termios saved, quiet;
+  char buf[1024];
+  char *line = NULL;
+  FILE *tty = fopen ("/dev/tty", "r+");
+
+  if (tty == NULL)
+    return NULL;
+  fputs (prompt, tty);
+  fflush (tty);
+  if (tcgetattr (fileno (tty), &saved) == 0)
+    {
+      quiet = saved;
+      quiet.c_lflag &= ~(ECHO | ECHONL);
+      tcsetattr (fileno (tty), TCSAFLUSH, &quiet);
+    }
+  if (fgets (buf, sizeof buf, tty) != NULL)
+    {
+      buf[strcspn (buf, "\r\n")] = '\0';
+      line = g_strdup (buf);
+    }
+  gnutls_memset (buf, 0, sizeof buf);
+  tcsetattr (fileno (tty), TCSAFLUSH, &saved);
+  fputc ('\n', tty);
+  fclose (tty);
+  return line;
+}
+
+/*
+ * The passphrase from @env_name, else @file, else (on a terminal) a prompt: twice when
+ * @confirm, for a new passphrase.
+ */
+static char *
+get_passphrase (const char  *env_name,
+                const char  *file,
+                const char  *prompt,
+                gboolean     confirm,
+                GError     **error)
+{
+  const char *env = g_getenv (env_name);
+  char *first, *second;
+
+  if (file != NULL)
+    return read_passphrase_file (file, error);
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  if (!isatty (STDIN_FILENO))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "no passphrase: set %s or use --%spassphrase-file", env_name,
+                   g_str_has_prefix (env_name, "HOUSECALL_NEW") ? "new-" : "");
+      return NULL;
+    }
+  first = prompt_terminal (prompt);
+  if (first == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "no passphrase entered");
+      return NULL;
+    }
+  if (!confirm)
+    return first;
+  second = prompt_terminal ("Repeat the passphrase: ");
+  if (second == NULL || strcmp (first, second) != 0)
+    {
+      wipe_passphrase (first);
+      wipe_passphrase (second);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "the passphrases do not match");
+      return NULL;
+    }
+  wipe_passphrase (second);
+  return first;
+}
+
+static char *
+store_passphrase (GError **error)
+{
+  return get_passphrase ("HOUSECALL_PASSPHRASE", opt_passphrase_file, "Passphrase: ", FALSE,
+                         error);
+}
+
 static HcStore *
 open_store (GError **error)
 {
   g_autofree char *dir = store_dir ();
-  return hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, error);
+  g_autoptr(HcPassphrase) passphrase = store_passphrase (error);
+
+  if (passphrase == NULL)
+    return NULL;
+  return hc_store_open_sync (dir, HC_STORE_OPEN_NONE, passphrase, NULL, error);
 }
 
 static gboolean
@@ -141,6 +276,7 @@ cmd_init (int argc, char **argv)
   g_autofree char *dir = store_dir ();
   g_autofree char *db = g_build_filename (dir, "housecall.db", NULL);
   g_autoptr(HcStore) store = NULL;
+  g_autoptr(HcPassphrase) passphrase = NULL;
   GError *error = NULL;
 
   if (g_file_test (db, G_FILE_TEST_EXISTS))
@@ -148,7 +284,11 @@ cmd_init (int argc, char **argv)
       g_printerr ("housecall-cli: a store already exists in %s\n", dir);
       return EXIT_FAILURE;
     }
-  store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, NULL, &error);
+  passphrase = get_passphrase ("HOUSECALL_PASSPHRASE", opt_passphrase_file,
+                               "Passphrase for the new store: ", TRUE, &error);
+  if (passphrase == NULL)
+    return fail (error);
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, passphrase, NULL, &error);
   if (store == NULL)
     return fail (error);
   if (opt_json)
@@ -553,6 +693,29 @@ cmd_verify (int argc, char **argv)
   return EXIT_SUCCESS;
 }
 
+static int
+cmd_change_passphrase (int argc, char **argv)
+{
+  g_autofree char *dir = store_dir ();
+  g_autoptr(HcPassphrase) old = NULL;
+  g_autoptr(HcPassphrase) new = NULL;
+  GError *error = NULL;
+
+  if ((old = get_passphrase ("HOUSECALL_PASSPHRASE", opt_passphrase_file,
+                             "Current passphrase: ", FALSE, &error)) == NULL)
+    return fail (error);
+  if ((new = get_passphrase ("HOUSECALL_NEW_PASSPHRASE", opt_new_passphrase_file,
+                             "New passphrase: ", TRUE, &error)) == NULL)
+    return fail (error);
+  if (!hc_store_change_passphrase_sync (dir, old, new, &error))
+    return fail (error);
+  if (opt_json)
+    g_print ("{\"ok\":true}\n");
+  else
+    g_print ("%s: passphrase changed\n", dir);
+  return EXIT_SUCCESS;
+}
+
 static const struct {
   const char *name;
   int (*func) (int argc, char **argv);
@@ -567,6 +730,7 @@ static const struct {
   { "status", cmd_status },
   { "demo-data", cmd_demo_data },
   { "verify", cmd_verify },
+  { "change-passphrase", cmd_change_passphrase },
 };
 
 int

@@ -104,7 +104,7 @@ main (int   argc,
   gen_s = hc_bench_now () - t0;
   fclose (w.file);
 
-  store = hc_store_open_sync (store_dir, HC_STORE_OPEN_CREATE, NULL, &error);
+  store = hc_store_open_sync (store_dir, HC_STORE_OPEN_CREATE, HC_BENCH_PASSPHRASE, NULL, &error);
   if (store == NULL)
     g_error ("%s", error->message);
   t0 = hc_bench_now ();

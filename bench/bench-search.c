@@ -16,7 +16,8 @@
 
 #include "hc-bench.h"
 #include "hc-demo.h"
-#include "hc-store.h"
+#include "hc-crypt.h"
+#include "hc-store-private.h"
 
 #define LIMIT 100
 #define QUERIES_PER_KIND 400
@@ -73,7 +74,6 @@ main (int   argc,
   guint patients = argc > 1 ? (guint) atoi (argv[1]) : 100000;
   g_autofree char *dir = hc_bench_workdir ("search");
   g_autofree char *store_dir = g_build_filename (dir, "store", NULL);
-  g_autofree char *db_path = g_build_filename (store_dir, "housecall.db", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(HcStore) store = NULL;
   g_autoptr(JsonObject) result = json_object_new ();
@@ -90,7 +90,7 @@ main (int   argc,
   sqlite3_stmt *stmt;
   double t0, build_s;
 
-  store = hc_store_open_sync (store_dir, HC_STORE_OPEN_CREATE, NULL, &error);
+  store = hc_store_open_sync (store_dir, HC_STORE_OPEN_CREATE, HC_BENCH_PASSPHRASE, NULL, &error);
   if (store == NULL)
     g_error ("%s", error->message);
   t0 = hc_bench_now ();
@@ -106,7 +106,7 @@ main (int   argc,
     }
 
   /* queries from a random sample of the panel */
-  sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL);
+  db = _hc_store_open_db (store_dir, HC_BENCH_PASSPHRASE, SQLITE_OPEN_READONLY, NULL);
   sqlite3_prepare_v2 (db, "SELECT family, given, birth_date, mrn, sort_key FROM patient "
                           "WHERE family IS NOT NULL AND given IS NOT NULL "
                           "ORDER BY (rid * 2654435761) % 1000003 LIMIT ?", -1, &stmt, NULL);
@@ -165,7 +165,7 @@ main (int   argc,
       g_array_append_val (base_samples, (double) { (hc_bench_now () - t0) * 1000 });
     }
   sqlite3_finalize (stmt);
-  sqlite3_close (db);
+  hc_crypt_db_close (db);
 
   json_object_set_int_member (result, "patients", stats.created);
   json_object_set_int_member (result, "limit", LIMIT);

@@ -66,7 +66,7 @@ main (int   argc,
   g_autofree char *store_dir = g_build_filename (dir, "store", NULL);
   g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GError) error = NULL;
-  g_autoptr(HcStore) store = hc_store_open_sync (store_dir, HC_STORE_OPEN_CREATE, NULL, &error);
+  g_autoptr(HcStore) store = hc_store_open_sync (store_dir, HC_STORE_OPEN_CREATE, HC_BENCH_PASSPHRASE, NULL, &error);
   g_autoptr(JsonObject) result = json_object_new ();
   g_autofree char *line = NULL;
   double p50, p99, base;

@@ -10,6 +10,9 @@
 
 G_BEGIN_DECLS
 
+/* The passphrase of the stores benchmarks create. */
+#define HC_BENCH_PASSPHRASE "bench passphrase"
+
 /* Seconds since an arbitrary point, monotonic. */
 double      hc_bench_now          (void);
 /* The @p-th percentile (0..100) of @samples (sorted in place). */

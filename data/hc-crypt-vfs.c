@@ -699,31 +699,43 @@ hc_crypt_vfs_free (HcCryptVfs *vfs)
   g_free (vfs);
 }
 
+/* The VFS of a connection opened by hc_crypt_db_open(), or NULL. */
+HcCryptVfs *
+hc_crypt_db_get_vfs (sqlite3 *db)
+{
+  sqlite3_vfs *v = NULL;
+
+  if (db == NULL ||
+      sqlite3_file_control (db, "main", SQLITE_FCNTL_VFS_POINTER, &v) != SQLITE_OK ||
+      v == NULL || v->xOpen != crypt_open)
+    return NULL;
+  return v->pAppData;
+}
+
 int
 hc_crypt_db_open (const char   *db_path,
                   HcCryptKey   *key,
                   guint         page_size,
                   int           flags,
-                  sqlite3     **db,
-                  HcCryptVfs  **vfs_out)
+                  sqlite3     **db)
 {
   HcCryptVfs *vfs = hc_crypt_vfs_new (key, page_size);
+  sqlite3_file *file = NULL;
   sqlite3_int64 size = -1;
   int rc;
 
   *db = NULL;
-  *vfs_out = NULL;
   rc = sqlite3_open_v2 (db_path, db, flags, vfs->name);
   if (rc == SQLITE_OK)
     {
-      sqlite3_file *file = NULL;
       sqlite3_file_control (*db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
-      if (file == NULL || file->pMethods->xFileSize (file, &size) != SQLITE_OK)
+      if (file == NULL || file->pMethods == NULL ||
+          file->pMethods->xFileSize (file, &size) != SQLITE_OK)
         rc = SQLITE_CANTOPEN;
     }
   if (rc == SQLITE_OK)
     rc = sqlite3_exec (*db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
-  if (rc == SQLITE_OK && size == 0)
+  if (rc == SQLITE_OK && size == 0 && !(flags & SQLITE_OPEN_READONLY))
     {
       /* a new database: the page size and the reserved bytes the cipher needs, and WAL, all
        * before the first page is written */
@@ -743,23 +755,24 @@ hc_crypt_db_open (const char   *db_path,
   if (rc != SQLITE_OK)
     {
       if (*db != NULL)
-        sqlite3_close_v2 (*db);
+        sqlite3_close (*db);
       *db = NULL;
       hc_crypt_vfs_free (vfs);
       return rc;
     }
-  *vfs_out = vfs;
   return SQLITE_OK;
 }
 
-/* Every statement must be finalized: the VFS, and its key, go with the connection. */
+/* Every statement must be finalized: the VFS, and its key, go with the connection. Also
+ * closes a plain connection. */
 void
-hc_crypt_db_close (sqlite3    *db,
-                   HcCryptVfs *vfs)
+hc_crypt_db_close (sqlite3 *db)
 {
+  HcCryptVfs *vfs = hc_crypt_db_get_vfs (db);
+
   if (db != NULL && sqlite3_close (db) != SQLITE_OK)
     {
-      g_critical ("closing an encrypted database with statements still open");
+      g_critical ("closing a database with statements still open");
       return;
     }
   hc_crypt_vfs_free (vfs);

@@ -125,10 +125,9 @@ int          hc_crypt_db_open             (const char     *db_path,
                                            HcCryptKey     *key,
                                            guint           page_size,
                                            int             flags,
-                                           sqlite3       **db,
-                                           HcCryptVfs    **vfs);
-void         hc_crypt_db_close            (sqlite3        *db,
-                                           HcCryptVfs     *vfs);
+                                           sqlite3       **db);
+HcCryptVfs  *hc_crypt_db_get_vfs          (sqlite3        *db);
+void         hc_crypt_db_close            (sqlite3        *db);
 
 /* Test hook: KDF iterations for key files written from now on in this process (0: the
  * default). Only tests that create many stores lower it; unlocking honours the file's count. */

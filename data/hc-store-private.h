@@ -13,6 +13,7 @@
 G_BEGIN_DECLS
 
 #define HC_STORE_DB_NAME        "housecall.db"
+#define HC_STORE_KEY_NAME       "housecall.key"
 #define HC_STORE_APPLICATION_ID 0x48435354   /* "HCST" */
 
 typedef struct _HcStoreWorker HcStoreWorker;
@@ -28,7 +29,9 @@ struct _HcStoreWorker
   char         *actor;
 
   /* Everything below belongs to the store thread. */
-  sqlite3      *db;
+  sqlite3      *db;              /* NULL when closed or locked */
+  gboolean      locked;
+  gboolean      plaintext;       /* benchmarks' baseline only */
   char         *dir;
   GHashTable   *stmts;           /* SQL text (static) -> sqlite3_stmt */
 
@@ -148,6 +151,17 @@ gboolean      _hc_store_export            (HcStoreWorker  *w,
 /* Test hooks (tests/): open a store at an older schema version. */
 HcStore      *_hc_store_open_at_version   (const char     *dir,
                                            int             version,
+                                           const char     *passphrase,
+                                           GError        **error);
+/* Benchmarks' baseline, and the plaintext stores of earlier versions in tests: a store
+ * without encryption. Never used by the applications. */
+HcStore      *_hc_store_open_unencrypted  (const char     *dir,
+                                           HcStoreOpenFlags flags,
+                                           GError        **error);
+/* White-box access to the store's database file (tests); close with hc_crypt_db_close(). */
+sqlite3      *_hc_store_open_db           (const char     *dir,
+                                           const char     *passphrase,
+                                           int             flags,
                                            GError        **error);
 /* Runs @func on the store thread and waits for it. */
 typedef gpointer (*HcStoreJobFunc) (HcStoreWorker  *w,

@@ -9,9 +9,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
+#include <gnutls/gnutls.h>
 
+#include "hc-crypt.h"
 #include "hc-fhir.h"
 #include "hc-json.h"
 #include "hc-store-private.h"
@@ -86,8 +91,15 @@ _hc_store_sqlite_error (HcStoreWorker  *w,
         }
       break;
     case SQLITE_CORRUPT:
-      code = HC_STORE_ERROR_CORRUPT;
-      break;
+      {
+        g_autofree char *damage = hc_crypt_vfs_describe_damage (hc_crypt_db_get_vfs (w->db));
+
+        g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT,
+                     "the store in %s failed an integrity check (%s%s): %s", w->dir ? w->dir : "?",
+                     damage ? damage : "database file",
+                     damage ? " was altered, moved or damaged" : " is malformed", what);
+        return FALSE;
+      }
     case SQLITE_NOTADB:
       code = HC_STORE_ERROR_NOT_A_STORE;
       break;
@@ -901,12 +913,22 @@ job_free (Job *job)
   g_free (job);
 }
 
+/* Closes the connection; an encrypted one takes its VFS and wipes its key. */
+static void
+close_db (HcStoreWorker *w)
+{
+  if (w->stmts != NULL)
+    g_hash_table_remove_all (w->stmts);
+  if (w->db != NULL)
+    hc_crypt_db_close (w->db);
+  w->db = NULL;
+}
+
 static void
 worker_free (HcStoreWorker *w)
 {
   g_clear_pointer (&w->stmts, g_hash_table_unref);
-  if (w->db)
-    sqlite3_close_v2 (w->db);
+  close_db (w);
   g_async_queue_unref (w->queue);
   g_clear_pointer (&w->owner_context, g_main_context_unref);
   g_weak_ref_clear (&w->owner);
@@ -934,7 +956,9 @@ worker_main (gpointer data)
 
       if (!g_cancellable_set_error_if_cancelled (job->cancellable, &error))
         {
-          if (w->db == NULL && job->func != open_job)
+          if (w->db == NULL && job->func != open_job && w->locked)
+            g_set_error_literal (&error, HC_STORE_ERROR, HC_STORE_ERROR_LOCKED, "the store is locked");
+          else if (w->db == NULL && job->func != open_job)
             g_set_error_literal (&error, HC_STORE_ERROR, HC_STORE_ERROR_FAILED, "the store is closed");
           else
             result = job->func (w, job->data, job->cancellable, &error);
@@ -1070,15 +1094,31 @@ typedef struct
 {
   char            *dir;
   HcStoreOpenFlags flags;
-  int              version;   /* schema version to migrate to */
+  int              version;     /* schema version to migrate to */
+  char            *passphrase;  /* wiped when freed */
+  gboolean         plaintext;   /* benchmarks' baseline only */
 } OpenData;
+
+static void
+wipe_string (char *text)
+{
+  if (text != NULL)
+    gnutls_memset (text, 0, strlen (text));
+  g_free (text);
+}
+
+static void
+open_data_clear (OpenData *od)
+{
+  g_clear_pointer (&od->dir, g_free);
+  g_clear_pointer (&od->passphrase, wipe_string);
+}
 
 static void
 open_data_free (gpointer data)
 {
-  OpenData *od = data;
-  g_free (od->dir);
-  g_free (od);
+  open_data_clear (data);
+  g_free (data);
 }
 
 static gboolean
@@ -1109,6 +1149,272 @@ pragma_int (HcStoreWorker  *w,
   return TRUE;
 }
 
+/* HcCryptError to HcStoreError, naming the store */
+static void
+set_crypt_error (GError     **error,
+                 GError      *crypt_error,
+                 const char  *dir)
+{
+  int code = HC_STORE_ERROR_FAILED;
+
+  switch (crypt_error->domain == HC_CRYPT_ERROR ? crypt_error->code : -1)
+    {
+    case HC_CRYPT_ERROR_WRONG_PASSPHRASE:
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_WRONG_PASSPHRASE,
+                   "wrong passphrase for the store in %s", dir);
+      g_error_free (crypt_error);
+      return;
+    case HC_CRYPT_ERROR_WEAK_PASSPHRASE:
+      code = HC_STORE_ERROR_INVALID;
+      break;
+    case HC_CRYPT_ERROR_BAD_KEY_FILE:
+      code = HC_STORE_ERROR_NOT_A_STORE;
+      break;
+    default:
+      break;
+    }
+  g_set_error (error, HC_STORE_ERROR, code, "%s", crypt_error->message);
+  g_error_free (crypt_error);
+}
+
+static gboolean
+fsync_path (const char *path)
+{
+  int fd = g_open (path, O_RDONLY, 0);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = fsync (fd) == 0;
+  close (fd);
+  return ok;
+}
+
+/* Overwrites a file with zeros before unlinking it: the plaintext database an earlier version
+ * left (a filesystem may still keep old blocks; docs/store.md says so). */
+static void
+wipe_and_unlink (const char *path)
+{
+  int fd = g_open (path, O_WRONLY, 0);
+
+  if (fd >= 0)
+    {
+      struct stat st;
+      static const char zeros[65536];
+
+      if (fstat (fd, &st) == 0)
+        for (off_t done = 0; done < st.st_size;)
+          {
+            ssize_t n = pwrite (fd, zeros, MIN ((off_t) sizeof zeros, st.st_size - done), done);
+            if (n <= 0)
+              break;
+            done += n;
+          }
+      fsync (fd);
+      close (fd);
+    }
+  g_unlink (path);
+}
+
+/*
+ * A store from before encryption: housecall.db in plaintext, no key file. Encrypts a copy
+ * (VACUUM INTO through the encrypting VFS, with the reserved bytes the cipher needs), writes
+ * the key file, then swaps the copy in by rename. A crash at any point leaves either the
+ * plaintext store (and leftovers the next open removes) or the encrypted one.
+ *
+ *   1. housecall.db.encrypting  (the encrypted copy, synced)
+ *   2. housecall.key.encrypting (its key, synced)
+ *   3. housecall.db.plaintext   (a second name for the old file)
+ *   4. rename 2 -> housecall.key, then 1 -> housecall.db; wipe and unlink 3
+ */
+static gboolean
+encrypt_plaintext_store (HcStoreWorker  *w,
+                         OpenData       *od,
+                         const char     *db_path,
+                         const char     *key_path,
+                         GError        **error)
+{
+  g_autofree char *copy = g_strconcat (db_path, ".encrypting", NULL);
+  g_autofree char *new_key = g_strconcat (key_path, ".encrypting", NULL);
+  g_autofree char *old = g_strconcat (db_path, ".plaintext", NULL);
+  g_autofree char *uri = NULL, *sql = NULL;
+  GError *crypt_error = NULL;
+  HcCryptKey *key;
+  HcCryptVfs *vfs;
+  int app_id = 0, page_size = 0, reserve = HC_CRYPT_RESERVE, rc;
+  gboolean ok;
+
+  g_unlink (copy);
+  g_unlink (new_key);
+  if (!hc_crypt_check_new_passphrase (od->passphrase, &crypt_error))
+    {
+      set_crypt_error (error, crypt_error, od->dir);
+      return FALSE;
+    }
+
+  rc = sqlite3_open_v2 (db_path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI |
+                        SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+  if (rc != SQLITE_OK)
+    goto sqlite_fail;
+  sqlite3_busy_timeout (w->db, 5000);
+  if (!pragma_int (w, "PRAGMA application_id", &app_id, NULL) ||
+      app_id != HC_STORE_APPLICATION_ID)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE,
+                   "%s is not a Housecall store database", db_path);
+      close_db (w);
+      return FALSE;
+    }
+  if (!pragma_int (w, "PRAGMA page_size", &page_size, error))
+    {
+      close_db (w);
+      return FALSE;
+    }
+  /* the copy gets what VACUUM takes as the wanted reserve */
+  sqlite3_file_control (w->db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+
+  if ((key = hc_crypt_key_new_random (&crypt_error)) == NULL ||
+      !hc_crypt_key_file_write (new_key, key, od->passphrase, page_size, &crypt_error))
+    {
+      hc_crypt_key_free (key);
+      close_db (w);
+      set_crypt_error (error, crypt_error, od->dir);
+      return FALSE;
+    }
+  vfs = hc_crypt_vfs_new (key, page_size);
+  uri = sqlite3_mprintf ("file:%s?vfs=%s", copy, hc_crypt_vfs_get_name (vfs));
+  sql = sqlite3_mprintf ("PRAGMA synchronous = FULL; VACUUM INTO %Q", uri);
+  rc = sqlite3_exec (w->db, sql, NULL, NULL, NULL);
+  sqlite3_free (g_steal_pointer (&uri));
+  sqlite3_free (g_steal_pointer (&sql));
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (w->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    {
+      _hc_store_sqlite_error (w, rc, "encrypting the store", error);
+      close_db (w);
+      hc_crypt_vfs_free (vfs);
+      g_unlink (copy);
+      g_unlink (new_key);
+      return FALSE;
+    }
+  close_db (w);
+  hc_crypt_vfs_free (vfs);
+
+  ok = fsync_path (copy);
+  g_unlink (old);
+  ok = ok && link (db_path, old) == 0;
+  ok = ok && g_rename (new_key, key_path) == 0;
+  if (ok)
+    {
+      g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (db_path, "-shm", NULL);
+
+      g_unlink (wal);
+      g_unlink (shm);
+      ok = g_rename (copy, db_path) == 0;
+    }
+  if (!ok)
+    {
+      int saved = errno;
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_FAILED,
+                   "cannot encrypt the store in %s: %s", od->dir, g_strerror (saved));
+      return FALSE;
+    }
+  fsync_path (od->dir);
+  wipe_and_unlink (old);
+  fsync_path (od->dir);
+  g_debug ("encrypted a plaintext store");
+  return TRUE;
+
+sqlite_fail:
+  _hc_store_sqlite_error (w, rc, db_path, error);
+  close_db (w);
+  return FALSE;
+}
+
+/* Finishes or undoes an encryption that a crash interrupted. */
+static void
+recover_interrupted_encryption (const char *db_path,
+                                const char *key_path)
+{
+  g_autofree char *copy = g_strconcat (db_path, ".encrypting", NULL);
+  g_autofree char *new_key = g_strconcat (key_path, ".encrypting", NULL);
+  g_autofree char *old = g_strconcat (db_path, ".plaintext", NULL);
+
+  if (g_file_test (key_path, G_FILE_TEST_EXISTS) && g_file_test (copy, G_FILE_TEST_EXISTS))
+    {
+      /* the key is in place: the copy is complete and belongs to it */
+      g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (db_path, "-shm", NULL);
+
+      g_unlink (wal);
+      g_unlink (shm);
+      if (g_rename (copy, db_path) != 0)
+        return;
+    }
+  else
+    {
+      g_unlink (copy);
+      g_unlink (new_key);
+    }
+  if (g_file_test (old, G_FILE_TEST_EXISTS))
+    wipe_and_unlink (old);
+}
+
+static gboolean
+open_connection (HcStoreWorker  *w,
+                 OpenData       *od,
+                 const char     *db_path,
+                 gboolean        exists,
+                 GError        **error)
+{
+  g_autofree char *key_path = g_build_filename (od->dir, HC_STORE_KEY_NAME, NULL);
+  int flags = SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX |
+              SQLITE_OPEN_EXRESCODE;
+  GError *crypt_error = NULL;
+  HcCryptKey *key;
+  guint page_size = HC_CRYPT_PAGE_SIZE;
+  int rc;
+
+  if (od->plaintext)
+    {
+      rc = sqlite3_open_v2 (db_path, &w->db, flags, NULL);
+      if (rc == SQLITE_OK && !exists)
+        rc = sqlite3_exec (w->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+      if (rc != SQLITE_OK)
+        return _hc_store_sqlite_error (w, rc, db_path, error);
+      return TRUE;
+    }
+
+  if (exists)
+    {
+      recover_interrupted_encryption (db_path, key_path);
+      if (!g_file_test (key_path, G_FILE_TEST_EXISTS) &&
+          !encrypt_plaintext_store (w, od, db_path, key_path, error))
+        return FALSE;
+      key = hc_crypt_key_file_unlock (key_path, od->passphrase, &page_size, &crypt_error);
+    }
+  else if ((key = hc_crypt_key_new_random (&crypt_error)) != NULL &&
+           !hc_crypt_key_file_write (key_path, key, od->passphrase, page_size, &crypt_error))
+    g_clear_pointer (&key, hc_crypt_key_free);
+  if (key == NULL)
+    {
+      set_crypt_error (error, crypt_error, od->dir);
+      return FALSE;
+    }
+
+  rc = hc_crypt_db_open (db_path, key, page_size, flags, &w->db);
+  if (rc != SQLITE_OK)
+    {
+      _hc_store_sqlite_error (w, rc, db_path, error);
+      if (!exists)
+        g_unlink (key_path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gpointer
 open_job (HcStoreWorker  *w,
           gpointer        data,
@@ -1118,7 +1424,7 @@ open_job (HcStoreWorker  *w,
   OpenData *od = data;
   g_autofree char *path = NULL;
   gboolean exists;
-  int app_id = 0, version = 0, rc;
+  int app_id = 0, version = 0;
 
   path = g_build_filename (od->dir, HC_STORE_DB_NAME, NULL);
   exists = g_file_test (path, G_FILE_TEST_EXISTS);
@@ -1147,6 +1453,15 @@ open_job (HcStoreWorker  *w,
                        "%s is not empty and not a Housecall store; refusing to use it", od->dir);
           return NULL;
         }
+      if (!od->plaintext)
+        {
+          GError *crypt_error = NULL;
+          if (!hc_crypt_check_new_passphrase (od->passphrase, &crypt_error))
+            {
+              set_crypt_error (error, crypt_error, od->dir);
+              return NULL;
+            }
+        }
       if (g_mkdir_with_parents (od->dir, 0700) != 0)
         {
           int saved = errno;
@@ -1156,23 +1471,30 @@ open_job (HcStoreWorker  *w,
         }
     }
 
-  rc = sqlite3_open_v2 (path, &w->db, SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE) |
-                        SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
-  if (rc != SQLITE_OK)
-    {
-      _hc_store_sqlite_error (w, rc, path, error);
-      goto fail;
-    }
+  g_free (w->dir);
+  w->dir = g_strdup (od->dir);
+  w->plaintext = od->plaintext;
+  if (!open_connection (w, od, path, exists, error))
+    goto fail;
   sqlite3_extended_result_codes (w->db, 1);
   sqlite3_busy_timeout (w->db, 5000);
 
   if (exists)
     {
-      if (!pragma_int (w, "PRAGMA application_id", &app_id, NULL) ||
+      GError *local = NULL;
+
+      if (!pragma_int (w, "PRAGMA application_id", &app_id, &local) ||
           app_id != HC_STORE_APPLICATION_ID)
         {
-          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE,
-                       "%s is not a Housecall store database", path);
+          /* a page that fails authentication is damage, not someone else's database */
+          if (local != NULL && g_error_matches (local, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT))
+            g_propagate_error (error, local);
+          else
+            {
+              g_clear_error (&local);
+              g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE,
+                           "%s is not a Housecall store database", path);
+            }
           goto fail;
         }
       if (!pragma_int (w, "PRAGMA user_version", &version, error))
@@ -1203,14 +1525,11 @@ open_job (HcStoreWorker  *w,
     goto fail;
 
   load_last_hash (w);
-  w->dir = g_strdup (od->dir);
+  w->locked = FALSE;
   return w;
 
 fail:
-  g_hash_table_remove_all (w->stmts);
-  if (w->db)
-    sqlite3_close_v2 (w->db);
-  w->db = NULL;
+  close_db (w);
   return NULL;
 }
 
@@ -1259,24 +1578,65 @@ static HcStore *
 open_store (const char        *dir,
             HcStoreOpenFlags   flags,
             int                version,
+            const char        *passphrase,
+            gboolean           plaintext,
             GCancellable      *cancellable,
             GError           **error)
 {
   g_autoptr(HcStore) self = g_object_new (HC_TYPE_STORE, NULL);
-  OpenData od = { g_strdup (dir), flags, version };
+  OpenData od = { g_strdup (dir), flags, version, g_strdup (passphrase), plaintext };
   gpointer ok;
 
   ok = run_job_sync (self->worker, open_job, &od, NULL, cancellable, error);
-  g_free (od.dir);
+  open_data_clear (&od);
   return ok ? g_steal_pointer (&self) : NULL;
 }
 
 HcStore *
 _hc_store_open_at_version (const char  *dir,
                            int          version,
+                           const char  *passphrase,
                            GError     **error)
 {
-  return open_store (dir, HC_STORE_OPEN_CREATE, version, NULL, error);
+  return open_store (dir, HC_STORE_OPEN_CREATE, version, passphrase, FALSE, NULL, error);
+}
+
+HcStore *
+_hc_store_open_unencrypted (const char        *dir,
+                            HcStoreOpenFlags   flags,
+                            GError           **error)
+{
+  return open_store (dir, flags, _hc_store_latest_schema (), NULL, TRUE, NULL, error);
+}
+
+sqlite3 *
+_hc_store_open_db (const char  *dir,
+                   const char  *passphrase,
+                   int          flags,
+                   GError     **error)
+{
+  g_autofree char *db_path = g_build_filename (dir, HC_STORE_DB_NAME, NULL);
+  g_autofree char *key_path = g_build_filename (dir, HC_STORE_KEY_NAME, NULL);
+  GError *crypt_error = NULL;
+  HcCryptKey *key;
+  guint page_size = 0;
+  sqlite3 *db = NULL;
+  int rc;
+
+  key = hc_crypt_key_file_unlock (key_path, passphrase, &page_size, &crypt_error);
+  if (key == NULL)
+    {
+      set_crypt_error (error, crypt_error, dir);
+      return NULL;
+    }
+  rc = hc_crypt_db_open (db_path, key, page_size, flags, &db);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_FAILED, "%s: %s", db_path,
+                   sqlite3_errstr (rc));
+      return NULL;
+    }
+  return db;
 }
 
 char *
@@ -1293,18 +1653,23 @@ hc_store_default_dir (void)
  * hc_store_open_sync:
  * @dir: the store directory
  * @flags: %HC_STORE_OPEN_CREATE to create a new store in a missing or empty directory
+ * @passphrase: unlocks the store's key; a new store is encrypted under it
  *
- * Opens (and migrates) the store in @dir. Refuses a directory that holds something else.
+ * Opens (and migrates) the store in @dir. Refuses a directory that holds something else, and
+ * a wrong passphrase (%HC_STORE_ERROR_WRONG_PASSPHRASE) without touching any file.
  */
 HcStore *
 hc_store_open_sync (const char        *dir,
                     HcStoreOpenFlags   flags,
+                    const char        *passphrase,
                     GCancellable      *cancellable,
                     GError           **error)
 {
   g_return_val_if_fail (dir != NULL, NULL);
+  g_return_val_if_fail (passphrase != NULL, NULL);
 
-  return open_store (dir, flags, _hc_store_latest_schema (), cancellable, error);
+  return open_store (dir, flags, _hc_store_latest_schema (), passphrase, FALSE, cancellable,
+                     error);
 }
 
 static void
@@ -1324,6 +1689,7 @@ open_async_cb (GObject      *source,
 void
 hc_store_open_async (const char          *dir,
                      HcStoreOpenFlags     flags,
+                     const char          *passphrase,
                      GCancellable        *cancellable,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
@@ -1333,6 +1699,7 @@ hc_store_open_async (const char          *dir,
   OpenData *od;
 
   g_return_if_fail (dir != NULL);
+  g_return_if_fail (passphrase != NULL);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, hc_store_open_async);
@@ -1340,6 +1707,7 @@ hc_store_open_async (const char          *dir,
   od->dir = g_strdup (dir);
   od->flags = flags;
   od->version = _hc_store_latest_schema ();
+  od->passphrase = g_strdup (passphrase);
   run_job_async (self, hc_store_open_async, open_job, od, open_data_free, NULL, cancellable,
                  open_async_cb, task);
 }
@@ -1349,6 +1717,86 @@ hc_store_open_finish (GAsyncResult  *result,
                       GError       **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
+lock_job (HcStoreWorker  *w,
+          gpointer        data,
+          GCancellable   *cancellable,
+          GError        **error)
+{
+  close_db (w);
+  w->locked = TRUE;
+  return GINT_TO_POINTER (1);
+}
+
+/**
+ * hc_store_lock:
+ *
+ * Closes the database and wipes the key (gnutls_memset on the locked pages that held it).
+ * Calls made after it fail with %HC_STORE_ERROR_LOCKED until hc_store_unlock_sync().
+ */
+void
+hc_store_lock (HcStore *self)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+
+  run_job_sync (self->worker, lock_job, NULL, NULL, NULL, NULL);
+}
+
+gboolean
+hc_store_is_locked (HcStore *self)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  return g_atomic_int_get (&self->worker->locked);
+}
+
+gboolean
+hc_store_unlock_sync (HcStore       *self,
+                      const char    *passphrase,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  OpenData od = { NULL, HC_STORE_OPEN_NONE, _hc_store_latest_schema (), NULL, FALSE };
+  gpointer ok;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+
+  if (!hc_store_is_locked (self))
+    return TRUE;
+  od.dir = g_strdup (self->worker->dir);
+  od.passphrase = g_strdup (passphrase);
+  ok = run_job_sync (self->worker, open_job, &od, NULL, cancellable, error);
+  open_data_clear (&od);
+  return ok != NULL;
+}
+
+gboolean
+hc_store_change_passphrase_sync (const char  *dir,
+                                 const char  *old_passphrase,
+                                 const char  *new_passphrase,
+                                 GError     **error)
+{
+  g_autofree char *key_path = NULL;
+  GError *crypt_error = NULL;
+
+  g_return_val_if_fail (dir != NULL && old_passphrase != NULL && new_passphrase != NULL, FALSE);
+
+  key_path = g_build_filename (dir, HC_STORE_KEY_NAME, NULL);
+  if (!g_file_test (key_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND,
+                   "no encrypted store at %s", dir);
+      return FALSE;
+    }
+  if (!hc_crypt_key_file_rewrap (key_path, old_passphrase, new_passphrase, &crypt_error))
+    {
+      set_crypt_error (error, crypt_error, dir);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 const char *

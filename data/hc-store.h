@@ -26,6 +26,8 @@ typedef enum
   HC_STORE_ERROR_CORRUPT,
   HC_STORE_ERROR_IMMUTABLE,      /* e.g. a signed note */
   HC_STORE_ERROR_TOO_LARGE,
+  HC_STORE_ERROR_WRONG_PASSPHRASE,
+  HC_STORE_ERROR_LOCKED,         /* hc_store_lock() was called; unlock to go on */
 } HcStoreError;
 
 typedef enum
@@ -63,16 +65,35 @@ GQuark      hc_store_error_quark          (void);
 /* $HOUSECALL_STORE, else $XDG_DATA_HOME/housecall/store */
 char       *hc_store_default_dir          (void);
 
+/* The store is encrypted: @passphrase unlocks its key (and sets it for a new store). A store
+ * written by an earlier Housecall without encryption is encrypted on the way, under
+ * @passphrase. */
 HcStore    *hc_store_open_sync            (const char          *dir,
                                            HcStoreOpenFlags     flags,
+                                           const char          *passphrase,
                                            GCancellable        *cancellable,
                                            GError             **error);
 void        hc_store_open_async           (const char          *dir,
                                            HcStoreOpenFlags     flags,
+                                           const char          *passphrase,
                                            GCancellable        *cancellable,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data);
 HcStore    *hc_store_open_finish          (GAsyncResult        *result,
+                                           GError             **error);
+
+/* Closes the connection and wipes the key from memory; until hc_store_unlock_sync() every
+ * call fails with HC_STORE_ERROR_LOCKED. Waits for the job in progress. */
+void        hc_store_lock                 (HcStore             *self);
+gboolean    hc_store_unlock_sync          (HcStore             *self,
+                                           const char          *passphrase,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+gboolean    hc_store_is_locked            (HcStore             *self);
+/* Rewraps the store's key under @new_passphrase; the database itself is not rewritten. */
+gboolean    hc_store_change_passphrase_sync (const char        *dir,
+                                           const char          *old_passphrase,
+                                           const char          *new_passphrase,
                                            GError             **error);
 
 const char *hc_store_get_dir              (HcStore             *self);

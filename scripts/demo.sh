@@ -9,6 +9,9 @@ bash scripts/install-deps.sh
 ninja -C build
 
 store="${HOUSECALL_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/housecall/demo-store}"
+# The store is encrypted; the demo's passphrase (the GUI reads it from the environment until
+# its unlock screen lands).
+export HOUSECALL_PASSPHRASE="${HOUSECALL_PASSPHRASE:-demo passphrase}"
 if [ ! -f "$store/housecall.db" ]; then
   echo "Creating a demo store with 200 patients in $store"
   build/app/housecall-cli --store "$store" init

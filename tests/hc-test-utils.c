@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "hc-store-private.h"
 #include "hc-test-utils.h"
 
 char *
@@ -30,7 +31,7 @@ hc_test_new_store (char **dir_out)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = hc_test_tmpdir ("store");
-  HcStore *store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, NULL, &error);
+  HcStore *store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, HC_TEST_PASSPHRASE, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (store);
@@ -98,6 +99,24 @@ hc_test_run_cli (const char * const *argv,
   return g_subprocess_get_exit_status (proc);
 }
 
+static sqlite3 *
+open_db (const char *db_path,
+         int         flags)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (db_path);
+  sqlite3 *db = _hc_store_open_db (dir, HC_TEST_PASSPHRASE, flags, &error);
+
+  g_assert_no_error (error);
+  return db;
+}
+
+sqlite3 *
+hc_test_open_db (const char *db_path)
+{
+  return open_db (db_path, SQLITE_OPEN_READWRITE);
+}
+
 char *
 hc_test_store_digest (const char *dir)
 {
@@ -107,7 +126,7 @@ hc_test_store_digest (const char *dir)
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  db = open_db (path, SQLITE_OPEN_READONLY);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT name, sql FROM sqlite_master ORDER BY name",
                                        -1, &stmt, NULL), ==, SQLITE_OK);
   while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -141,7 +160,7 @@ hc_test_store_digest (const char *dir)
           }
       sqlite3_finalize (stmt);
     }
-  sqlite3_close (db);
+  hc_crypt_db_close (db);
   return g_strdup (g_checksum_get_string (sum));
 }
 
@@ -154,11 +173,11 @@ hc_test_count (const char *dir,
   sqlite3_stmt *stmt = NULL;
   gint64 n;
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  db = open_db (path, SQLITE_OPEN_READONLY);
   g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   n = sqlite3_column_int64 (stmt, 0);
   sqlite3_finalize (stmt);
-  sqlite3_close (db);
+  hc_crypt_db_close (db);
   return n;
 }

@@ -8,9 +8,14 @@
 
 #include <json-glib/json-glib.h>
 
+#include "hc-crypt.h"
 #include "hc-store.h"
 
 G_BEGIN_DECLS
+
+/* What every test store is encrypted under; tests/meson.build sets HOUSECALL_PASSPHRASE to
+ * the same for housecall-cli. */
+#define HC_TEST_PASSPHRASE "test passphrase"
 
 /* A fixture for g_test_add(): a new store in a fresh directory, checked for leaks at the end. */
 typedef struct
@@ -39,6 +44,9 @@ int         hc_test_run_cli         (const char * const *argv,
 /* sha256 of the schema and every row of the store's database, to prove a failed operation
  * changed nothing. */
 char       *hc_test_store_digest    (const char  *dir);
+/* The store's database file at @db_path through the encrypting VFS, read-write (white-box
+ * checks); close with hc_crypt_db_close(). */
+sqlite3    *hc_test_open_db         (const char  *db_path);
 /* A row count straight from the database file, read-only (white-box checks). */
 gint64      hc_test_count           (const char  *dir,
                                      const char  *sql);

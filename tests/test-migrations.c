@@ -25,10 +25,10 @@ exec (const char *dir,
   sqlite3 *db;
   char *errmsg = NULL;
 
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  db = hc_test_open_db (path);
   if (sqlite3_exec (db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
     g_error ("%s: %s", sql, errmsg);
-  sqlite3_close (db);
+  hc_crypt_db_close (db);
 }
 
 static int
@@ -45,7 +45,7 @@ store_at_version (int version)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = hc_test_tmpdir ("old");
   g_autofree char *sql = NULL;
-  HcStore *store = _hc_store_open_at_version (dir, version, &error);
+  HcStore *store = _hc_store_open_at_version (dir, version, HC_TEST_PASSPHRASE, &error);
 
   g_assert_no_error (error);
   g_assert_finalize_object (store);
@@ -73,7 +73,7 @@ check_migrated (const char *dir)
   g_autoptr(JsonObject) p = NULL;
   g_autoptr(JsonObject) edit = NULL;
   HcStoreStatus status = { 0 };
-  HcStore *store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+  HcStore *store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_cmpint (user_version (dir), ==, _hc_store_latest_schema ());
@@ -131,7 +131,7 @@ test_failed_migration_rolls_back (void)
   exec (dir, "CREATE TABLE audit (x)");
   before = hc_test_store_digest (dir);
 
-  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_null (store);
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "schema 3"));

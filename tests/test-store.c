@@ -58,7 +58,7 @@ test_open_create_and_reopen (void)
   id = g_strdup (json_object_get_string_member (p, "id"));
   g_assert_finalize_object (store);
 
-  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_no_error (error);
   {
     g_autoptr(JsonObject) again = hc_store_get_sync (store, "Patient", id, NULL, &error);
@@ -74,7 +74,7 @@ test_open_missing (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "nothing-here", NULL);
-  HcStore *store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+  HcStore *store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
 
   g_assert_null (store);
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND);
@@ -92,13 +92,13 @@ test_open_not_ours (void)
 
   g_assert_true (g_file_set_contents (file, "not a store", -1, NULL));
 
-  store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, NULL, &error);
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_null (store);
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE);
   g_assert_nonnull (strstr (error->message, "not a Housecall store"));
   g_clear_error (&error);
 
-  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_null (store);
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE);
 
@@ -125,7 +125,7 @@ test_open_foreign_database (void)
   g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE t (x); INSERT INTO t VALUES (1);", NULL, NULL,
                                  NULL), ==, SQLITE_OK);
   sqlite3_close (db);
-  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_null (store);
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE);
   g_clear_error (&error);
@@ -134,7 +134,7 @@ test_open_foreign_database (void)
   g_assert_true (g_file_set_contents (path, "garbage garbage garbage garbage garbage garbage "
                                             "garbage garbage garbage garbage garbage garbage", -1,
                                       NULL));
-  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_null (store);
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE);
 }
@@ -150,11 +150,11 @@ test_open_too_new (void)
 
   g_assert_finalize_object (store);
   path = g_build_filename (dir, "housecall.db", NULL);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  db = hc_test_open_db (path);
   g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 999", NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  hc_crypt_db_close (db);
 
-  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, NULL, &error);
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_null (store);
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_TOO_NEW);
 }
@@ -447,7 +447,7 @@ test_audit_chain (Fixture       *f,
   g_assert_no_error (error);
 
   /* append-only */
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  db = hc_test_open_db (path);
   g_assert_cmpint (sqlite3_exec (db, "UPDATE audit SET actor = 'mallory'", NULL, NULL, &errmsg), !=,
                    SQLITE_OK);
   g_assert_nonnull (strstr (errmsg, "append-only"));
@@ -488,7 +488,7 @@ test_audit_chain (Fixture       *f,
   g_assert_false (hc_store_verify_sync (f->store, NULL, &error));
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, "entry 2 is missing"));
-  sqlite3_close (db);
+  hc_crypt_db_close (db);
 }
 
 static void
@@ -500,9 +500,9 @@ test_verify_index_damage (Fixture       *f,
   g_autofree char *path = g_build_filename (f->dir, "housecall.db", NULL);
   sqlite3 *db;
 
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  db = hc_test_open_db (path);
   g_assert_cmpint (sqlite3_exec (db, "DELETE FROM patient", NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  hc_crypt_db_close (db);
   g_assert_false (hc_store_verify_sync (f->store, NULL, &error));
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT);
   g_assert_nonnull (strstr (error->message, "patient index"));
@@ -642,12 +642,12 @@ test_open_async (void)
   g_autofree char *dir = hc_test_tmpdir ("async");
   g_autofree char *sub = g_build_filename (dir, "store", NULL);
 
-  hc_store_open_async (sub, HC_STORE_OPEN_NONE, NULL, open_cb, &s);
+  hc_store_open_async (sub, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, open_cb, &s);
   g_main_loop_run (s.loop);
   g_assert_error (s.error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND);
   g_clear_error (&s.error);
 
-  hc_store_open_async (sub, HC_STORE_OPEN_CREATE, NULL, open_cb, &s);
+  hc_store_open_async (sub, HC_STORE_OPEN_CREATE, HC_TEST_PASSPHRASE, NULL, open_cb, &s);
   g_main_loop_run (s.loop);
   g_assert_no_error (s.error);
   g_assert_cmpuint (g_list_model_get_n_items (s.model), ==, 1);

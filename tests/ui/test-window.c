@@ -136,7 +136,7 @@ fixture_setup (Fixture       *f,
 
   f->dir = g_dir_make_tmp ("hc-test-window-XXXXXX", &error);
   g_assert_no_error (error);
-  f->store = hc_store_open_sync (f->dir, HC_STORE_OPEN_CREATE, NULL, &error);
+  f->store = hc_store_open_sync (f->dir, HC_STORE_OPEN_CREATE, "test passphrase", NULL, &error);
   g_assert_no_error (error);
   if (with_patients)
     for (guint i = 0; i < G_N_ELEMENTS (patients); i++)
