@@ -14,6 +14,7 @@
 #include "hc-fhir.h"
 #include "hc-json.h"
 #include "hc-server-db.h"
+#include "hc-server-db-pg.h"
 
 #define APPLICATION_ID 0x48435356   /* "HCSV" */
 #define SCHEMA_VERSION 1
@@ -22,6 +23,7 @@ G_DEFINE_QUARK (hc-server-error, hc_server_error)
 
 struct _HcServerDb
 {
+  HcServerPg *pg;       /* the PostgreSQL store; NULL: SQLite */
   sqlite3    *db;
   GHashTable *stmts;   /* static SQL -> sqlite3_stmt */
   char       *epoch;
@@ -144,6 +146,7 @@ hc_server_db_free (HcServerDb *self)
 {
   if (self == NULL)
     return;
+  g_clear_pointer (&self->pg, hc_server_pg_free);
   g_clear_pointer (&self->stmts, g_hash_table_unref);
   if (self->db)
     sqlite3_close_v2 (self->db);
@@ -226,15 +229,41 @@ hc_server_db_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
+HcServerDb *
+hc_server_db_open_postgres (const char  *conninfo,
+                            gboolean     create,
+                            GError     **error)
+{
+  g_autoptr(HcServerDb) self = g_new0 (HcServerDb, 1);
+
+  if ((self->pg = hc_server_pg_open (conninfo, create, error)) == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+hc_server_db_watch (HcServerDb  *self,
+                    GSourceFunc  changed,
+                    gpointer     user_data)
+{
+  /* one SQLite database has one server process, which wakes its own waiters */
+  if (self->pg)
+    hc_server_pg_watch (self->pg, changed, user_data);
+}
+
 const char *
 hc_server_db_epoch (HcServerDb *self)
 {
+  if (self->pg)
+    return hc_server_pg_epoch (self->pg);
   return self->epoch;
 }
 
 gint64
 hc_server_db_head (HcServerDb *self)
 {
+  if (self->pg)
+    return hc_server_pg_head (self->pg);
   sqlite3_stmt *s = stmt (self, "SELECT COALESCE(MAX(seq), 0) FROM history", NULL);
   gint64 head = 0;
 
@@ -255,6 +284,8 @@ hc_server_db_add_user (HcServerDb  *self,
                        const char  *password_hash,
                        GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_add_user (self->pg, name, role, password_hash, error);
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *at = g_date_time_format_iso8601 (now);
   sqlite3_stmt *s = stmt (self, "INSERT INTO user (name, role, password_hash, created_at) "
@@ -286,6 +317,8 @@ hc_server_db_get_user (HcServerDb  *self,
                        char       **password_hash,
                        GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_get_user (self->pg, name, role, password_hash, error);
   sqlite3_stmt *s = stmt (self, "SELECT role, password_hash FROM user WHERE name = ? AND active",
                           error);
 
@@ -312,6 +345,8 @@ hc_server_db_add_token (HcServerDb  *self,
                         gint64       expires_usec,
                         GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_add_token (self->pg, token_hash, kind, user, expires_usec, error);
   sqlite3_stmt *s = stmt (self, "INSERT INTO token (hash, kind, user, expires) VALUES (?, ?, ?, ?)",
                           error);
 
@@ -333,6 +368,8 @@ hc_server_db_check_token (HcServerDb  *self,
                           char       **role,
                           GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_check_token (self->pg, token_hash, kind, now_usec, user, role, error);
   sqlite3_stmt *s = stmt (self, "SELECT t.user, u.role FROM token t JOIN user u ON u.name = t.user "
                                 "WHERE t.hash = ? AND t.kind = ? AND NOT t.revoked AND t.expires > ? "
                                 "AND u.active", error);
@@ -360,6 +397,8 @@ hc_server_db_revoke_token (HcServerDb  *self,
                            const char  *token_hash,
                            GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_revoke_token (self->pg, token_hash, error);
   sqlite3_stmt *s = stmt (self, "UPDATE token SET revoked = 1 WHERE hash = ?", error);
 
   if (s == NULL)
@@ -406,6 +445,8 @@ hc_server_db_read (HcServerDb  *self,
                    gint64       version,
                    GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_read (self->pg, type, id, version, error);
   sqlite3_stmt *s;
   HcServerResource *r;
 
@@ -439,11 +480,29 @@ hc_server_db_read (HcServerDb  *self,
   return r;
 }
 
-static char *
-now_instant (void)
+char *
+hc_server_db_now_instant (void)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   return g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+}
+
+/* Sets meta.versionId and meta.lastUpdated. */
+void
+hc_server_db_stamp (JsonObject *resource,
+                    gint64      version,
+                    const char *at)
+{
+  g_autofree char *version_text = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+  JsonObject *meta = hc_json_get_object (resource, "meta");
+
+  if (meta == NULL)
+    {
+      meta = json_object_new ();
+      json_object_set_object_member (resource, "meta", meta);
+    }
+  json_object_set_string_member (meta, "versionId", version_text);
+  json_object_set_string_member (meta, "lastUpdated", at);
 }
 
 /* Inside a transaction: stores version @version of @type/@id (@json NULL: a tombstone). */
@@ -455,24 +514,15 @@ store_version (HcServerDb  *self,
                JsonObject  *resource,
                GError     **error)
 {
-  g_autofree char *at = now_instant ();
+  g_autofree char *at = hc_server_db_now_instant ();
   g_autofree char *json = NULL;
-  g_autofree char *version_text = g_strdup_printf ("%" G_GINT64_FORMAT, version);
   gint64 seq = hc_server_db_head (self) + 1;
   HcServerResource *r;
   sqlite3_stmt *s;
 
   if (resource != NULL)
     {
-      JsonObject *meta = hc_json_get_object (resource, "meta");
-
-      if (meta == NULL)
-        {
-          meta = json_object_new ();
-          json_object_set_object_member (resource, "meta", meta);
-        }
-      json_object_set_string_member (meta, "versionId", version_text);
-      json_object_set_string_member (meta, "lastUpdated", at);
+      hc_server_db_stamp (resource, version, at);
       json = hc_json_object_to_string (resource, FALSE);
     }
 
@@ -555,6 +605,8 @@ hc_server_db_write (HcServerDb  *self,
   type = hc_json_get_string (resource, "resourceType");
   id = hc_json_get_string (resource, "id");
   g_return_val_if_fail (id != NULL, NULL);
+  if (self->pg)
+    return hc_server_pg_store (self->pg, type, id, resource, if_match, if_none_match, error);
 
   if (!self->in_bulk && !exec (self, "BEGIN IMMEDIATE", error))
     return NULL;
@@ -596,6 +648,8 @@ hc_server_db_delete (HcServerDb  *self,
   gboolean deleted;
   gint64 version;
 
+  if (self->pg)
+    return hc_server_pg_store (self->pg, type, id, NULL, if_match, FALSE, error);
   if (!self->in_bulk && !exec (self, "BEGIN IMMEDIATE", error))
     return NULL;
   version = current_version (self, type, id, &deleted);
@@ -641,6 +695,8 @@ hc_server_db_changes (HcServerDb          *self,
                       gpointer             user_data,
                       GError             **error)
 {
+  if (self->pg)
+    return hc_server_pg_changes (self->pg, after, snapshot, limit, each, user_data, error);
   sqlite3_stmt *s;
   guint n = 0;
   int rc;
@@ -671,6 +727,8 @@ gboolean
 hc_server_db_begin (HcServerDb  *self,
                     GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_begin (self->pg, error);
   g_return_val_if_fail (!self->in_bulk, FALSE);
 
   if (!exec (self, "BEGIN IMMEDIATE", error))
@@ -683,6 +741,8 @@ gboolean
 hc_server_db_commit (HcServerDb  *self,
                      GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_commit (self->pg, error);
   g_return_val_if_fail (self->in_bulk, FALSE);
 
   self->in_bulk = FALSE;
@@ -697,6 +757,11 @@ hc_server_db_commit (HcServerDb  *self,
 void
 hc_server_db_rollback (HcServerDb *self)
 {
+  if (self->pg)
+    {
+      hc_server_pg_rollback (self->pg);
+      return;
+    }
   if (!self->in_bulk)
     return;
   self->in_bulk = FALSE;
@@ -708,6 +773,8 @@ hc_server_db_get_outcome (HcServerDb *self,
                           const char *key,
                           const char *user)
 {
+  if (self->pg)
+    return hc_server_pg_get_outcome (self->pg, key, user);
   sqlite3_stmt *s = stmt (self, "SELECT response FROM idempotency WHERE key = ? AND user = ?", NULL);
   char *response = NULL;
 
@@ -728,7 +795,9 @@ hc_server_db_put_outcome (HcServerDb  *self,
                           const char  *response,
                           GError     **error)
 {
-  g_autofree char *at = now_instant ();
+  if (self->pg)
+    return hc_server_pg_put_outcome (self->pg, key, user, response, error);
+  g_autofree char *at = hc_server_db_now_instant ();
   sqlite3_stmt *s = stmt (self, "INSERT OR REPLACE INTO idempotency (key, user, response, created_at) "
                                 "VALUES (?, ?, ?, ?)", error);
 
@@ -748,6 +817,8 @@ hc_server_db_add_audit (HcServerDb  *self,
                         const char  *json,
                         GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_add_audit (self->pg, id, recorded, json, error);
   sqlite3_stmt *s = stmt (self, "INSERT INTO audit_event (id, recorded, json) VALUES (?, ?, ?)", error);
 
   if (s == NULL)
@@ -763,6 +834,8 @@ hc_server_db_read_audit (HcServerDb  *self,
                          const char  *id,
                          GError     **error)
 {
+  if (self->pg)
+    return hc_server_pg_read_audit (self->pg, id, error);
   sqlite3_stmt *s = stmt (self, "SELECT json FROM audit_event WHERE id = ?", error);
   char *json = NULL;
 
@@ -786,6 +859,8 @@ hc_server_db_history (HcServerDb          *self,
                       gpointer             user_data,
                       GError             **error)
 {
+  if (self->pg)
+    return hc_server_pg_history (self->pg, type, id, limit, each, user_data, error);
   sqlite3_stmt *s;
   int rc;
 

@@ -1,11 +1,13 @@
-/* hc-server-db.h: the server's store (SQLite)
+/* hc-server-db.h: the server's store (SQLite or PostgreSQL)
  *
  * SPDX-FileCopyrightText: 2026 The Housecall Authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Every resource version is kept; each write takes the next number of one server-wide
  * sequence, the sync cursor. SQLite has one writer at a time, so the sequence is gap-free in
- * commit order. Used from the server's main thread only.
+ * commit order; on PostgreSQL (hc-server-db-pg.c) each write transaction takes its numbers
+ * from a one-row counter as its last step, whose row lock orders the commits. Used from the
+ * server's main thread only.
  */
 
 #pragma once
@@ -50,7 +52,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcServerResource, hc_server_resource_free)
 HcServerDb       *hc_server_db_open         (const char   *path,
                                              gboolean      create,
                                              GError      **error);
+/* A PostgreSQL database (libpq @conninfo); @create makes the schema when the database is
+ * empty and refuses one that holds anything else. */
+HcServerDb       *hc_server_db_open_postgres (const char  *conninfo,
+                                              gboolean     create,
+                                              GError     **error);
 void              hc_server_db_free         (HcServerDb   *db);
+/* Calls @changed from the main loop when another process committed a write (PostgreSQL:
+ * LISTEN/NOTIFY); never for SQLite, whose only writer is this process. */
+void              hc_server_db_watch        (HcServerDb   *db,
+                                             GSourceFunc   changed,
+                                             gpointer      user_data);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcServerDb, hc_server_db_free)
 
 /* A random id made when the database was created: a cursor from another database (a

@@ -21,6 +21,7 @@
 #include "hc-server-db.h"
 
 static char *opt_db;
+static char *opt_postgres;
 static char *opt_out;
 static char *opt_role;
 static char *opt_password_file;
@@ -31,6 +32,7 @@ static gboolean opt_force;
 
 static const GOptionEntry entries[] = {
   { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "SQLite database (default: housecall-server.db)", "PATH" },
+  { "postgres", 0, 0, G_OPTION_ARG_STRING, &opt_postgres, "PostgreSQL database instead of SQLite (libpq connection string)", "CONNINFO" },
   { "out", 0, 0, G_OPTION_ARG_FILENAME, &opt_out, "dev-cert: directory for ca.pem, server.pem, server-key.pem", "DIR" },
   { "force", 0, 0, G_OPTION_ARG_NONE, &opt_force, "dev-cert: replace existing files", NULL },
   { "role", 0, 0, G_OPTION_ARG_STRING, &opt_role, "user add: physician, nurse, front-desk or admin", "ROLE" },
@@ -42,6 +44,7 @@ static const GOptionEntry entries[] = {
 };
 
 static const char summary[] =
+  "Each command but dev-cert takes --db PATH (SQLite, the default) or --postgres CONNINFO.\n\n"
   "Commands:\n"
   "  dev-cert --out DIR                 a local CA and a localhost certificate\n"
   "  init-db                            create the database\n"
@@ -70,6 +73,16 @@ db_path (void)
   return opt_db ? opt_db : "housecall-server.db";
 }
 
+/* The store of --postgres or --db. */
+static HcServerDb *
+open_db (gboolean   create,
+         GError   **error)
+{
+  if (opt_postgres != NULL)
+    return hc_server_db_open_postgres (opt_postgres, create, error);
+  return hc_server_db_open (db_path (), create, error);
+}
+
 static int
 cmd_dev_cert (void)
 {
@@ -89,6 +102,14 @@ cmd_init_db (void)
   g_autoptr(HcServerDb) db = NULL;
   GError *error = NULL;
 
+  if (opt_postgres != NULL)
+    {
+      /* idempotent: an existing Housecall schema is kept, anything else refused */
+      if ((db = open_db (TRUE, &error)) == NULL)
+        return fail (error);
+      g_print ("PostgreSQL database ready\n");
+      return 0;
+    }
   if (g_file_test (db_path (), G_FILE_TEST_EXISTS))
     {
       g_printerr ("housecall-server: %s already exists\n", db_path ());
@@ -139,7 +160,7 @@ cmd_user (int    argc,
     return fail (error);
   if ((hash = hc_auth_hash_password (password, &error)) == NULL)
     return fail (error);
-  if ((db = hc_server_db_open (db_path (), FALSE, &error)) == NULL)
+  if ((db = open_db (FALSE, &error)) == NULL)
     return fail (error);
   if (!hc_server_db_add_user (db, argv[1], hc_role_to_string (role), hash, &error))
     return fail (error);
@@ -206,7 +227,7 @@ cmd_import (int    argc,
 
   if (argc < 1)
     return usage ("import: which FILE?");
-  if ((db = hc_server_db_open (db_path (), FALSE, &error)) == NULL)
+  if ((db = open_db (FALSE, &error)) == NULL)
     return fail (error);
   for (int i = 0; i < argc; i++)
     {
@@ -265,7 +286,7 @@ cmd_serve (void)
   cert = g_tls_certificate_new_from_files (opt_cert, opt_key, &error);
   if (cert == NULL)
     return fail (error);
-  if ((db = hc_server_db_open (db_path (), FALSE, &error)) == NULL)
+  if ((db = open_db (FALSE, &error)) == NULL)
     return fail (error);
   server = hc_server_new (db, cert);
   if (!hc_server_listen (server, host, (guint) port, &error))

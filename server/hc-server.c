@@ -985,6 +985,14 @@ wake_waiters (HcServer *self)
     waiter_finish (self->waiters->data, TRUE);
 }
 
+/* Another server process on the same database committed a write. */
+static gboolean
+db_changed_cb (gpointer data)
+{
+  wake_waiters (data);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 sync_changes (HcServer          *self,
               SoupServerMessage *msg,
@@ -1944,6 +1952,7 @@ hc_server_new (HcServerDb      *db,
 
   self->db = db;
   self->certificate = g_object_ref (certificate);
+  hc_server_db_watch (db, db_changed_cb, self);
   /* made once now, so the first login of an unknown user takes no longer than any other */
   (void) hc_auth_dummy_hash ();
   return self;

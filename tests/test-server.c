@@ -16,13 +16,35 @@
 #include "hc-fhir.h"
 #include "hc-json.h"
 
+#include "hc-test-pg.h"
 #include "hc-test-utils.h"
 
+/* HOUSECALL_TEST_STORE=postgres runs the whole suite on a throwaway PostgreSQL cluster */
+static HcTestPg *pg;
+static char *pg_conninfo;
 static char *workdir;
 static char *server_cli;
 static GSubprocess *server;
 static char *base;
 static SoupSession *session;
+
+/* housecall-server @args, on the suite's store (but for dev-cert), NULL-terminated. */
+static GPtrArray *
+server_argv (const char * const *args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, server_cli);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  if (g_strcmp0 (args[0], "dev-cert") != 0)
+    {
+      g_ptr_array_add (argv, pg_conninfo ? "--postgres" : "--db");
+      g_ptr_array_add (argv, pg_conninfo ? pg_conninfo : "server.db");
+    }
+  g_ptr_array_add (argv, NULL);
+  return argv;
+}
 
 static void
 run_server_cli (const char * const *args,
@@ -30,13 +52,8 @@ run_server_cli (const char * const *args,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = server_argv (args);
   g_autoptr(GSubprocess) proc = NULL;
-
-  g_ptr_array_add (argv, server_cli);
-  for (guint i = 0; args[i]; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
   if (password)
     g_subprocess_launcher_setenv (launcher, "HOUSECALL_PASSWORD", password, TRUE);
   g_subprocess_launcher_set_cwd (launcher, workdir);
@@ -63,7 +80,7 @@ import_demo_panel (void)
   g_assert_no_error (error);
   g_subprocess_wait_check (proc, NULL, &error);
   g_assert_no_error (error);
-  run_server_cli (SRV ("import", panel, "--db", "server.db"), NULL);
+  run_server_cli (SRV ("import", panel), NULL);
 
   g_assert_true (g_file_set_contents (bad, "{\"resourceType\":\"Patient\",\"id\":\"fine\"}\n"
                                            "{\"resourceType\":\"Patient\",\"id\":\"bad\",\"gender\":\"x\"}\n",
@@ -71,10 +88,10 @@ import_demo_panel (void)
   {
     g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
     g_autoptr(GSubprocess) p3 = NULL;
+    g_autoptr(GPtrArray) argv = server_argv (SRV ("import", bad));
 
     g_subprocess_launcher_set_cwd (launcher, workdir);
-    p3 = g_subprocess_launcher_spawn (launcher, &error, server_cli, "import", bad, "--db",
-                                      "server.db", NULL);
+    p3 = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
     g_assert_no_error (error);
     g_subprocess_wait (p3, NULL, &error);
     g_assert_cmpint (g_subprocess_get_exit_status (p3), ==, 1);
@@ -87,31 +104,49 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-static void
-start_server (void)
+/* A housecall-server serve process on the suite's store, with @envp (NULL or VAR=VALUE
+ * strings) added; its https:// base URL in *@base_out. */
+static GSubprocess *
+spawn_server (const char * const *envp,
+              char              **base_out)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
-  g_autoptr(GTlsDatabase) ca = NULL;
-  g_autofree char *ca_path = g_build_filename (workdir, "certs", "ca.pem", NULL);
+  g_autoptr(GPtrArray) argv = server_argv (SRV ("serve", "--listen", "127.0.0.1:0", "--tls-cert",
+                                                "certs/server.pem", "--tls-key",
+                                                "certs/server-key.pem"));
+  GSubprocess *proc;
 
   g_subprocess_launcher_set_cwd (launcher, workdir);
+  for (guint i = 0; envp && envp[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (envp[i], "=", 2);
+      g_subprocess_launcher_setenv (launcher, kv[0], kv[1], TRUE);
+    }
   /* the server goes when this test goes, even when it aborts */
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server = g_subprocess_launcher_spawn (launcher, &error, server_cli, "serve", "--db", "server.db",
-                                        "--listen", "127.0.0.1:0", "--tls-cert", "certs/server.pem",
-                                        "--tls-key", "certs/server-key.pem", NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (line);
   g_assert_true (g_str_has_prefix (line, "listening on https://127.0.0.1:"));
-  base = g_strdup (line + strlen ("listening on "));
+  *base_out = g_strdup (line + strlen ("listening on "));
+  return proc;
+}
 
+static void
+start_server (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) ca = NULL;
+  g_autofree char *ca_path = g_build_filename (workdir, "certs", "ca.pem", NULL);
+
+  server = spawn_server (NULL, &base);
   ca = g_tls_file_database_new (ca_path, &error);
   g_assert_no_error (error);
   session = soup_session_new_with_options ("tls-database", ca, "timeout", 30, NULL);
@@ -1286,22 +1321,34 @@ test_sync_long_poll (void)
   g_free (lp.path);
 }
 
+/* The first column of @sql's rows, straight from the suite's store (white-box checks). */
+static GPtrArray *
+db_column (const char *sql)
+{
+  g_autofree char *path = g_build_filename (workdir, "server.db", NULL);
+  GPtrArray *values;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+
+  if (pg_conninfo != NULL)
+    return hc_test_pg_column (pg_conninfo, sql);
+  values = g_ptr_array_new_with_free_func (g_free);
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (values, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return values;
+}
+
 static gint64
 db_count (const char *sql)
 {
-  g_autofree char *dir = g_strdup (workdir);
-  g_autofree char *path = g_build_filename (workdir, "server.db", NULL);
-  sqlite3 *db;
-  sqlite3_stmt *stmt;
-  gint64 n;
+  g_autoptr(GPtrArray) values = db_column (sql);
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  n = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return n;
+  g_assert_cmpuint (values->len, ==, 1);
+  return g_ascii_strtoll (values->pdata[0], NULL, 10);
 }
 
 /* Admins read the audit trail over REST; nobody else does. */
@@ -1310,23 +1357,13 @@ test_audit_rest (void)
 {
   g_autofree char *admin = login ("ada");
   g_autofree char *doctor = login ("alice");
-  g_autofree char *path = g_build_filename (workdir, "server.db", NULL);
-  g_autofree char *id = NULL;
+  /* the login events above are stored at once */
+  g_autoptr(GPtrArray) ids = db_column ("SELECT id FROM audit_event ORDER BY seq DESC LIMIT 1");
   g_autofree char *url = NULL;
-  sqlite3 *db;
-  sqlite3_stmt *stmt;
   Reply r;
 
-  /* the login events above are stored at once */
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT id FROM audit_event ORDER BY seq DESC LIMIT 1",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-
-  url = g_strconcat ("/fhir/AuditEvent/", id, NULL);
+  g_assert_cmpuint (ids->len, ==, 1);
+  url = g_strconcat ("/fhir/AuditEvent/", (char *) ids->pdata[0], NULL);
   r = request ("GET", url, admin, NULL);
   g_assert_cmpuint (r.status, ==, 200);
   g_assert_cmpstr (json_object_get_string_member (r.body, "resourceType"), ==, "AuditEvent");
@@ -1340,10 +1377,7 @@ test_audit_rest (void)
 static void
 test_audit_trail (void)
 {
-  g_autofree char *path = g_build_filename (workdir, "server.db", NULL);
-  sqlite3 *db;
-  sqlite3_stmt *stmt;
-  guint n = 0;
+  g_autoptr(GPtrArray) events = NULL;
 
   g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"read\"%' "
                              "AND json LIKE '%Patient/client-made-1%'"), >, 0);
@@ -1359,22 +1393,18 @@ test_audit_trail (void)
   g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%Osei%' "
                              "OR json LIKE '%birthDate%' OR json LIKE '%correct horse%'"), ==, 0);
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT json FROM audit_event", -1, &stmt, NULL), ==, SQLITE_OK);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  events = db_column ("SELECT json FROM audit_event");
+  for (guint i = 0; i < events->len; i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) node = json_from_string ((const char *) sqlite3_column_text (stmt, 0), &error);
+      g_autoptr(JsonNode) node = json_from_string (events->pdata[i], &error);
 
       g_assert_no_error (error);
       if (!hc_fhir_validate (json_node_get_object (node), &error))
-        g_error ("%s: %s", error->message, (const char *) sqlite3_column_text (stmt, 0));
-      n++;
+        g_error ("%s: %s", error->message, (char *) events->pdata[i]);
     }
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  g_test_message ("%u audit events", n);
-  g_assert_cmpuint (n, >, 50);
+  g_test_message ("%u audit events", events->len);
+  g_assert_cmpuint (events->len, >, 50);
 }
 
 static void
@@ -1400,15 +1430,20 @@ main (int   argc,
   server_cli = g_strdup (g_getenv ("HOUSECALL_SERVER"));
   g_assert_nonnull (server_cli);
   workdir = g_dir_make_tmp ("hc-test-server-XXXXXX", NULL);
+  if (g_strcmp0 (g_getenv ("HOUSECALL_TEST_STORE"), "postgres") == 0)
+    {
+      pg = hc_test_pg_start (FALSE);
+      pg_conninfo = hc_test_pg_new_db (pg, "housecall");
+    }
   run_server_cli (SRV ("dev-cert", "--out", "certs"), NULL);
-  run_server_cli (SRV ("init-db", "--db", "server.db"), NULL);
-  run_server_cli (SRV ("user", "add", "alice", "--role", "physician", "--db", "server.db"),
+  run_server_cli (SRV ("init-db"), NULL);
+  run_server_cli (SRV ("user", "add", "alice", "--role", "physician"),
                   "correct horse battery staple");
-  run_server_cli (SRV ("user", "add", "frank", "--role", "front-desk", "--db", "server.db"),
+  run_server_cli (SRV ("user", "add", "frank", "--role", "front-desk"),
                   "correct horse battery staple");
-  run_server_cli (SRV ("user", "add", "ada", "--role", "admin", "--db", "server.db"),
+  run_server_cli (SRV ("user", "add", "ada", "--role", "admin"),
                   "correct horse battery staple");
-  run_server_cli (SRV ("user", "add", "nora", "--role", "nurse", "--db", "server.db"),
+  run_server_cli (SRV ("user", "add", "nora", "--role", "nurse"),
                   "correct horse battery staple");
   import_demo_panel ();
   start_server ();
@@ -1449,6 +1484,8 @@ main (int   argc,
   }
   g_free (workdir);
   g_free (base);
+  g_clear_pointer (&pg, hc_test_pg_stop);
+  g_free (pg_conninfo);
   g_free (server_cli);
   return rc;
 }
