@@ -28,31 +28,42 @@ static GSubprocess *server;
 static char *base;
 static SoupSession *session;
 
-/* housecall-server @args, on the suite's store (but for dev-cert), NULL-terminated. */
+/* housecall-server @args, NULL-terminated, on the PostgreSQL database @conninfo or (NULL)
+ * the suite's store (but for dev-cert). */
 static GPtrArray *
-server_argv (const char * const *args)
+server_argv_on (const char         *conninfo,
+                const char * const *args)
 {
   GPtrArray *argv = g_ptr_array_new ();
 
+  if (conninfo == NULL)
+    conninfo = pg_conninfo;
   g_ptr_array_add (argv, server_cli);
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   if (g_strcmp0 (args[0], "dev-cert") != 0)
     {
-      g_ptr_array_add (argv, pg_conninfo ? "--postgres" : "--db");
-      g_ptr_array_add (argv, pg_conninfo ? pg_conninfo : "server.db");
+      g_ptr_array_add (argv, conninfo ? "--postgres" : "--db");
+      g_ptr_array_add (argv, conninfo ? (gpointer) conninfo : "server.db");
     }
   g_ptr_array_add (argv, NULL);
   return argv;
 }
 
+static GPtrArray *
+server_argv (const char * const *args)
+{
+  return server_argv_on (NULL, args);
+}
+
 static void
-run_server_cli (const char * const *args,
-                const char         *password)
+run_server_cli_on (const char         *conninfo,
+                   const char * const *args,
+                   const char         *password)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GPtrArray) argv = server_argv (args);
+  g_autoptr(GPtrArray) argv = server_argv_on (conninfo, args);
   g_autoptr(GSubprocess) proc = NULL;
   if (password)
     g_subprocess_launcher_setenv (launcher, "HOUSECALL_PASSWORD", password, TRUE);
@@ -61,6 +72,13 @@ run_server_cli (const char * const *args,
   g_assert_no_error (error);
   g_subprocess_wait_check (proc, NULL, &error);
   g_assert_no_error (error);
+}
+
+static void
+run_server_cli (const char * const *args,
+                const char         *password)
+{
+  run_server_cli_on (NULL, args, password);
 }
 
 #define SRV(...) (const char * const []) { __VA_ARGS__, NULL }
@@ -104,20 +122,21 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-/* A housecall-server serve process on the suite's store, with @envp (NULL or VAR=VALUE
+/* A housecall-server serve process on @conninfo (NULL: the suite's store), with @envp (NULL or VAR=VALUE
  * strings) added; its https:// base URL in *@base_out. */
 static GSubprocess *
-spawn_server (const char * const *envp,
-              char              **base_out)
+spawn_server_on (const char         *conninfo,
+                 const char * const *envp,
+                 char              **base_out)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
-  g_autoptr(GPtrArray) argv = server_argv (SRV ("serve", "--listen", "127.0.0.1:0", "--tls-cert",
-                                                "certs/server.pem", "--tls-key",
-                                                "certs/server-key.pem"));
+  g_autoptr(GPtrArray) argv = server_argv_on (conninfo, SRV ("serve", "--listen", "127.0.0.1:0",
+                                                              "--tls-cert", "certs/server.pem",
+                                                              "--tls-key", "certs/server-key.pem"));
   GSubprocess *proc;
 
   g_subprocess_launcher_set_cwd (launcher, workdir);
@@ -146,7 +165,7 @@ start_server (void)
   g_autoptr(GTlsDatabase) ca = NULL;
   g_autofree char *ca_path = g_build_filename (workdir, "certs", "ca.pem", NULL);
 
-  server = spawn_server (NULL, &base);
+  server = spawn_server_on (NULL, NULL, &base);
   ca = g_tls_file_database_new (ca_path, &error);
   g_assert_no_error (error);
   session = soup_session_new_with_options ("tls-database", ca, "timeout", 30, NULL);
@@ -193,16 +212,18 @@ send_message (SoupMessage *msg)
   return r;
 }
 
+/* A request to the server at @at (an https:// base URL). */
 static Reply
-request_full (const char *method,
-              const char *path,
-              const char *token,
-              const char *content_type,
-              const char *body,
-              const char *if_match,
-              const char *if_none_match)
+request_on (const char *at,
+            const char *method,
+            const char *path,
+            const char *token,
+            const char *content_type,
+            const char *body,
+            const char *if_match,
+            const char *if_none_match)
 {
-  g_autofree char *url = g_strconcat (base, path, NULL);
+  g_autofree char *url = g_strconcat (at, path, NULL);
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
   SoupMessageHeaders *headers;
 
@@ -223,6 +244,18 @@ request_full (const char *method,
       soup_message_set_request_body_from_bytes (msg, content_type, b);
     }
   return send_message (msg);
+}
+
+static Reply
+request_full (const char *method,
+              const char *path,
+              const char *token,
+              const char *content_type,
+              const char *body,
+              const char *if_match,
+              const char *if_none_match)
+{
+  return request_on (base, method, path, token, content_type, body, if_match, if_none_match);
 }
 
 static Reply
@@ -1265,6 +1298,7 @@ typedef struct
   char   *token;
   Reply   reply;
   gint64  elapsed;
+  const char *at;      /* the server's base URL; NULL: the suite's server */
 } LongPoll;
 
 static gpointer
@@ -1273,7 +1307,7 @@ long_poll_thread (gpointer data)
   LongPoll *lp = data;
   gint64 start = g_get_monotonic_time ();
 
-  lp->reply = request ("GET", lp->path, lp->token, NULL);
+  lp->reply = request_on (lp->at ? lp->at : base, "GET", lp->path, lp->token, NULL, NULL, NULL, NULL);
   lp->elapsed = g_get_monotonic_time () - start;
   return NULL;
 }
@@ -1284,7 +1318,7 @@ test_sync_long_poll (void)
   g_autofree char *token = login ("alice");
   g_autofree char *cursor = NULL;
   gboolean up_to_date = FALSE;
-  LongPoll lp = { NULL, token, { 0 }, 0 };
+  LongPoll lp = { NULL, token, { 0 }, 0, NULL };
   GThread *thread;
   Reply r = request ("GET", "/fhir/$sync-changes?_count=5000", token, NULL);
 
@@ -1407,6 +1441,262 @@ test_audit_trail (void)
   g_assert_cmpuint (events->len, >, 50);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* PostgreSQL only: several server processes on one database */
+
+static void
+stop_server (GSubprocess *proc)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+}
+
+static char *
+login_on (const char *at,
+          const char *user)
+{
+  g_autofree char *form = soup_form_encode ("grant_type", "password", "username", user, "password",
+                                            "correct horse battery staple", NULL);
+  Reply r = request_on (at, "POST", "/auth/token", NULL, "application/x-www-form-urlencoded", form,
+                        NULL, NULL);
+  char *token;
+
+  g_assert_cmpuint (r.status, ==, 200);
+  token = g_strdup (json_object_get_string_member (r.body, "access_token"));
+  reply_clear (&r);
+  return token;
+}
+
+#define N_WRITERS 3
+#define WRITES_EACH 60
+
+typedef struct
+{
+  const char *at;
+  const char *token;
+  guint       index;
+  gint       *writers_left;
+} Writer;
+
+static gpointer
+writer_thread (gpointer data)
+{
+  Writer *w = data;
+
+  for (guint i = 0; i < WRITES_EACH; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/fhir/Patient/w%u-%u", w->index, i);
+      g_autofree char *body = g_strdup_printf ("{\"resourceType\":\"Patient\",\"id\":\"w%u-%u\"}",
+                                               w->index, i);
+      Reply r = request_on (w->at, "PUT", path, w->token, "application/fhir+json", body, NULL, NULL);
+
+      g_assert_cmpuint (r.status, ==, 201);
+      reply_clear (&r);
+    }
+  g_atomic_int_add (w->writers_left, -1);
+  return NULL;
+}
+
+/* Pulls $sync-changes from @at until the writers are done and it is up to date; counts how
+ * often it saw each resource. */
+static GHashTable *
+pull_while_writing (const char *at,
+                    const char *token,
+                    gint       *writers_left)
+{
+  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *cursor = NULL;
+  gboolean up_to_date = FALSE;
+  gboolean last_round = FALSE;
+
+  for (;;)
+    {
+      g_autofree char *path = cursor ? g_strdup_printf ("/fhir/$sync-changes?cursor=%s&_count=1000", cursor)
+                                     : g_strdup ("/fhir/$sync-changes?_count=1000");
+      Reply r = request_on (at, "GET", path, token, NULL, NULL, NULL, NULL);
+      JsonArray *entries;
+
+      g_assert_cmpuint (r.status, ==, 200);
+      entries = json_object_has_member (r.body, "entry")
+                  ? json_object_get_array_member (r.body, "entry") : NULL;
+      for (guint i = 0; entries && i < json_array_get_length (entries); i++)
+        {
+          JsonObject *request = json_object_get_object_member (json_array_get_object_element (entries, i),
+                                                               "request");
+          const char *url = json_object_get_string_member (request, "url");
+
+          g_hash_table_insert (seen, g_strdup (url),
+                               GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (seen, url)) + 1));
+        }
+      g_clear_pointer (&cursor, g_free);
+      page_info (&r, &cursor, &up_to_date);
+      reply_clear (&r);
+      if (last_round && up_to_date)
+        break;
+      /* one more full pass after the last writer finished */
+      if (g_atomic_int_get (writers_left) == 0)
+        last_round = TRUE;
+      else
+        g_usleep (2000);
+    }
+  return seen;
+}
+
+/* Writers on three server processes commit in an order unlike the order in which their
+ * transactions began, while a reader on a fourth pulls in a loop: with the counter bumped
+ * last (the real store) it sees every committed version exactly once; with numbers taken
+ * from a sequence during the transaction (HOUSECALL_TEST_NAIVE_SEQ) it skips some. */
+static void
+test_pg_no_gap (gconstpointer data)
+{
+  gboolean naive = GPOINTER_TO_INT (data);
+  g_autofree char *conninfo = hc_test_pg_new_db (pg, naive ? "nogap_naive" : "nogap");
+  const char *writer_env[] = { "HOUSECALL_TEST_COMMIT_DELAY_MS=30",
+                               naive ? "HOUSECALL_TEST_NAIVE_SEQ=1" : NULL, NULL };
+  const char *reader_env[] = { naive ? "HOUSECALL_TEST_NAIVE_SEQ=1" : NULL, NULL };
+  GSubprocess *writers[N_WRITERS];
+  char *writer_base[N_WRITERS];
+  Writer w[N_WRITERS];
+  GThread *threads[N_WRITERS];
+  g_autoptr(GSubprocess) reader = NULL;
+  g_autofree char *reader_base = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  gint writers_left = N_WRITERS;
+  guint missing = 0, twice = 0;
+
+  run_server_cli_on (conninfo, SRV ("init-db"), NULL);
+  run_server_cli_on (conninfo, SRV ("user", "add", "alice", "--role", "physician"),
+                     "correct horse battery staple");
+  reader = spawn_server_on (conninfo, reader_env, &reader_base);
+  for (guint i = 0; i < N_WRITERS; i++)
+    writers[i] = spawn_server_on (conninfo, writer_env, &writer_base[i]);
+  /* a token issued by one process works on every other */
+  token = login_on (reader_base, "alice");
+
+  for (guint i = 0; i < N_WRITERS; i++)
+    {
+      w[i] = (Writer) { writer_base[i], token, i, &writers_left };
+      threads[i] = g_thread_new ("writer", writer_thread, &w[i]);
+    }
+  seen = pull_while_writing (reader_base, token, &writers_left);
+  for (guint i = 0; i < N_WRITERS; i++)
+    g_thread_join (threads[i]);
+
+  for (guint i = 0; i < N_WRITERS; i++)
+    for (guint j = 0; j < WRITES_EACH; j++)
+      {
+        g_autofree char *url = g_strdup_printf ("Patient/w%u-%u", i, j);
+        guint n = GPOINTER_TO_UINT (g_hash_table_lookup (seen, url));
+
+        missing += n == 0;
+        twice += n > 1;
+      }
+  g_test_message ("%s: %u of %u committed versions never pulled, %u pulled twice",
+                  naive ? "naive sequence" : "counter bumped last", missing,
+                  N_WRITERS * WRITES_EACH, twice);
+  g_assert_cmpuint (twice, ==, 0);
+  if (naive)
+    g_assert_cmpuint (missing, >, 0);
+  else
+    g_assert_cmpuint (missing, ==, 0);
+
+  for (guint i = 0; i < N_WRITERS; i++)
+    {
+      stop_server (writers[i]);
+      g_object_unref (writers[i]);
+      g_free (writer_base[i]);
+    }
+  stop_server (reader);
+}
+
+/* A second serve process on the same database: what one writes the other reads and pulls,
+ * its long-polls wake when the first commits, tokens and stored push outcomes are shared. */
+static void
+test_pg_two_processes (void)
+{
+  g_autofree char *base_b = NULL;
+  g_autoptr(GSubprocess) b = spawn_server_on (NULL, NULL, &base_b);
+  g_autofree char *token = login ("alice");
+  g_autofree char *cursor = NULL;
+  g_autofree char *poll_path = NULL;
+  gboolean up_to_date = FALSE;
+  const char *push =
+    PUSH (CHANGESET ("two-k1", PUT_NEW ("Patient", "two-pushed", ",\"gender\":\"female\"")));
+  Reply r, again;
+  GThread *thread;
+  LongPoll lp = { NULL, token, { 0 }, 0, NULL };
+
+  /* written through A, read through B with A's token */
+  r = request ("PUT", "/fhir/Patient/two-1", token, "{\"resourceType\":\"Patient\",\"id\":\"two-1\"}");
+  g_assert_cmpuint (r.status, ==, 201);
+  reply_clear (&r);
+  r = request_on (base_b, "GET", "/fhir/Patient/two-1", token, NULL, NULL, NULL, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpstr (r.etag, ==, "W/\"1\"");
+  reply_clear (&r);
+
+  /* B pulls up to date, then parks a long-poll that A's commit wakes */
+  r = request_on (base_b, "GET", "/fhir/$sync-changes?_count=5000", token, NULL, NULL, NULL, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  page_info (&r, &cursor, &up_to_date);
+  g_assert_true (up_to_date);
+  reply_clear (&r);
+  poll_path = g_strdup_printf ("/fhir/$sync-changes?cursor=%s&wait=20", cursor);
+  lp.path = poll_path;
+  lp.at = base_b;
+  thread = g_thread_new ("long-poll", long_poll_thread, &lp);
+  g_usleep (500 * 1000);
+  r = request ("PUT", "/fhir/Patient/two-2", token, "{\"resourceType\":\"Patient\",\"id\":\"two-2\"}");
+  g_assert_cmpuint (r.status, ==, 201);
+  reply_clear (&r);
+  g_thread_join (thread);
+  g_assert_cmpuint (lp.reply.status, ==, 200);
+  g_assert_cmpuint (n_entries (&lp.reply), ==, 1);
+  g_assert_cmpint (lp.elapsed, >=, 400 * 1000);
+  g_assert_cmpint (lp.elapsed, <, 10 * G_USEC_PER_SEC);
+  reply_clear (&lp.reply);
+
+  /* a push applied through A and replayed to B: A's stored answer, nothing applied twice */
+  r = request ("POST", "/fhir/$sync-push", token, push);
+  g_assert_cmpuint (r.status, ==, 200);
+  again = request_on (base_b, "POST", "/fhir/$sync-push", token, "application/fhir+json", push,
+                      NULL, NULL);
+  g_assert_cmpuint (again.status, ==, 200);
+  {
+    g_autoptr(JsonNode) na = json_node_init_object (json_node_alloc (), r.body);
+    g_autoptr(JsonNode) nb = json_node_init_object (json_node_alloc (), again.body);
+    g_autofree char *ta = json_to_string (na, FALSE);
+    g_autofree char *tb = json_to_string (nb, FALSE);
+    g_assert_cmpstr (ta, ==, tb);
+  }
+  reply_clear (&r);
+  reply_clear (&again);
+  r = request_on (base_b, "GET", "/fhir/Patient/two-pushed", token, NULL, NULL, NULL, NULL);
+  g_assert_cmpstr (r.etag, ==, "W/\"1\"");
+  reply_clear (&r);
+
+  /* a token revoked through B is refused by A */
+  {
+    g_autofree char *other = login ("frank");
+    g_autofree char *form = soup_form_encode ("token", other, NULL);
+
+    r = request_on (base_b, "POST", "/auth/revoke", other, "application/x-www-form-urlencoded",
+                    form, NULL, NULL);
+    g_assert_cmpuint (r.status, ==, 200);
+    reply_clear (&r);
+    r = request ("GET", "/fhir/Patient/two-1", other, NULL);
+    g_assert_cmpuint (r.status, ==, 401);
+    reply_clear (&r);
+  }
+  stop_server (b);
+}
+
 static void
 test_clean_shutdown (void)
 {
@@ -1468,6 +1758,13 @@ main (int   argc,
   g_test_add_func ("/hc/server/sync/push", test_sync_push);
   g_test_add_func ("/hc/server/sync/push-conflict-reject-hold", test_sync_push_conflict_reject_hold);
   g_test_add_func ("/hc/server/audit/rest", test_audit_rest);
+  if (pg != NULL)
+    {
+      g_test_add_func ("/hc/server/pg/two-processes", test_pg_two_processes);
+      g_test_add_data_func ("/hc/server/pg/no-gap", GINT_TO_POINTER (FALSE), test_pg_no_gap);
+      g_test_add_data_func ("/hc/server/pg/naive-sequence-loses-changes", GINT_TO_POINTER (TRUE),
+                            test_pg_no_gap);
+    }
   /* last: it stops the server */
   g_test_add_func ("/hc/server/end/clean-shutdown", test_clean_shutdown);
   g_test_add_func ("/hc/server/end/audit-trail", test_audit_trail);
