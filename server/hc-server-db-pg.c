@@ -294,6 +294,7 @@ hc_server_pg_open (const char  *conninfo,
                    GError     **error)
 {
   g_autoptr(HcServerPg) self = g_new0 (HcServerPg, 1);
+  g_autofree char *schema_table = NULL;
   g_autofree char *app = NULL;
   g_autofree char *version = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -310,7 +311,8 @@ hc_server_pg_open (const char  *conninfo,
   if (create && !create_schema (self, error))
     return NULL;
 
-  if (query_text (self, "SELECT to_regclass ('meta')::text", 0, NULL, NULL) == NULL)
+  schema_table = query_text (self, "SELECT to_regclass ('meta')::text", 0, NULL, NULL);
+  if (schema_table == NULL)
     {
       g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND,
                    "the PostgreSQL database has no Housecall schema; create it with "
