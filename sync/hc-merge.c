@@ -518,26 +518,33 @@ find_key (GPtrArray  *keys,
   return G_MAXUINT;
 }
 
-/* The merged order: the remote's items, then each local addition after the item that precedes
- * it locally (or first, when nothing does). */
+/* The merged order: the remote's items in its order, and each item only the local side has
+ * after the nearest local predecessor already placed, else before the nearest local successor,
+ * else at the end. Items the local side kept unchanged but the remote removed are gone. */
 static GPtrArray *
-merged_key_order (Keyed *local,
+merged_key_order (Keyed *base,
+                  Keyed *local,
                   Keyed *remote)
 {
   GPtrArray *order = g_ptr_array_new ();
-  guint at = 0;
 
   for (guint i = 0; i < remote->keys->len; i++)
     g_ptr_array_add (order, remote->keys->pdata[i]);
   for (guint i = 0; i < local->keys->len; i++)
     {
       char *key = local->keys->pdata[i];
-      guint found = find_key (order, key);
+      guint at = G_MAXUINT;
 
-      if (found != G_MAXUINT)
-        at = found + 1;
-      else
-        g_ptr_array_insert (order, at++, key);
+      if (find_key (order, key) != G_MAXUINT ||
+          nodes_equal (g_hash_table_lookup (base->items, key),
+                       g_hash_table_lookup (local->items, key)))
+        continue;
+      for (guint j = i; j-- > 0 && at == G_MAXUINT;)
+        if ((at = find_key (order, local->keys->pdata[j])) != G_MAXUINT)
+          at++;
+      for (guint j = i + 1; j < local->keys->len && at == G_MAXUINT; j++)
+        at = find_key (order, local->keys->pdata[j]);
+      g_ptr_array_insert (order, at == G_MAXUINT ? -1 : (int) at, key);
     }
   return order;
 }
@@ -796,6 +803,12 @@ merge_object (Merge      *m,
       else
         merge_group (m, result, path, policy, groups->pdata[i], list, b, l, r);
     }
+  if (json_object_get_size (result) == 0)
+    {
+      /* every member was removed by one side or the other; FHIR has no empty objects */
+      json_object_unref (result);
+      return NULL;
+    }
   return object_node (result);
 }
 
@@ -939,7 +952,7 @@ merge_array (Merge      *m,
       }
     }
 
-  order = merged_key_order (&kl, &kr);
+  order = merged_key_order (&kb, &kl, &kr);
   for (guint i = 0; i < order->len; i++)
     {
       const char *key = order->pdata[i];
@@ -951,6 +964,12 @@ merge_array (Merge      *m,
   keyed_clear (&kb);
   keyed_clear (&kl);
   keyed_clear (&kr);
+  if (json_array_get_length (result) == 0)
+    {
+      /* every item was removed by one side or the other; FHIR has no empty arrays */
+      json_array_unref (result);
+      return NULL;
+    }
   return array_node (result);
 }
 
@@ -982,18 +1001,18 @@ merge_node (Merge      *m,
       return copy_node (l);
     }
 
-  if (!atomic && policy != POLICY_REVIEW && policy != POLICY_SAFE && policy != POLICY_STATE &&
-      l != NULL && r != NULL && (b == NULL || JSON_NODE_TYPE (b) == JSON_NODE_TYPE (l)))
+  if (atomic || policy == POLICY_REVIEW || policy == POLICY_SAFE || policy == POLICY_STATE)
+    return resolve_leaf (m, path, policy, l, r);
+  if (node_object (l) && node_object (r) && (b == NULL || node_object (b)))
+    return merge_object (m, path, policy, node_object (b), node_object (l), node_object (r));
+  /* a keyed array removed whole on one side: its items were removed one by one */
+  if ((l == NULL || node_array (l)) && (r == NULL || node_array (r)) &&
+      (b == NULL || node_array (b)))
     {
-      if (node_object (l) && node_object (r))
-        return merge_object (m, path, policy, node_object (b), node_object (l), node_object (r));
-      if (node_array (l) && node_array (r))
-        {
-          JsonArray *arrays[3] = { node_array (b), node_array (l), node_array (r) };
+      JsonArray *arrays[3] = { node_array (b), node_array (l), node_array (r) };
 
-          if (array_is_keyed (last_segment (path), arrays))
-            return merge_array (m, path, policy, arrays[0], arrays[1], arrays[2]);
-        }
+      if (array_is_keyed (last_segment (path), arrays))
+        return merge_array (m, path, policy, arrays[0], arrays[1], arrays[2]);
     }
   return resolve_leaf (m, path, policy, l, r);
 }

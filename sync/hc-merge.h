@@ -19,7 +19,9 @@ G_BEGIN_DECLS
 typedef enum
 {
   HC_MERGE_CLEAN,      /* merged without loss: push `merged` based on the remote version */
-  HC_MERGE_NOTICE,     /* merged; a last-writer-wins element dropped a local value (see notices) */
+  HC_MERGE_NOTICE,     /* merged; a rule dropped one side's value (see notices): last-writer-wins,
+                        * a lifecycle state the other side went past, a removal against an
+                        * edit in an append-only list */
   HC_MERGE_CONFLICT,   /* at least one element needs a clinician (see conflicts) */
 } HcMergeOutcome;
 
@@ -33,9 +35,11 @@ typedef struct
    * criticality, a held or cancelled order). Server-owned elements (id, meta) are the
    * remote's. */
   JsonObject *merged;
-  /* FHIRPath-like element paths ("Patient.birthDate", "MedicationRequest.dosageInstruction")
-   * that need review (CONFLICT), and those where last-writer-wins dropped the local value
-   * (NOTICE): both arrays of char *, possibly empty, never NULL. */
+  /* FHIRPath-like element paths ("Patient.birthDate", "MedicationRequest.dosageInstruction",
+   * "Patient.telecom.use"; array items are not indexed, a choice element whose type differs
+   * between the sides is "MedicationRequest.medication[x]", the whole resource is its type)
+   * that need review (CONFLICT), and those where a rule dropped a value (NOTICE): both arrays
+   * of char *, each path once, in the order the merge met them, possibly empty, never NULL. */
   GPtrArray  *conflicts;
   GPtrArray  *notices;
 } HcMergeResult;
