@@ -690,3 +690,45 @@ hc_json_array_get_object (JsonArray *array,
   node = json_array_get_element (array, index);
   return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
+
+JsonObject *
+hc_json_object_copy (JsonObject *object)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
+    json_object_set_member (copy, name, hc_json_copy (member));
+  return copy;
+}
+
+JsonNode *
+hc_json_copy (JsonNode *node)
+{
+  g_return_val_if_fail (node != NULL, NULL);
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonNode *copy = json_node_new (JSON_NODE_OBJECT);
+
+      json_node_take_object (copy, hc_json_object_copy (json_node_get_object (node)));
+      return copy;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      JsonArray *copy_array = json_array_sized_new (json_array_get_length (array));
+      JsonNode *copy = json_node_new (JSON_NODE_ARRAY);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        json_array_add_element (copy_array, hc_json_copy (json_array_get_element (array, i)));
+      json_node_take_array (copy, copy_array);
+      return copy;
+    }
+  return json_node_copy (node);
+}

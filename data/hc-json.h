@@ -39,4 +39,9 @@ JsonArray  *hc_json_get_array  (JsonObject  *object,
 JsonObject *hc_json_array_get_object (JsonArray *array,
                                 guint        index);
 
+/* Deep copies: json_node_copy() shares the objects and arrays inside a node, so changing the
+ * copy would change the original; these copy every level (member order kept). */
+JsonNode   *hc_json_copy        (JsonNode    *node);
+JsonObject *hc_json_object_copy (JsonObject  *object);
+
 G_END_DECLS

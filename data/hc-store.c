@@ -1821,46 +1821,6 @@ hc_store_set_actor (HcStore    *self,
 /* ------------------------------------------------------------------------------------------ */
 /* Put, delete, get */
 
-static JsonNode *deep_copy_node (JsonNode *node);
-
-static JsonObject *
-deep_copy_object (JsonObject *object)
-{
-  JsonObject *copy = json_object_new ();
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *member;
-
-  json_object_iter_init_ordered (&iter, object);
-  while (json_object_iter_next_ordered (&iter, &name, &member))
-    json_object_set_member (copy, name, deep_copy_node (member));
-  return copy;
-}
-
-/* json_node_copy() shares objects and arrays; this does not. */
-static JsonNode *
-deep_copy_node (JsonNode *node)
-{
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonNode *copy = json_node_new (JSON_NODE_OBJECT);
-      json_node_take_object (copy, deep_copy_object (json_node_get_object (node)));
-      return copy;
-    }
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-      JsonArray *copy_array = json_array_sized_new (json_array_get_length (array));
-      JsonNode *copy = json_node_new (JSON_NODE_ARRAY);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        json_array_add_element (copy_array, deep_copy_node (json_array_get_element (array, i)));
-      json_node_take_array (copy, copy_array);
-      return copy;
-    }
-  return json_node_copy (node);
-}
-
 static gpointer
 put_job (HcStoreWorker  *w,
          gpointer        data,
@@ -1871,7 +1831,7 @@ put_job (HcStoreWorker  *w,
   HcWriteOutcome outcome;
 
   /* Work on a copy so the caller's object stays as it was. */
-  copy = deep_copy_object (data);
+  copy = hc_json_object_copy (data);
 
   if (!_hc_store_begin (w, error))
     return NULL;

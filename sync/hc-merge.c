@@ -171,11 +171,44 @@ static JsonNode *merge_node (Merge      *m,
 /* Canonical JSON: object members sorted, no whitespace, numbers as hc-json writes them. */
 
 static void
+append_string (GString    *out,
+               const char *s)
+{
+  g_string_append_c (out, '"');
+  for (; *s; s++)
+    {
+      if (*s == '"' || *s == '\\')
+        g_string_append_c (out, '\\');
+      if ((guchar) *s < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guint) (guchar) *s);
+      else
+        g_string_append_c (out, *s);
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
 append_scalar (GString  *out,
                JsonNode *node)
 {
-  g_autofree char *text = hc_json_to_string (node, FALSE);
+  g_autofree char *text = NULL;
 
+  if (JSON_NODE_HOLDS_VALUE (node))
+    switch (json_node_get_value_type (node))
+      {
+      case G_TYPE_STRING:
+        append_string (out, json_node_get_string (node));
+        return;
+      case G_TYPE_INT64:
+        g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+        return;
+      case G_TYPE_BOOLEAN:
+        g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+        return;
+      default:
+        break;
+      }
+  text = hc_json_to_string (node, FALSE);   /* doubles: the shortest exact text */
   g_string_append (out, text);
 }
 
@@ -195,11 +228,9 @@ append_canonical (GString  *out,
       g_string_append_c (out, '{');
       for (GList *n = names; n != NULL; n = n->next)
         {
-          g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (), n->data);
-
           if (n != names)
             g_string_append_c (out, ',');
-          append_scalar (out, name);
+          append_string (out, n->data);
           g_string_append_c (out, ':');
           append_canonical (out, json_object_get_member (object, n->data));
         }
@@ -259,29 +290,7 @@ array_node (JsonArray *array)
 static JsonNode *
 copy_node (JsonNode *node)
 {
-  if (node == NULL)
-    return NULL;
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonObject *object = json_node_get_object (node);
-      JsonObject *copy = json_object_new ();
-      g_autoptr(GList) names = json_object_get_members (object);
-
-      for (GList *n = names; n != NULL; n = n->next)
-        json_object_set_member (copy, n->data,
-                                copy_node (json_object_get_member (object, n->data)));
-      return object_node (copy);
-    }
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-      JsonArray *copy = json_array_sized_new (json_array_get_length (array));
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        json_array_add_element (copy, copy_node (json_array_get_element (array, i)));
-      return array_node (copy);
-    }
-  return json_node_copy (node);
+  return node ? hc_json_copy (node) : NULL;
 }
 
 static JsonNode *
@@ -937,29 +946,25 @@ merge_array (Merge      *m,
   keyed_init (&kl, rule, l);
   keyed_init (&kr, rule, r);
 
-  if (path_rule && (path_rule->flags & RULE_ONE_VALUE_PER_SYSTEM) &&
+  if (path_rule && (path_rule->flags & RULE_ONE_VALUE_PER_SYSTEM) && r != NULL &&
       two_values_for_one_system (&kb, &kl, &kr))
     {
+      /* review, with the remote's whole list provisionally */
       record (m->conflicts, path);
-      keyed_clear (&kb);
-      keyed_clear (&kl);
-      keyed_clear (&kr);
-      json_array_unref (result);
-      {
-        g_autoptr(JsonNode) remote = array_node (json_array_ref (r));
-
-        return copy_node (remote);
-      }
+      for (guint i = 0; i < json_array_get_length (r); i++)
+        json_array_add_element (result, copy_node (json_array_get_element (r, i)));
     }
-
-  order = merged_key_order (&kb, &kl, &kr);
-  for (guint i = 0; i < order->len; i++)
+  else
     {
-      const char *key = order->pdata[i];
+      order = merged_key_order (&kb, &kl, &kr);
+      for (guint i = 0; i < order->len; i++)
+        {
+          const char *key = order->pdata[i];
 
-      merge_item (m, result, path, policy_for (path, plain_key (key), policy),
-                  g_hash_table_lookup (kb.items, key), g_hash_table_lookup (kl.items, key),
-                  g_hash_table_lookup (kr.items, key));
+          merge_item (m, result, path, policy_for (path, plain_key (key), policy),
+                      g_hash_table_lookup (kb.items, key), g_hash_table_lookup (kl.items, key),
+                      g_hash_table_lookup (kr.items, key));
+        }
     }
   keyed_clear (&kb);
   keyed_clear (&kl);
@@ -1054,9 +1059,7 @@ static JsonObject *
 with_server_elements (JsonObject *edit,
                       JsonObject *server)
 {
-  g_autoptr(JsonNode) original = object_node (json_object_ref (edit));
-  g_autoptr(JsonNode) copy = copy_node (original);
-  JsonObject *object = json_node_get_object (copy);
+  JsonObject *object = hc_json_object_copy (edit);
   static const char * const owned[] = { "id", "meta" };
 
   for (guint i = 0; i < G_N_ELEMENTS (owned); i++)
@@ -1067,7 +1070,7 @@ with_server_elements (JsonObject *edit,
       else if (json_object_has_member (object, owned[i]))
         json_object_remove_member (object, owned[i]);
     }
-  return json_object_ref (object);
+  return object;
 }
 
 static const char *

@@ -71,8 +71,9 @@ JsonObject    *hc_merge_provenance     (const char    *provenance_id,
                                         const char    *recorded);
 
 /* Canonical JSON text of @node (NULL: "null"): object members sorted by name, no whitespace,
- * numbers as hc_json_to_string() writes them. Equal text means equal JSON, whatever the
- * member order; for hashing and comparing replicas. */
+ * strings escaped only where JSON requires it, numbers as hc_json_to_string() writes them.
+ * Equal text means equal JSON, whatever the member order; for hashing and comparing
+ * replicas. */
 char          *hc_merge_canonical_json (JsonNode      *node);
 
 /* The identity the merge gives @item of an array named @array_name ("telecom", "coding", …):
