@@ -1166,8 +1166,6 @@ hc_merge_resources (JsonObject *base,
   JsonObject *merged;
   Merge m;
 
-  g_return_val_if_fail (local != NULL || remote != NULL || base != NULL, NULL);
-
   merge_init (&m);
 
   /* the same on both sides, or changed on one side only */

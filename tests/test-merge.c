@@ -1003,8 +1003,12 @@ gen_title (GRand *rand)
 static JsonNode *
 gen_section (GRand *rand)
 {
-  return node_from_quoted ("{'code':{'text':'%s'},'text':{'status':'additional',"
-                           "'div':'<div>%s</div>'}}", PICK (rand, sections), PICK (rand, words));
+  int id = g_rand_int_range (rand, -3, G_N_ELEMENTS (small_values));
+
+  return node_from_quoted ("{%s%s%s'code':{'text':'%s'},'text':{'status':'additional',"
+                           "'div':'<div>%s</div>'}}", id >= 0 ? "'id':'s" : "",
+                           id >= 0 ? small_values[id] : "", id >= 0 ? "'," : "",
+                           PICK (rand, sections), PICK (rand, words));
 }
 
 static JsonNode *
@@ -1012,6 +1016,22 @@ gen_relates_to (GRand *rand)
 {
   return node_from_quoted ("{'code':'appends','targetReference':{'reference':'Composition/c%s'}}",
                            PICK (rand, small_values));
+}
+
+static JsonNode *
+gen_extension (GRand *rand)
+{
+  if (g_rand_boolean (rand))
+    return node_from_quoted ("{'url':'http://example.org/ext/%s','valueString':'%s'}",
+                             PICK (rand, small_values), PICK (rand, words));
+  return node_from_quoted ("{'url':'http://example.org/ext/%s','valueCode':'%s'}",
+                           PICK (rand, small_values), PICK (rand, severities));
+}
+
+static JsonNode *
+gen_onset_string (GRand *rand)
+{
+  return node_from_quoted ("'as a %s'", g_rand_boolean (rand) ? "child" : "teenager");
 }
 
 static const Slot patient_slots[] = {
@@ -1026,6 +1046,7 @@ static const Slot patient_slots[] = {
   { "communication", gen_communication, TRUE },
   { "contact", gen_contact, TRUE },
   { "deceasedBoolean", gen_boolean, FALSE, { NULL }, "deceasedDateTime", gen_deceased_date },
+  { "extension", gen_extension, TRUE, { "url" } },
 };
 
 static const Slot allergy_slots[] = {
@@ -1036,6 +1057,7 @@ static const Slot allergy_slots[] = {
   { "reaction", gen_reaction, TRUE, { "substance" } },
   { "note", gen_note, TRUE },
   { "recordedDate", gen_date },
+  { "onsetDateTime", gen_deceased_date, FALSE, { NULL }, "onsetString", gen_onset_string },
 };
 
 static const Slot encounter_slots[] = {
@@ -1188,6 +1210,9 @@ edit_slot_once (GRand      *rand,
       JsonObject *old = hc_json_array_get_object (array, at);
       JsonNode *item = slot->gen (rand);
 
+      if (old && json_object_has_member (old, "id"))
+        json_object_set_member (json_node_get_object (item), "id",
+                                json_node_copy (json_object_get_member (old, "id")));
       for (guint k = 0; k < G_N_ELEMENTS (slot->keep) && slot->keep[k] && old; k++)
         if (json_object_has_member (old, slot->keep[k]))
           json_object_set_member (json_node_get_object (item), slot->keep[k],
