@@ -487,6 +487,7 @@ static const Case cases[] = {
 
   /* deletions */
   { "delete-vs-delete", PATIENT META(1) "}", NULL, NULL, NULL, HC_MERGE_CLEAN, "", "" },
+  { "nothing-anywhere", NULL, NULL, NULL, NULL, HC_MERGE_CLEAN, "", "" },
   { "delete-vs-unchanged", PATIENT META(1) "}", NULL, PATIENT META(1) "}", NULL, HC_MERGE_CLEAN, "", "" },
   { "unchanged-vs-delete", PATIENT META(1) "}", PATIENT META(1) "}", NULL, NULL, HC_MERGE_CLEAN, "", "" },
   { "delete-vs-edit",
