@@ -420,13 +420,14 @@ append_key_part (GString  *out,
 
 static char *
 item_key (const KeyRule *rule,
-          JsonNode      *item)
+          JsonNode      *item,
+          gboolean       by_id)
 {
   JsonObject *object = node_object (item);
   GString *key;
   gboolean any = FALSE;
 
-  if (object && hc_json_get_string (object, "id"))
+  if (by_id && object && hc_json_get_string (object, "id"))
     return g_strconcat ("id:", hc_json_get_string (object, "id"), NULL);
   if (rule == NULL)
     return NULL;
@@ -451,12 +452,24 @@ item_key (const KeyRule *rule,
   return g_string_free (key, FALSE);
 }
 
-/* The key rule's value for the policy table's item rules: "official" for a name with that
- * use. */
-static const char *
-plain_key (const char *key)
+/* The policy of one item: an item rule of the array ("Patient.name" with use official) applies
+ * when any version of the item has that natural key, whatever its id. */
+static Policy
+item_policy (const char    *path,
+             const KeyRule *rule,
+             Policy         inherited,
+             JsonNode      *versions[3])
 {
-  return g_str_has_prefix (key, "k:") ? key + 2 : key;
+  for (guint s = 0; s < 3; s++)
+    {
+      g_autofree char *natural = versions[s] ? item_key (rule, versions[s], FALSE) : NULL;
+      const Rule *item_rule = natural && g_str_has_prefix (natural, "k:") ?
+                              find_rule (path, natural + 2) : NULL;
+
+      if (item_rule)
+        return item_rule->policy;
+    }
+  return inherited;
 }
 
 /* An array is matched by identity when its element name has a key rule, or when every item
@@ -497,7 +510,7 @@ keyed_init (Keyed         *keyed,
   for (guint i = 0; array && i < json_array_get_length (array); i++)
     {
       JsonNode *item = json_array_get_element (array, i);
-      g_autofree char *base = item_key (rule, item);
+      g_autofree char *base = item_key (rule, item, TRUE);
       char *key = g_strdup (base ? base : "c:");
 
       for (guint n = 2; g_hash_table_contains (keyed->items, key); n++)
@@ -960,10 +973,13 @@ merge_array (Merge      *m,
       for (guint i = 0; i < order->len; i++)
         {
           const char *key = order->pdata[i];
+          JsonNode *versions[3] = {
+            g_hash_table_lookup (kb.items, key), g_hash_table_lookup (kl.items, key),
+            g_hash_table_lookup (kr.items, key)
+          };
 
-          merge_item (m, result, path, policy_for (path, plain_key (key), policy),
-                      g_hash_table_lookup (kb.items, key), g_hash_table_lookup (kl.items, key),
-                      g_hash_table_lookup (kr.items, key));
+          merge_item (m, result, path, item_policy (path, rule, policy, versions),
+                      versions[0], versions[1], versions[2]);
         }
     }
   keyed_clear (&kb);
@@ -1233,7 +1249,7 @@ hc_merge_item_key (const char *array_name,
   g_return_val_if_fail (array_name != NULL, NULL);
   g_return_val_if_fail (item != NULL, NULL);
 
-  return item_key (find_key_rule (array_name), item);
+  return item_key (find_key_rule (array_name), item, TRUE);
 }
 
 static JsonObject *
