@@ -721,8 +721,8 @@ test_provenance (void)
  * checks every property. HC_MERGE_SEED=N repeats a run, HC_MERGE_CASES=N sets its size. */
 
 #ifdef __SANITIZE_ADDRESS__
-/* ASan with full malloc stack traces is about 30 times slower: fewer cases, same checks */
-#define DEFAULT_CASES 1000
+/* ASan with full malloc stack traces is 30 to 50 times slower: fewer cases, same checks */
+#define DEFAULT_CASES 500
 #else
 #define DEFAULT_CASES 3000
 #endif
