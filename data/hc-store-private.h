@@ -97,6 +97,13 @@ gboolean      _hc_store_delete_resource   (HcStoreWorker  *w,
                                            const char     *id,
                                            HcWriteOutcome *outcome,
                                            GError        **error);
+gboolean      _hc_store_put_row           (HcStoreWorker  *w,
+                                           const char     *type,
+                                           const char     *id,
+                                           gint64          version,
+                                           int             sync_state,
+                                           JsonObject     *res,
+                                           GError        **error);
 void          _hc_store_count_outcome     (HcImportStats  *stats,
                                            HcWriteOutcome  outcome);
 gboolean      _hc_store_audit             (HcStoreWorker  *w,

@@ -605,6 +605,33 @@ parse_object (const char *text)
   return json_object_ref (json_node_get_object (node));
 }
 
+/* A record in the conflict inbox changes only through its resolution. */
+static gboolean
+refuse_if_in_conflict (HcStoreWorker  *w,
+                       const char     *type,
+                       const char     *id,
+                       GError        **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean open;
+
+  stmt = _hc_store_stmt (w, "SELECT 1 FROM conflict WHERE type = ? AND resource_id = ? "
+                            "AND resolved_at IS NULL", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  open = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  if (open)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CONFLICT,
+                   "%s/%s has a sync conflict; resolve it first (housecall-cli conflicts)", type, id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 _hc_store_write_resource (HcStoreWorker  *w,
                           JsonObject     *res,
@@ -639,6 +666,9 @@ _hc_store_write_resource (HcStoreWorker  *w,
       json_object_set_string_member (res, "id", new_id);
       id = new_id;
     }
+
+  if (!refuse_if_in_conflict (w, type, id, error))
+    return FALSE;
 
   stmt = _hc_store_stmt (w, "SELECT rid, version_id, deleted, json FROM resource "
                             "WHERE type = ? AND id = ?", error);
@@ -794,6 +824,8 @@ _hc_store_delete_resource (HcStoreWorker  *w,
       return FALSE;
     }
   entity = g_strconcat (type, "/", id, NULL);
+  if (!refuse_if_in_conflict (w, type, id, error))
+    return FALSE;
 
   stmt = _hc_store_stmt (w, "SELECT rid, version_id, deleted, json FROM resource "
                             "WHERE type = ? AND id = ?", error);
@@ -896,6 +928,97 @@ _hc_store_count_outcome (HcImportStats  *stats,
       stats->unchanged++;
       break;
     }
+}
+
+/* Inside a transaction: stores @res (NULL: a tombstone) as the current row of @type/@id with
+ * server version @version and sync state @sync_state, indexed, without queueing or auditing:
+ * what the server sent, or a provisional merge. */
+gboolean
+_hc_store_put_row (HcStoreWorker  *w,
+                   const char     *type,
+                   const char     *id,
+                   gint64          version,
+                   int             sync_state,
+                   JsonObject     *res,
+                   GError        **error)
+{
+  g_autofree char *entity = g_strconcat (type, "/", id, NULL);
+  g_autofree char *text = NULL;
+  sqlite3_stmt *stmt;
+  gint64 rid = 0;
+  gboolean exists = FALSE, was_deleted = FALSE;
+
+  g_assert (w->in_transaction);
+
+  stmt = _hc_store_stmt (w, "SELECT rid, deleted FROM resource WHERE type = ? AND id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      exists = TRUE;
+      rid = sqlite3_column_int64 (stmt, 0);
+      was_deleted = sqlite3_column_int (stmt, 1) != 0;
+    }
+  sqlite3_reset (stmt);
+
+  if (res == NULL)
+    {
+      if (!exists)
+        return TRUE;   /* never had it: nothing to remove */
+      if (!was_deleted && strcmp (type, "Patient") == 0 && !_hc_store_unindex_patient (w, rid, error))
+        return FALSE;
+      stmt = _hc_store_stmt (w, "UPDATE resource SET deleted = 1, version_id = ?, sync_state = ?, "
+                                "local_rev = local_rev + 1 WHERE rid = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, version);
+      sqlite3_bind_int (stmt, 2, sync_state);
+      sqlite3_bind_int64 (stmt, 3, rid);
+      if (!_hc_store_step_done (w, stmt, entity, error))
+        return FALSE;
+      w->wrote = TRUE;
+      return TRUE;
+    }
+
+  text = to_json_text (res);
+  if (!exists)
+    {
+      stmt = _hc_store_stmt (w, "INSERT INTO resource (type, id, version_id, local_rev, deleted, "
+                                "sync_state, patient, status, date, code, encounter, json) "
+                                "VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 3, version);
+      sqlite3_bind_int (stmt, 4, sync_state);
+      bind_index (stmt, 5, res, type);
+      sqlite3_bind_text (stmt, 10, text, -1, SQLITE_STATIC);
+      if (!_hc_store_step_done (w, stmt, entity, error))
+        return FALSE;
+      rid = sqlite3_last_insert_rowid (w->db);
+    }
+  else
+    {
+      stmt = _hc_store_stmt (w, "UPDATE resource SET version_id = ?, sync_state = ?, deleted = 0, "
+                                "local_rev = local_rev + 1, patient = ?, status = ?, date = ?, "
+                                "code = ?, encounter = ?, json = ? WHERE rid = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, version);
+      sqlite3_bind_int (stmt, 2, sync_state);
+      bind_index (stmt, 3, res, type);
+      sqlite3_bind_text (stmt, 8, text, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 9, rid);
+      if (!_hc_store_step_done (w, stmt, entity, error))
+        return FALSE;
+    }
+  if (strcmp (type, "Patient") == 0 && !_hc_store_index_patient (w, rid, res, error))
+    return FALSE;
+  w->wrote = TRUE;
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------------------------ */

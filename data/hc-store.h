@@ -28,6 +28,7 @@ typedef enum
   HC_STORE_ERROR_TOO_LARGE,
   HC_STORE_ERROR_WRONG_PASSPHRASE,
   HC_STORE_ERROR_LOCKED,         /* hc_store_lock() was called; unlock to go on */
+  HC_STORE_ERROR_CONFLICT,       /* the record waits in the conflict inbox */
 } HcStoreError;
 
 typedef enum
@@ -229,6 +230,140 @@ gboolean    hc_store_get_status_finish    (HcStore             *self,
 /* The outbox, oldest first: an array of changesets
  * {"seq", "key", "entries": [{"op", "type", "id", "baseVersion", "resource"}]}. */
 JsonArray  *hc_store_list_outbox_sync     (HcStore             *self,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sync bookkeeping (hc-store-sync.c, docs/sync.md). Writes that come from the server never
+ * enter the outbox. */
+
+/* sync_state: key/value pairs (server URL, user, tokens, cursor, last sync). Returns NULL
+ * without an error when the key is not set. */
+char       *hc_store_get_sync_value_sync  (HcStore             *self,
+                                           const char          *key,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+/* Sets key/value pairs (a NULL-terminated list of keys, each followed by its value; a NULL
+ * value removes the key), all in one transaction. */
+gboolean    hc_store_set_sync_values_sync (HcStore             *self,
+                                           GCancellable        *cancellable,
+                                           GError             **error,
+                                           const char          *first_key,
+                                           ...) G_GNUC_NULL_TERMINATED;
+
+typedef enum
+{
+  HC_STORE_MERGE_CLEAN,
+  HC_STORE_MERGE_NOTICE,
+  HC_STORE_MERGE_CONFLICT,
+} HcStoreMergeOutcome;
+
+/* What a merge hook decided (the store owns nothing of it until returned). */
+typedef struct
+{
+  HcStoreMergeOutcome  outcome;
+  JsonObject          *merged;       /* NULL: the result is a deletion */
+  GPtrArray           *elements;     /* char *: element paths in conflict (or noticed) */
+  JsonObject          *provenance;   /* a Provenance to queue with the merged version, or NULL */
+} HcStoreMerge;
+
+void        hc_store_merge_free           (HcStoreMerge        *merge);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcStoreMerge, hc_store_merge_free)
+
+/* Called on the store thread, inside the transaction, for a remote version of a record that
+ * has local changes the server has not acknowledged. @base is the last acknowledged version
+ * (NULL: none), @local or @remote NULL mean deleted on that side. */
+typedef HcStoreMerge *(*HcStoreMergeFunc) (const char *type,
+                                           const char *id,
+                                           JsonObject *base,
+                                           JsonObject *local,
+                                           JsonObject *remote,
+                                           gint64      base_version,
+                                           gint64      remote_version,
+                                           gpointer    user_data);
+
+typedef struct
+{
+  guint applied;      /* stored as the new local version */
+  guint skipped;      /* already had it (an echo of our own push, or a page applied twice) */
+  guint merged;       /* merged with local changes and queued again */
+  guint conflicts;    /* merged with a conflict: waiting in the inbox */
+} HcStoreApplyStats;
+
+/* Applies remote versions, entries in the $sync-changes format ({"resource", "request":
+ * {"method", "url"}, "response": {"etag"}}), all in one transaction; with @cursor it also
+ * stores the cursor (and @head) in that same transaction, so a page is applied exactly once.
+ * @resync: the entries come from a snapshot of a replaced server database, whose version
+ * numbers say nothing about ours: compare contents instead. */
+gboolean    hc_store_apply_remote_sync    (HcStore             *self,
+                                           JsonArray           *entries,
+                                           const char          *cursor,
+                                           const char          *head,
+                                           gboolean             resync,
+                                           HcStoreMergeFunc     merge,
+                                           gpointer             merge_data,
+                                           HcStoreApplyStats   *stats,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* The server's database was replaced (a 410 to the cursor): forget the cursor, and mark what
+ * the old server acknowledged as unconfirmed until the new snapshot has it; the outbox stays. */
+gboolean    hc_store_start_resync_sync    (HcStore             *self,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+/* The snapshot is complete: records still unconfirmed are not on the new server and go
+ * (unless they have local changes, which stay queued). */
+gboolean    hc_store_finish_resync_sync   (HcStore             *self,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* The server applied changeset @seq: @responses are its transaction-response entries, one per
+ * change in order ("location": "Type/id/_history/v", "lastModified"). Updates the merge base
+ * and the local versionId without queueing anything. */
+gboolean    hc_store_ack_changeset_sync   (HcStore             *self,
+                                           gint64               seq,
+                                           JsonArray           *responses,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+/* The server refused changeset @seq (invalid or forbidden): it is kept, marked rejected, and
+ * never pushed again. */
+gboolean    hc_store_reject_changeset_sync (HcStore            *self,
+                                           gint64               seq,
+                                           const char          *reason,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* Conflicts: an array of {"id", "resource": "Type/id", "elements": [...], "createdAt",
+ * "base", "local", "remote" (absent when deleted), "resolvedAt", "resolution"}. */
+JsonArray  *hc_store_list_conflicts_sync  (HcStore             *self,
+                                           gboolean             include_resolved,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+typedef enum
+{
+  HC_STORE_RESOLVE_TAKE_LOCAL,
+  HC_STORE_RESOLVE_TAKE_REMOTE,
+  HC_STORE_RESOLVE_MERGED,
+} HcStoreResolution;
+
+/* Settles conflict @id: the chosen version becomes the local one and, unless it is the
+ * server's, is queued for sync with @provenance (may be NULL); audited. @merged is the
+ * clinician's version for HC_STORE_RESOLVE_MERGED. */
+gboolean    hc_store_resolve_conflict_sync (HcStore            *self,
+                                           const char          *id,
+                                           HcStoreResolution    how,
+                                           JsonObject          *merged,
+                                           JsonObject          *provenance,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+/* For the resolution's Provenance: the conflict's record and versions. */
+gboolean    hc_store_get_conflict_sync    (HcStore             *self,
+                                           const char          *id,
+                                           char               **type,
+                                           char               **resource_id,
+                                           gint64              *base_version,
+                                           gint64              *remote_version,
                                            GCancellable        *cancellable,
                                            GError             **error);
 
