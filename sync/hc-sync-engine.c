@@ -1,0 +1,1326 @@
+/* hc-sync-engine.c: push, pull and merge between the local store and housecall-server
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One sync is explicit steps, each with a GError: push the outbox in order (each changeset
+ * with its idempotency key), then pull $sync-changes pages from the stored cursor, each page
+ * applied with its cursor in one store transaction, then push what merges queued. A sync runs
+ * on a worker thread with blocking calls (libsoup 3.2 sends from any thread; the store
+ * marshals to its own thread); the properties change in the main context the engine was made
+ * in. Docs: docs/sync.md.
+ */
+
+#define G_LOG_DOMAIN "hc-sync"
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hc-fhir.h"
+#include "hc-json.h"
+#include "hc-merge.h"
+#include "hc-sync-engine.h"
+
+#define PUSH_MAX_CHANGESETS 200
+#define PUSH_MAX_BYTES      (4 * 1024 * 1024)
+#define DEFAULT_PAGE_SIZE   1000
+#define DEBOUNCE_SECONDS    3
+#define DEFAULT_INTERVAL    300
+#define BACKOFF_MAX_SECONDS 300
+
+struct _HcSyncEngine
+{
+  GObject          parent_instance;
+
+  /* owned */
+  HcStore         *store;
+  GMainContext    *context;        /* where properties change */
+  GMutex           run_lock;       /* one sync at a time */
+  HcSyncClient    *client;         /* used by the running sync only */
+  GPtrArray       *waiters;        /* GTask: callers joined to the running sync */
+  gboolean         running;
+  GNetworkMonitor *monitor;        /* borrowed singleton, with our handler */
+  gulong           network_id;
+  gulong           changed_id;
+  guint            debounce_id;
+  guint            periodic_id;
+  guint            retry_id;
+  guint            attempt;        /* consecutive transient failures */
+  gboolean         started;
+
+  /* properties */
+  HcSyncState      state;
+  double           progress;
+  guint            pending_count;
+  guint            conflict_count;
+  char            *last_sync;
+  char            *error;
+  guint            page_size;
+  guint            interval;
+};
+
+G_DEFINE_FINAL_TYPE (HcSyncEngine, hc_sync_engine, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (HcSyncState, hc_sync_state,
+                    G_DEFINE_ENUM_VALUE (HC_SYNC_STATE_LOGGED_OUT, "logged-out"),
+                    G_DEFINE_ENUM_VALUE (HC_SYNC_STATE_IDLE, "idle"),
+                    G_DEFINE_ENUM_VALUE (HC_SYNC_STATE_SYNCING, "syncing"),
+                    G_DEFINE_ENUM_VALUE (HC_SYNC_STATE_OFFLINE, "offline"),
+                    G_DEFINE_ENUM_VALUE (HC_SYNC_STATE_ERROR, "error"))
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  PROP_STATE,
+  PROP_PROGRESS,
+  PROP_PENDING_COUNT,
+  PROP_CONFLICT_COUNT,
+  PROP_LAST_SYNC,
+  PROP_ERROR,
+  PROP_PAGE_SIZE,
+  PROP_INTERVAL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ------------------------------------------------------------------------------------------ */
+/* Properties change in the engine's main context */
+
+typedef struct
+{
+  HcSyncEngine *self;
+  guint         mask;       /* 1 << PROP_… */
+  HcSyncState   state;
+  double        progress;
+  guint         pending_count;
+  guint         conflict_count;
+  char         *last_sync;
+  char         *error;
+} Update;
+
+static gboolean
+apply_update_cb (gpointer data)
+{
+  Update *u = data;
+  HcSyncEngine *self = u->self;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if ((u->mask & (1u << PROP_STATE)) && self->state != u->state)
+    {
+      self->state = u->state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  if ((u->mask & (1u << PROP_PROGRESS)) && self->progress != u->progress)
+    {
+      self->progress = u->progress;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+    }
+  if ((u->mask & (1u << PROP_PENDING_COUNT)) && self->pending_count != u->pending_count)
+    {
+      self->pending_count = u->pending_count;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING_COUNT]);
+    }
+  if ((u->mask & (1u << PROP_CONFLICT_COUNT)) && self->conflict_count != u->conflict_count)
+    {
+      self->conflict_count = u->conflict_count;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONFLICT_COUNT]);
+    }
+  if ((u->mask & (1u << PROP_LAST_SYNC)) && g_strcmp0 (self->last_sync, u->last_sync) != 0)
+    {
+      g_free (self->last_sync);
+      self->last_sync = g_steal_pointer (&u->last_sync);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SYNC]);
+    }
+  if ((u->mask & (1u << PROP_ERROR)) && g_strcmp0 (self->error, u->error) != 0)
+    {
+      g_free (self->error);
+      self->error = g_steal_pointer (&u->error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_free (gpointer data)
+{
+  Update *u = data;
+
+  g_object_unref (u->self);
+  g_free (u->last_sync);
+  g_free (u->error);
+  g_free (u);
+}
+
+static Update *
+update_new (HcSyncEngine *self)
+{
+  Update *u = g_new0 (Update, 1);
+
+  u->self = g_object_ref (self);
+  return u;
+}
+
+static void
+post_update (Update *u)
+{
+  g_main_context_invoke_full (u->self->context, G_PRIORITY_DEFAULT, apply_update_cb, u,
+                              update_free);
+}
+
+static void
+post_state (HcSyncEngine *self,
+            HcSyncState   state,
+            const char   *error)
+{
+  Update *u = update_new (self);
+
+  u->mask = (1u << PROP_STATE) | (1u << PROP_ERROR);
+  u->state = state;
+  u->error = g_strdup (error);
+  post_update (u);
+}
+
+static void
+post_progress (HcSyncEngine *self,
+               double        progress)
+{
+  Update *u = update_new (self);
+
+  u->mask = 1u << PROP_PROGRESS;
+  u->progress = CLAMP (progress, 0.0, 1.0);
+  post_update (u);
+}
+
+/* pending-count, conflict-count and last-sync from the store */
+static void
+post_counts (HcSyncEngine *self)
+{
+  HcStoreStatus status = { 0 };
+  Update *u;
+
+  if (!hc_store_get_status_sync (self->store, &status, NULL, NULL))
+    return;
+  u = update_new (self);
+  u->mask = (1u << PROP_PENDING_COUNT) | (1u << PROP_CONFLICT_COUNT) | (1u << PROP_LAST_SYNC);
+  u->pending_count = (guint) status.pending;
+  u->conflict_count = (guint) status.conflicts;
+  u->last_sync = g_steal_pointer (&status.last_sync);
+  post_update (u);
+  hc_store_status_clear (&status);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Settings kept in the store */
+
+typedef struct
+{
+  char   *url;
+  char   *user;
+  char   *ca_file;
+  char   *access_token;
+  char   *refresh_token;
+  gint64  issued_at;
+  char   *cursor;
+  char   *revoked;
+  gboolean resync;
+} Config;
+
+static void
+config_clear (Config *c)
+{
+  g_free (c->url);
+  g_free (c->user);
+  g_free (c->ca_file);
+  g_free (c->access_token);
+  g_free (c->refresh_token);
+  g_free (c->cursor);
+  g_free (c->revoked);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Config, config_clear)
+
+static gboolean
+load_config (HcStore       *store,
+             Config        *c,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  struct { const char *key; char **out; } keys[] = {
+    { "server_url", &c->url }, { "user", &c->user }, { "ca_file", &c->ca_file },
+    { "access_token", &c->access_token }, { "refresh_token", &c->refresh_token },
+    { "cursor", &c->cursor }, { "revoked", &c->revoked },
+  };
+  g_autofree char *issued = NULL;
+  g_autofree char *resync = NULL;
+  GError *local_error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      *keys[i].out = hc_store_get_sync_value_sync (store, keys[i].key, cancellable, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+    }
+  issued = hc_store_get_sync_value_sync (store, "token_issued_at", cancellable, NULL);
+  resync = hc_store_get_sync_value_sync (store, "resync", cancellable, NULL);
+  c->issued_at = issued ? g_ascii_strtoll (issued, NULL, 10) : 0;
+  c->resync = resync != NULL;
+  return TRUE;
+}
+
+static void
+save_tokens_cb (HcSyncClient *client,
+                const char   *access_token,
+                const char   *refresh_token,
+                gint64        issued_at,
+                gpointer      user_data)
+{
+  HcStore *store = user_data;
+  g_autofree char *issued = g_strdup_printf ("%" G_GINT64_FORMAT, issued_at);
+  g_autoptr(GError) error = NULL;
+
+  /* the old refresh token is spent: the new one must survive a crash */
+  if (!hc_store_set_sync_values_sync (store, NULL, &error, "access_token", access_token,
+                                      "refresh_token", refresh_token, "token_issued_at", issued,
+                                      NULL))
+    g_warning ("cannot store the refreshed login: %s", error->message);
+}
+
+static char *
+now_utc (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* The sequence number at the end of a cursor ("epoch.seq"), for progress only. */
+static gint64
+cursor_seq (const char *cursor)
+{
+  const char *dot = cursor ? strrchr (cursor, '.') : NULL;
+
+  return dot ? g_ascii_strtoll (dot + 1, NULL, 10) : 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Merging, through hc-merge (sync/), for the store's hook */
+
+typedef struct
+{
+  const char *user;
+} MergeContext;
+
+static HcStoreMerge *
+merge_hook (const char *type,
+            const char *id,
+            JsonObject *base,
+            JsonObject *local,
+            JsonObject *remote,
+            gint64      base_version,
+            gint64      remote_version,
+            gpointer    user_data)
+{
+  MergeContext *mc = user_data;
+  g_autoptr(HcMergeResult) result = hc_merge_resources (base, local, remote);
+  HcStoreMerge *m = g_new0 (HcStoreMerge, 1);
+
+  m->outcome = result->outcome == HC_MERGE_CONFLICT ? HC_STORE_MERGE_CONFLICT :
+               result->outcome == HC_MERGE_NOTICE ? HC_STORE_MERGE_NOTICE : HC_STORE_MERGE_CLEAN;
+  m->merged = result->merged ? json_object_ref (result->merged) : NULL;
+  m->elements = g_ptr_array_ref (m->outcome == HC_STORE_MERGE_CONFLICT ? result->conflicts
+                                                                        : result->notices);
+  if (m->outcome != HC_STORE_MERGE_CONFLICT)
+    {
+      g_autofree char *provenance_id = hc_fhir_new_id ();
+      g_autofree char *recorded = now_utc ();
+
+      m->provenance = hc_merge_provenance (provenance_id, type, id, base_version, remote_version,
+                                           "merge", mc->user, recorded);
+    }
+  g_debug ("merged %s/%s: outcome %d", type, id, m->outcome);
+  return m;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Fault points for tests (HOUSECALL_SYNC_FAULT): drop-push-answer (the server applied a push
+ * but the answer is lost), exit-after-page=N (the process dies after applying N pages). */
+
+static gboolean
+fault_is (const char *name)
+{
+  const char *fault = g_getenv ("HOUSECALL_SYNC_FAULT");
+  return fault != NULL && g_str_has_prefix (fault, name);
+}
+
+static void
+maybe_exit_after_page (guint pages)
+{
+  const char *fault = g_getenv ("HOUSECALL_SYNC_FAULT");
+
+  if (fault != NULL && g_str_has_prefix (fault, "exit-after-page=") &&
+      pages >= (guint) atoi (fault + strlen ("exit-after-page=")))
+    {
+      g_printerr ("housecall: sync fault: exiting after %u pages\n", pages);
+      _exit (3);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Push */
+
+static void
+add_entry (JsonArray  *entries,
+           JsonObject *change,
+           GHashTable *predicted)
+{
+  const char *op = hc_json_get_string (change, "op");
+  const char *type = hc_json_get_string (change, "type");
+  const char *id = hc_json_get_string (change, "id");
+  JsonObject *resource = hc_json_get_object (change, "resource");
+  g_autofree char *url = g_strconcat (type, "/", id, NULL);
+  JsonObject *entry = json_object_new ();
+  JsonObject *request = json_object_new ();
+  gint64 base = json_object_has_member (change, "baseVersion") ?
+                json_object_get_int_member (change, "baseVersion") : 0;
+  gpointer known;
+
+  /* an earlier change of this push decides the version this one builds on */
+  if (g_hash_table_lookup_extended (predicted, url, NULL, &known))
+    base = GPOINTER_TO_SIZE (known);
+
+  json_object_set_string_member (request, "method", g_strcmp0 (op, "delete") == 0 ? "DELETE" : "PUT");
+  json_object_set_string_member (request, "url", url);
+  if (base > 0)
+    {
+      g_autofree char *etag = g_strdup_printf ("W/\"%" G_GINT64_FORMAT "\"", base);
+      json_object_set_string_member (request, "ifMatch", etag);
+    }
+  else if (g_strcmp0 (op, "delete") != 0)
+    json_object_set_string_member (request, "ifNoneMatch", "*");
+  if (resource != NULL && g_strcmp0 (op, "delete") != 0)
+    json_object_set_object_member (entry, "resource", json_object_ref (resource));
+  json_object_set_object_member (entry, "request", request);
+  json_array_add_object_element (entries, entry);
+  g_hash_table_insert (predicted, g_steal_pointer (&url), GSIZE_TO_POINTER ((gsize) (base + 1)));
+}
+
+static JsonObject *
+changeset_bundle (JsonObject *changeset,
+                  GHashTable *predicted)
+{
+  JsonObject *bundle = json_object_new ();
+  JsonObject *identifier = json_object_new ();
+  JsonArray *entries = json_array_new ();
+  JsonArray *changes = hc_json_get_array (changeset, "entries");
+
+  json_object_set_string_member (bundle, "resourceType", "Bundle");
+  json_object_set_string_member (bundle, "type", "transaction");
+  json_object_set_string_member (identifier, "system", "urn:housecall:changeset");
+  json_object_set_string_member (identifier, "value", hc_json_get_string (changeset, "key"));
+  json_object_set_object_member (bundle, "identifier", identifier);
+  for (guint i = 0; changes && i < json_array_get_length (changes); i++)
+    add_entry (entries, hc_json_array_get_object (changes, i), predicted);
+  json_object_set_array_member (bundle, "entry", entries);
+  return bundle;
+}
+
+static const char *
+outcome_text (JsonObject *response)
+{
+  JsonObject *outcome = hc_json_get_object (response, "outcome");
+  JsonObject *issue = hc_json_array_get_object (hc_json_get_array (outcome, "issue"), 0);
+  const char *text = hc_json_get_string (issue, "diagnostics");
+
+  return text ? text : "refused";
+}
+
+/* Sends one batch of the outbox; *@progressed when something was settled. */
+static gboolean
+push_batch (HcSyncEngine  *self,
+            JsonArray     *outbox,
+            MergeContext  *mc,
+            HcSyncStats   *stats,
+            gboolean      *progressed,
+            gboolean      *more,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(GHashTable) predicted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(JsonObject) batch = json_object_new ();
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) request_error = NULL;
+  g_autofree char *body = NULL;
+  JsonArray *entries = json_array_new ();
+  JsonArray *results;
+  guint n = json_array_get_length (outbox), status = 0;
+  gsize bytes = 0;
+
+  json_object_set_string_member (batch, "resourceType", "Bundle");
+  json_object_set_string_member (batch, "type", "batch");
+  json_object_set_array_member (batch, "entry", entries);
+  for (guint i = 0; i < n && seqs->len < PUSH_MAX_CHANGESETS && bytes < PUSH_MAX_BYTES; i++)
+    {
+      JsonObject *changeset = hc_json_array_get_object (outbox, i);
+      JsonObject *entry = json_object_new ();
+      JsonObject *bundle = changeset_bundle (changeset, predicted);
+      gint64 seq = json_object_get_int_member (changeset, "seq");
+      g_autofree char *text = hc_json_object_to_string (bundle, FALSE);
+
+      bytes += strlen (text);
+      json_object_set_object_member (entry, "resource", bundle);
+      json_array_add_object_element (entries, entry);
+      g_array_append_val (seqs, seq);
+    }
+  *more = seqs->len < n;
+  body = hc_json_object_to_string (batch, FALSE);
+
+  answer = hc_sync_client_request (self->client, "POST", "/fhir/$sync-push", body, &status,
+                                   cancellable, &request_error);
+  if (request_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&request_error));
+      return FALSE;
+    }
+  if (status != 200 || answer == NULL ||
+      (results = hc_json_get_array (answer, "entry")) == NULL ||
+      json_array_get_length (results) != seqs->len)
+    {
+      g_set_error (error, HC_SYNC_ERROR, status == 403 ? HC_SYNC_ERROR_FORBIDDEN :
+                   HC_SYNC_ERROR_PROTOCOL, "the server refused the push (HTTP %u)", status);
+      return FALSE;
+    }
+  if (fault_is ("drop-push-answer"))
+    {
+      g_set_error_literal (error, HC_SYNC_ERROR, HC_SYNC_ERROR_NETWORK,
+                           "sync fault: the push's answer was lost");
+      return FALSE;
+    }
+
+  for (guint i = 0; i < seqs->len; i++)
+    {
+      gint64 seq = g_array_index (seqs, gint64, i);
+      JsonObject *result = hc_json_array_get_object (results, i);
+      JsonObject *response = hc_json_get_object (result, "response");
+      JsonObject *resource = hc_json_get_object (result, "resource");
+      const char *code = hc_json_get_string (response, "status");
+      guint64 st = 0;
+
+      if (code == NULL || !g_ascii_string_to_unsigned (code, 10, 100, 599, &st, NULL))
+        st = 0;
+      if (st == 200)
+        {
+          if (!hc_store_ack_changeset_sync (self->store, seq, hc_json_get_array (resource, "entry"),
+                                            cancellable, error))
+            return FALSE;
+          stats->pushed++;
+          *progressed = TRUE;
+        }
+      else if (st == 412)
+        {
+          HcStoreApplyStats as;
+
+          /* the current server versions: merge against them now, no extra round trip */
+          if (!hc_store_apply_remote_sync (self->store, hc_json_get_array (resource, "entry"),
+                                           NULL, NULL, TRUE, merge_hook, mc, &as, cancellable,
+                                           error))
+            return FALSE;
+          stats->merged += as.merged;
+          stats->conflicts += as.conflicts;
+          *progressed = TRUE;
+        }
+      else if (st == 400 || st == 403)
+        {
+          g_debug ("changeset %" G_GINT64_FORMAT " rejected (HTTP %u)", seq, (guint) st);
+          if (!hc_store_reject_changeset_sync (self->store, seq, outcome_text (result), cancellable,
+                                               error))
+            return FALSE;
+          stats->rejected++;
+          *progressed = TRUE;
+        }
+      else
+        g_debug ("changeset %" G_GINT64_FORMAT " not applied (HTTP %u); retried later", seq,
+                 (guint) st);
+    }
+  return TRUE;
+}
+
+static gboolean
+push (HcSyncEngine  *self,
+      MergeContext  *mc,
+      HcSyncStats   *stats,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  /* bounded: a record that keeps changing on the server must not keep us here */
+  for (guint round = 0; round < 50; round++)
+    {
+      g_autoptr(JsonArray) outbox = hc_store_list_outbox_sync (self->store, cancellable, error);
+      gboolean progressed = FALSE, more = FALSE;
+
+      if (outbox == NULL)
+        return FALSE;
+      if (json_array_get_length (outbox) == 0)
+        return TRUE;
+      if (!push_batch (self, outbox, mc, stats, &progressed, &more, cancellable, error))
+        return FALSE;
+      if (!progressed)
+        return TRUE;   /* what is left is held or failed on the server: next sync */
+    }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pull */
+
+static const char *
+bundle_extension (JsonObject *bundle,
+                  const char *url,
+                  gboolean   *boolean)
+{
+  JsonArray *extensions = hc_json_get_array (hc_json_get_object (bundle, "meta"), "extension");
+
+  for (guint i = 0; extensions && i < json_array_get_length (extensions); i++)
+    {
+      JsonObject *ext = hc_json_array_get_object (extensions, i);
+
+      if (g_strcmp0 (hc_json_get_string (ext, "url"), url) != 0)
+        continue;
+      if (boolean != NULL)
+        {
+          JsonNode *v = json_object_get_member (ext, "valueBoolean");
+          *boolean = v != NULL && JSON_NODE_HOLDS_VALUE (v) && json_node_get_boolean (v);
+        }
+      return hc_json_get_string (ext, "valueString");
+    }
+  return NULL;
+}
+
+static gboolean
+pull (HcSyncEngine  *self,
+      Config        *config,
+      MergeContext  *mc,
+      HcSyncStats   *stats,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  g_autofree char *cursor = g_strdup (config->cursor);
+  gboolean resync = config->resync;
+  gint64 start = cursor_seq (cursor);
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) page = NULL;
+      g_autoptr(GError) request_error = NULL;
+      g_autofree char *path = NULL;
+      const char *next, *head;
+      gboolean up_to_date = FALSE;
+      HcStoreApplyStats as;
+      JsonArray *entries;
+      guint status = 0;
+
+      if (cursor != NULL)
+        {
+          g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
+          path = g_strdup_printf ("/fhir/$sync-changes?cursor=%s&_count=%u", escaped,
+                                  self->page_size);
+        }
+      else
+        path = g_strdup_printf ("/fhir/$sync-changes?_count=%u", self->page_size);
+
+      page = hc_sync_client_request (self->client, "GET", path, NULL, &status, cancellable,
+                                     &request_error);
+      if (request_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&request_error));
+          return FALSE;
+        }
+      if (status == 410 && cursor != NULL)
+        {
+          /* the server's database was replaced (restored from a backup): a new snapshot,
+           * keeping the outbox */
+          g_debug ("the server's database changed; pulling a new snapshot");
+          if (!hc_store_start_resync_sync (self->store, cancellable, error))
+            return FALSE;
+          g_clear_pointer (&cursor, g_free);
+          resync = TRUE;
+          start = 0;
+          stats->resynced = TRUE;
+          continue;
+        }
+      if (status != 200 || page == NULL)
+        {
+          g_set_error (error, HC_SYNC_ERROR, status == 403 ? HC_SYNC_ERROR_FORBIDDEN :
+                       HC_SYNC_ERROR_PROTOCOL, "the server refused the pull (HTTP %u)", status);
+          return FALSE;
+        }
+      next = bundle_extension (page, "urn:housecall:sync:cursor", NULL);
+      head = bundle_extension (page, "urn:housecall:sync:head", NULL);
+      bundle_extension (page, "urn:housecall:sync:up-to-date", &up_to_date);
+      if (next == NULL)
+        {
+          g_set_error_literal (error, HC_SYNC_ERROR, HC_SYNC_ERROR_PROTOCOL,
+                               "the server's sync page has no cursor");
+          return FALSE;
+        }
+      entries = hc_json_get_array (page, "entry");
+      if (!hc_store_apply_remote_sync (self->store, entries, next, head, resync, merge_hook, mc,
+                                       &as, cancellable, error))
+        return FALSE;
+      stats->pages++;
+      stats->pulled += entries ? json_array_get_length (entries) : 0;
+      stats->applied += as.applied;
+      stats->merged += as.merged;
+      stats->conflicts += as.conflicts;
+      maybe_exit_after_page (stats->pages);
+
+      {
+        gint64 h = head ? g_ascii_strtoll (head, NULL, 10) : 0;
+        gint64 at = cursor_seq (next);
+        post_progress (self, up_to_date || h <= start ? 1.0 : (double) (at - start) / (double) (h - start));
+      }
+      g_free (cursor);
+      cursor = g_strdup (next);
+      if (up_to_date)
+        break;
+    }
+  if (resync && !hc_store_finish_resync_sync (self->store, cancellable, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* One sync */
+
+static gboolean
+ensure_client (HcSyncEngine  *self,
+               Config        *config,
+               GError       **error)
+{
+  if (self->client != NULL && g_strcmp0 (hc_sync_client_get_url (self->client), config->url) == 0)
+    return TRUE;
+  g_clear_object (&self->client);
+  self->client = hc_sync_client_new (config->url, config->ca_file, error);
+  if (self->client == NULL)
+    return FALSE;
+  hc_sync_client_set_tokens_func (self->client, save_tokens_cb, self->store);
+  return TRUE;
+}
+
+static gboolean
+run_sync (HcSyncEngine  *self,
+          HcSyncStats   *stats,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  g_auto(Config) config = { 0 };
+  MergeContext mc = { NULL };
+  guint requests = 0;
+  guint64 bytes = 0;
+  gboolean ok;
+
+  memset (stats, 0, sizeof *stats);
+  if (!load_config (self->store, &config, cancellable, error))
+    return FALSE;
+  if (config.url == NULL)
+    {
+      g_set_error_literal (error, HC_SYNC_ERROR, HC_SYNC_ERROR_NOT_LOGGED_IN,
+                           "this store is not logged in to a server; use 'housecall-cli login'");
+      return FALSE;
+    }
+  if (config.revoked != NULL)
+    {
+      g_set_error_literal (error, HC_SYNC_ERROR, HC_SYNC_ERROR_REVOKED, config.revoked);
+      return FALSE;
+    }
+  if (!ensure_client (self, &config, error))
+    return FALSE;
+  hc_sync_client_set_tokens (self->client, config.access_token, config.refresh_token,
+                             config.issued_at);
+  requests = hc_sync_client_get_requests (self->client);
+  bytes = hc_sync_client_get_bytes (self->client);
+  mc.user = config.user;
+
+  post_state (self, HC_SYNC_STATE_SYNCING, NULL);
+  ok = push (self, &mc, stats, cancellable, error) &&
+       pull (self, &config, &mc, stats, cancellable, error);
+  /* merges while pulling queued new changes: send them now */
+  if (ok && stats->merged > 0)
+    ok = push (self, &mc, stats, cancellable, error);
+  if (ok)
+    {
+      g_autofree char *now = now_utc ();
+      ok = hc_store_set_sync_values_sync (self->store, cancellable, error, "last_sync", now, NULL);
+    }
+  if (!ok && error != NULL && g_error_matches (*error, HC_SYNC_ERROR, HC_SYNC_ERROR_REVOKED))
+    {
+      /* stop syncing until someone logs in again */
+      hc_store_set_sync_values_sync (self->store, NULL, NULL, "revoked", (*error)->message,
+                                     "access_token", NULL, "refresh_token", NULL, NULL);
+    }
+  stats->requests = hc_sync_client_get_requests (self->client) - requests;
+  stats->bytes = hc_sync_client_get_bytes (self->client) - bytes;
+  g_debug ("sync %s: %u requests, pushed %u, pulled %u (%u pages), merged %u, conflicts %u",
+             ok ? "done" : "failed", stats->requests, stats->pushed, stats->pulled, stats->pages,
+             stats->merged, stats->conflicts);
+  return ok;
+}
+
+static HcSyncState
+state_for_error (const GError *error)
+{
+  if (error == NULL)
+    return HC_SYNC_STATE_IDLE;
+  if (hc_sync_error_is_transient (error))
+    return HC_SYNC_STATE_OFFLINE;
+  if (g_error_matches (error, HC_SYNC_ERROR, HC_SYNC_ERROR_REVOKED) ||
+      g_error_matches (error, HC_SYNC_ERROR, HC_SYNC_ERROR_LOGIN_EXPIRED) ||
+      g_error_matches (error, HC_SYNC_ERROR, HC_SYNC_ERROR_NOT_LOGGED_IN))
+    return HC_SYNC_STATE_LOGGED_OUT;
+  return HC_SYNC_STATE_ERROR;
+}
+
+/* The whole of one sync, under the run lock, with the properties kept up to date. */
+static gboolean
+sync_locked (HcSyncEngine  *self,
+             HcSyncStats   *stats,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  g_mutex_lock (&self->run_lock);
+  ok = run_sync (self, stats, cancellable, &local_error);
+  post_state (self, state_for_error (local_error), local_error ? local_error->message : NULL);
+  post_counts (self);
+  g_mutex_unlock (&self->run_lock);
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
+}
+
+static void
+sync_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  HcSyncEngine *self = source_object;
+  HcSyncStats *stats = g_new0 (HcSyncStats, 1);
+  GError *error = NULL;
+
+  if (sync_locked (self, stats, cancellable, &error))
+    g_task_return_pointer (task, stats, g_free);
+  else
+    {
+      g_free (stats);
+      g_task_return_error (task, error);
+    }
+}
+
+static void schedule_retry (HcSyncEngine *self, const GError *error);
+
+static void
+run_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  HcSyncEngine *self = HC_SYNC_ENGINE (source);
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->waiters);
+  g_autoptr(GError) error = NULL;
+  g_autofree HcSyncStats *stats = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->running = FALSE;
+  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  schedule_retry (self, error);
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      GTask *waiter = waiters->pdata[i];
+
+      if (error != NULL)
+        g_task_return_error (waiter, g_error_copy (error));
+      else
+        g_task_return_pointer (waiter, g_memdup2 (stats, sizeof *stats), g_free);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Triggers */
+
+static gboolean
+retry_cb (gpointer data)
+{
+  HcSyncEngine *self = data;
+
+  self->retry_id = 0;
+  hc_sync_engine_sync_async (self, NULL, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Exponential backoff with jitter after a transient failure; nothing after one that needs a
+ * person (a revoked login, an untrusted certificate). */
+static void
+schedule_retry (HcSyncEngine *self,
+                const GError *error)
+{
+  guint delay;
+
+  if (error == NULL)
+    {
+      self->attempt = 0;
+      return;
+    }
+  if (!self->started || !hc_sync_error_is_transient (error) || self->retry_id != 0)
+    return;
+  delay = MIN (BACKOFF_MAX_SECONDS, 2u << MIN (self->attempt, 8u));
+  self->attempt++;
+  /* "equal jitter": half fixed, half random, so clients that failed together spread out */
+  delay = delay / 2 + (guint) g_random_int_range (0, (gint32) (delay / 2 + 1));
+  g_debug ("sync retry in %u s (attempt %u)", delay, self->attempt);
+  self->retry_id = g_timeout_add_seconds (MAX (delay, 1u), retry_cb, self);
+}
+
+static void
+pending_checked_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(HcSyncEngine) self = user_data;
+  HcStoreStatus status = { 0 };
+
+  if (!hc_store_get_status_finish (HC_STORE (source), result, &status, NULL))
+    return;
+  if (status.pending > 0 && self->started)
+    hc_sync_engine_sync_async (self, NULL, NULL, NULL);
+  hc_store_status_clear (&status);
+}
+
+static gboolean
+debounce_cb (gpointer data)
+{
+  HcSyncEngine *self = data;
+
+  self->debounce_id = 0;
+  /* the engine's own writes change the store too: sync only for local changes */
+  hc_store_get_status_async (self->store, NULL, pending_checked_cb, g_object_ref (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+store_changed_cb (HcStore      *store,
+                  HcSyncEngine *self)
+{
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  self->debounce_id = g_timeout_add_seconds (DEBOUNCE_SECONDS, debounce_cb, self);
+}
+
+static void
+network_changed_cb (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    HcSyncEngine    *self)
+{
+  if (!available)
+    {
+      post_state (self, HC_SYNC_STATE_OFFLINE, NULL);
+      return;
+    }
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->attempt = 0;
+  hc_sync_engine_sync_async (self, NULL, NULL, NULL);
+}
+
+static gboolean
+periodic_cb (gpointer data)
+{
+  hc_sync_engine_sync_async (HC_SYNC_ENGINE (data), NULL, NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void
+hc_sync_engine_dispose (GObject *object)
+{
+  HcSyncEngine *self = HC_SYNC_ENGINE (object);
+
+  hc_sync_engine_stop (self);
+  G_OBJECT_CLASS (hc_sync_engine_parent_class)->dispose (object);
+}
+
+static void
+hc_sync_engine_finalize (GObject *object)
+{
+  HcSyncEngine *self = HC_SYNC_ENGINE (object);
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->run_lock);
+  g_free (self->last_sync);
+  g_free (self->error);
+
+  G_OBJECT_CLASS (hc_sync_engine_parent_class)->finalize (object);
+}
+
+static void
+hc_sync_engine_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  HcSyncEngine *self = HC_SYNC_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_PROGRESS:
+      g_value_set_double (value, self->progress);
+      break;
+    case PROP_PENDING_COUNT:
+      g_value_set_uint (value, self->pending_count);
+      break;
+    case PROP_CONFLICT_COUNT:
+      g_value_set_uint (value, self->conflict_count);
+      break;
+    case PROP_LAST_SYNC:
+      g_value_set_string (value, self->last_sync);
+      break;
+    case PROP_ERROR:
+      g_value_set_string (value, self->error);
+      break;
+    case PROP_PAGE_SIZE:
+      g_value_set_uint (value, self->page_size);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_uint (value, self->interval);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hc_sync_engine_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  HcSyncEngine *self = HC_SYNC_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    case PROP_PAGE_SIZE:
+      if (self->page_size != g_value_get_uint (value))
+        {
+          self->page_size = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_INTERVAL:
+      if (self->interval != g_value_get_uint (value))
+        {
+          self->interval = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hc_sync_engine_class_init (HcSyncEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = hc_sync_engine_dispose;
+  object_class->finalize = hc_sync_engine_finalize;
+  object_class->get_property = hc_sync_engine_get_property;
+  object_class->set_property = hc_sync_engine_set_property;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, HC_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, HC_TYPE_SYNC_STATE, HC_SYNC_STATE_LOGGED_OUT, ro);
+  /* 0–1: how far the running pull is from the server's head (no counting queries) */
+  properties[PROP_PROGRESS] = g_param_spec_double ("progress", NULL, NULL, 0.0, 1.0, 0.0, ro);
+  properties[PROP_PENDING_COUNT] =
+    g_param_spec_uint ("pending-count", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  properties[PROP_CONFLICT_COUNT] =
+    g_param_spec_uint ("conflict-count", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  /* ISO 8601 UTC, or NULL: never */
+  properties[PROP_LAST_SYNC] = g_param_spec_string ("last-sync", NULL, NULL, NULL, ro);
+  /* the last failure, one line for people, or NULL */
+  properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, ro);
+  properties[PROP_PAGE_SIZE] =
+    g_param_spec_uint ("page-size", NULL, NULL, 1, 5000, DEFAULT_PAGE_SIZE, rw | G_PARAM_CONSTRUCT);
+  properties[PROP_INTERVAL] =
+    g_param_spec_uint ("interval", NULL, NULL, 10, 24 * 3600, DEFAULT_INTERVAL, rw | G_PARAM_CONSTRUCT);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+hc_sync_engine_init (HcSyncEngine *self)
+{
+  g_mutex_init (&self->run_lock);
+  self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->context = g_main_context_ref_thread_default ();
+  self->state = HC_SYNC_STATE_LOGGED_OUT;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Public API */
+
+HcSyncEngine *
+hc_sync_engine_new (HcStore *store)
+{
+  g_return_val_if_fail (HC_IS_STORE (store), NULL);
+
+  return g_object_new (HC_TYPE_SYNC_ENGINE, "store", store, NULL);
+}
+
+HcStore *
+hc_sync_engine_get_store (HcSyncEngine *self)
+{
+  g_return_val_if_fail (HC_IS_SYNC_ENGINE (self), NULL);
+  return self->store;
+}
+
+/**
+ * hc_sync_login_sync:
+ *
+ * Logs @store in to @url. A store that already belongs to another server or user is refused;
+ * logging in again as the same user (after a revoked login) keeps everything synced so far.
+ */
+gboolean
+hc_sync_login_sync (HcStore       *store,
+                    const char    *url,
+                    const char    *user,
+                    const char    *password,
+                    const char    *ca_file,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autoptr(HcSyncClient) client = NULL;
+  g_autofree char *old_url = NULL;
+  g_autofree char *old_user = NULL;
+  g_autofree char *role = NULL;
+  g_autofree char *ca_path = NULL;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (url != NULL && user != NULL && password != NULL, FALSE);
+
+  client = hc_sync_client_new (url, ca_file, error);
+  if (client == NULL)
+    return FALSE;
+  old_url = hc_store_get_sync_value_sync (store, "server_url", cancellable, &local_error);
+  if (local_error == NULL)
+    old_user = hc_store_get_sync_value_sync (store, "user", cancellable, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  if (old_url != NULL && (g_strcmp0 (old_url, hc_sync_client_get_url (client)) != 0 ||
+                          g_strcmp0 (old_user, user) != 0))
+    {
+      g_set_error (error, HC_SYNC_ERROR, HC_SYNC_ERROR_FAILED,
+                   "this store belongs to %s on %s; use another store (--store) for %s on %s",
+                   old_user, old_url, user, hc_sync_client_get_url (client));
+      return FALSE;
+    }
+
+  hc_sync_client_set_tokens_func (client, save_tokens_cb, store);
+  role = hc_sync_client_login (client, user, password, cancellable, error);
+  if (role == NULL)
+    return FALSE;
+  if (ca_file != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (ca_file);
+      ca_path = g_file_get_path (file);
+    }
+  hc_store_set_actor (store, user);
+  return hc_store_set_sync_values_sync (store, cancellable, error,
+                                        "server_url", hc_sync_client_get_url (client),
+                                        "user", user, "role", role, "ca_file", ca_path,
+                                        "revoked", NULL, NULL);
+}
+
+void
+hc_sync_engine_sync_async (HcSyncEngine        *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *waiter;
+
+  g_return_if_fail (HC_IS_SYNC_ENGINE (self));
+
+  waiter = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (waiter, hc_sync_engine_sync_async);
+  g_ptr_array_add (self->waiters, waiter);
+  if (!self->running)
+    {
+      g_autoptr(GTask) task = g_task_new (self, NULL, run_done_cb, NULL);
+
+      self->running = TRUE;
+      g_clear_handle_id (&self->retry_id, g_source_remove);
+      g_task_run_in_thread (task, sync_thread);
+    }
+}
+
+gboolean
+hc_sync_engine_sync_finish (HcSyncEngine  *self,
+                            GAsyncResult  *result,
+                            HcSyncStats   *stats,
+                            GError       **error)
+{
+  g_autofree HcSyncStats *s = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  s = g_task_propagate_pointer (G_TASK (result), error);
+  if (s == NULL)
+    return FALSE;
+  if (stats)
+    *stats = *s;
+  return TRUE;
+}
+
+gboolean
+hc_sync_engine_sync_sync (HcSyncEngine  *self,
+                          HcSyncStats   *stats,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  HcSyncStats s;
+
+  g_return_val_if_fail (HC_IS_SYNC_ENGINE (self), FALSE);
+
+  if (!sync_locked (self, &s, cancellable, error))
+    return FALSE;
+  if (stats)
+    *stats = s;
+  return TRUE;
+}
+
+void
+hc_sync_engine_start (HcSyncEngine *self)
+{
+  g_return_if_fail (HC_IS_SYNC_ENGINE (self));
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+  self->monitor = g_network_monitor_get_default ();
+  self->network_id = g_signal_connect (self->monitor, "network-changed",
+                                       G_CALLBACK (network_changed_cb), self);
+  self->changed_id = g_signal_connect (self->store, "changed", G_CALLBACK (store_changed_cb), self);
+  self->periodic_id = g_timeout_add_seconds (self->interval, periodic_cb, self);
+  hc_sync_engine_sync_async (self, NULL, NULL, NULL);
+}
+
+void
+hc_sync_engine_stop (HcSyncEngine *self)
+{
+  g_return_if_fail (HC_IS_SYNC_ENGINE (self));
+
+  self->started = FALSE;
+  if (self->monitor != NULL)
+    g_clear_signal_handler (&self->network_id, self->monitor);
+  self->monitor = NULL;
+  if (self->store != NULL)
+    g_clear_signal_handler (&self->changed_id, self->store);
+  g_clear_handle_id (&self->debounce_id, g_source_remove);
+  g_clear_handle_id (&self->periodic_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+}
+
+HcSyncState
+hc_sync_engine_get_state (HcSyncEngine *self)
+{
+  g_return_val_if_fail (HC_IS_SYNC_ENGINE (self), HC_SYNC_STATE_LOGGED_OUT);
+  return self->state;
+}
+
+double
+hc_sync_engine_get_progress (HcSyncEngine *self)
+{
+  g_return_val_if_fail (HC_IS_SYNC_ENGINE (self), 0.0);
+  return self->progress;
+}
+
+guint
+hc_sync_engine_get_pending_count (HcSyncEngine *self)
+{
+  g_return_val_if_fail (HC_IS_SYNC_ENGINE (self), 0);
+  return self->pending_count;
+}
+
+guint
+hc_sync_engine_get_conflict_count (HcSyncEngine *self)
+{
+  g_return_val_if_fail (HC_IS_SYNC_ENGINE (self), 0);
+  return self->conflict_count;
+}
+
+const char *
+hc_sync_engine_get_last_sync (HcSyncEngine *self)
+{
+  g_return_val_if_fail (HC_IS_SYNC_ENGINE (self), NULL);
+  return self->last_sync;
+}
+
+const char *
+hc_sync_engine_get_error (HcSyncEngine *self)
+{
+  g_return_val_if_fail (HC_IS_SYNC_ENGINE (self), NULL);
+  return self->error;
+}
+
+gboolean
+hc_sync_resolve_conflict_sync (HcStore            *store,
+                               const char         *conflict_id,
+                               HcStoreResolution   how,
+                               JsonObject         *merged,
+                               GCancellable       *cancellable,
+                               GError            **error)
+{
+  g_autofree char *type = NULL, *id = NULL, *user = NULL, *recorded = now_utc ();
+  g_autofree char *provenance_id = hc_fhir_new_id ();
+  g_autoptr(JsonObject) provenance = NULL;
+  gint64 base_version = 0, remote_version = 0;
+
+  g_return_val_if_fail (HC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (conflict_id != NULL, FALSE);
+
+  if (!hc_store_get_conflict_sync (store, conflict_id, &type, &id, &base_version, &remote_version,
+                                   cancellable, error))
+    return FALSE;
+  user = hc_store_get_sync_value_sync (store, "user", cancellable, NULL);
+  provenance = hc_merge_provenance (provenance_id, type, id, base_version, remote_version,
+                                    "resolve", user ? user : g_get_user_name (), recorded);
+  return hc_store_resolve_conflict_sync (store, conflict_id, how, merged, provenance, cancellable,
+                                         error);
+}
