@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "hc-outcome.h"
 #include "hc-patient.h"
 #include "hc-store.h"
+#include "hc-sync-engine.h"
 
 #define EXIT_USAGE 2
 
@@ -43,6 +45,12 @@ static char *opt_passphrase_file;
 static char *opt_new_passphrase_file;
 
 typedef char HcPassphrase;
+static char *opt_user;
+static char *opt_ca_file;
+static char *opt_password_file;
+static char *opt_take;
+static char *opt_merged;
+static gboolean opt_all;
 
 static const GOptionEntry entries[] = {
   { "store", 0, 0, G_OPTION_ARG_FILENAME, &opt_store, "Store directory (default: $HOUSECALL_STORE or ~/.local/share/housecall/store)", "DIR" },
@@ -55,6 +63,12 @@ static const GOptionEntry entries[] = {
   { "limit", 0, 0, G_OPTION_ARG_INT, &opt_limit, "search: at most N results (default 50)", "N" },
   { "passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_passphrase_file, "Read the store's passphrase from the first line of FILE (default: $HOUSECALL_PASSPHRASE, else ask)", "FILE" },
   { "new-passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_new_passphrase_file, "change-passphrase: the new one (default: $HOUSECALL_NEW_PASSPHRASE, else ask twice)", "FILE" },
+  { "user", 0, 0, G_OPTION_ARG_STRING, &opt_user, "login: the user name on the server", "NAME" },
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file, "login: trust this CA (PEM) for the server instead of the system's", "PEM" },
+  { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_password_file, "login: read the password from FILE (else $HOUSECALL_PASSWORD)", "FILE" },
+  { "take", 0, 0, G_OPTION_ARG_STRING, &opt_take, "resolve: keep the local or the remote version", "local|remote" },
+  { "merged", 0, 0, G_OPTION_ARG_FILENAME, &opt_merged, "resolve: the merged version (JSON file, - for stdin)", "FILE" },
+  { "all", 0, 0, G_OPTION_ARG_NONE, &opt_all, "conflicts: resolved ones too", NULL },
   { NULL }
 };
 
@@ -67,7 +81,14 @@ static const char summary[] =
   "  put FILE|-            create or update a resource\n"
   "  delete TYPE/ID        delete (clinical records: mark entered-in-error)\n"
   "  search QUERY          find patients by name, MRN, birth date or phone\n"
+  "  login URL --user NAME [--ca-file PEM]\n"
+  "                        log the store in to a server (password from\n"
+  "                        $HOUSECALL_PASSWORD or --password-file)\n"
+  "  sync                  send local changes, fetch the server's\n"
   "  status                store and sync status\n"
+  "  conflicts [--all]     list sync conflicts waiting for a decision\n"
+  "  resolve ID --take local|remote | --merged FILE\n"
+  "                        settle a conflict"
   "  demo-data --patients N [--seed S] [--out FILE]\n"
   "                        generate a demo panel into the store or as NDJSON\n"
   "  verify                check integrity, page tags, indexes and the audit chain\n"
@@ -716,6 +737,217 @@ cmd_change_passphrase (int argc, char **argv)
   return EXIT_SUCCESS;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Sync */
+
+static char *
+read_password (GError **error)
+{
+  if (opt_password_file != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (!g_file_get_contents (opt_password_file, &text, NULL, error))
+        return NULL;
+      g_strchomp (text);
+      return g_steal_pointer (&text);
+    }
+  if (g_getenv ("HOUSECALL_PASSWORD") != NULL)
+    return g_strdup (g_getenv ("HOUSECALL_PASSWORD"));
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       "login: the password comes from $HOUSECALL_PASSWORD or --password-file");
+  return NULL;
+}
+
+static int
+cmd_login (int argc, char **argv)
+{
+  g_autoptr(HcStore) store = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *dir = store_dir ();
+  GError *error = NULL;
+
+  if (argc != 1 || opt_user == NULL)
+    return usage ("login URL --user NAME [--ca-file PEM]");
+  if ((password = read_password (&error)) == NULL)
+    return fail (error);
+  {
+    g_autofree char *db = g_build_filename (dir, "housecall.db", NULL);
+    gboolean exists = g_file_test (db, G_FILE_TEST_EXISTS);
+    g_autoptr(HcPassphrase) passphrase =
+      get_passphrase ("HOUSECALL_PASSPHRASE", opt_passphrase_file,
+                      exists ? "Passphrase: " : "Passphrase for the new store: ", !exists, &error);
+
+    if (passphrase == NULL)
+      return fail (error);
+    /* a first login creates the store */
+    store = hc_store_open_sync (dir, exists ? HC_STORE_OPEN_NONE : HC_STORE_OPEN_CREATE,
+                                passphrase, NULL, &error);
+  }
+  if (store == NULL)
+    return fail (error);
+  if (!hc_sync_login_sync (store, argv[0], opt_user, password, opt_ca_file, NULL, &error))
+    return fail (error);
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) o = json_object_new ();
+      json_object_set_string_member (o, "server", argv[0]);
+      json_object_set_string_member (o, "user", opt_user);
+      print_json_object (o, FALSE);
+    }
+  else
+    g_print ("Logged in to %s as %s\n", argv[0], opt_user);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_sync (int argc, char **argv)
+{
+  g_autoptr(HcStore) store = NULL;
+  g_autoptr(HcSyncEngine) engine = NULL;
+  g_autofree char *user = NULL;
+  HcSyncStats stats = { 0 };
+  HcStoreStatus status = { 0 };
+  GError *error = NULL;
+
+  if (argc != 0)
+    return usage ("sync takes no arguments");
+  if ((store = open_store (&error)) == NULL)
+    return fail (error);
+  user = hc_store_get_sync_value_sync (store, "user", NULL, NULL);
+  if (user != NULL)
+    hc_store_set_actor (store, user);
+  engine = hc_sync_engine_new (store);
+  if (g_getenv ("HOUSECALL_SYNC_PAGE_SIZE") != NULL)
+    g_object_set (engine, "page-size", (guint) atoi (g_getenv ("HOUSECALL_SYNC_PAGE_SIZE")), NULL);
+  if (!hc_sync_engine_sync_sync (engine, &stats, NULL, &error))
+    return fail (error);
+  if (!hc_store_get_status_sync (store, &status, NULL, &error))
+    return fail (error);
+  if (opt_json)
+    {
+      g_autoptr(JsonObject) o = json_object_new ();
+      json_object_set_int_member (o, "pushed", stats.pushed);
+      json_object_set_int_member (o, "rejected", stats.rejected);
+      json_object_set_int_member (o, "pulled", stats.pulled);
+      json_object_set_int_member (o, "applied", stats.applied);
+      json_object_set_int_member (o, "merged", stats.merged);
+      json_object_set_int_member (o, "conflicts", status.conflicts);
+      json_object_set_int_member (o, "new_conflicts", stats.conflicts);
+      json_object_set_int_member (o, "pending", status.pending);
+      json_object_set_int_member (o, "requests", stats.requests);
+      json_object_set_int_member (o, "bytes", (gint64) stats.bytes);
+      json_object_set_int_member (o, "pages", stats.pages);
+      json_object_set_boolean_member (o, "resynced", stats.resynced);
+      print_json_object (o, FALSE);
+    }
+  else
+    g_print ("Synced: sent %u changesets%s, received %u records (%u merged), %" G_GINT64_FORMAT
+             " conflicts, %" G_GINT64_FORMAT " waiting%s\n", stats.pushed,
+             stats.rejected ? " (some refused by the server)" : "", stats.pulled, stats.merged,
+             status.conflicts, status.pending,
+             stats.resynced ? "; the server's database was replaced, so everything was fetched again" : "");
+  hc_store_status_clear (&status);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_conflicts (int argc, char **argv)
+{
+  g_autoptr(HcStore) store = NULL;
+  g_autoptr(JsonArray) conflicts = NULL;
+  GError *error = NULL;
+
+  if ((store = open_store (&error)) == NULL)
+    return fail (error);
+  conflicts = hc_store_list_conflicts_sync (store, opt_all, NULL, &error);
+  if (conflicts == NULL)
+    return fail (error);
+  if (opt_json)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+      json_node_set_array (node, conflicts);
+      print_json_node (node, FALSE);
+      return EXIT_SUCCESS;
+    }
+  if (json_array_get_length (conflicts) == 0)
+    g_print ("No conflicts.\n");
+  for (guint i = 0; i < json_array_get_length (conflicts); i++)
+    {
+      JsonObject *c = json_array_get_object_element (conflicts, i);
+      JsonArray *elements = json_object_get_array_member (c, "elements");
+      g_autoptr(GString) list = g_string_new (NULL);
+
+      for (guint j = 0; j < json_array_get_length (elements); j++)
+        g_string_append_printf (list, "%s%s", j ? ", " : "", json_array_get_string_element (elements, j));
+      g_print ("%s  %s  %s%s%s\n", json_object_get_string_member (c, "id"),
+               json_object_get_string_member (c, "resource"), list->len ? list->str : "(whole record)",
+               json_object_has_member (c, "resolution") ? "  resolved: " : "",
+               json_object_has_member (c, "resolution") ? json_object_get_string_member (c, "resolution") : "");
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_resolve (int argc, char **argv)
+{
+  g_autoptr(HcStore) store = NULL;
+  g_autoptr(JsonObject) merged = NULL;
+  g_autofree char *user = NULL;
+  HcStoreResolution how;
+  GError *error = NULL;
+
+  if (argc != 1 || (opt_take == NULL) == (opt_merged == NULL))
+    return usage ("resolve ID --take local|remote, or resolve ID --merged FILE");
+  if (opt_take != NULL && strcmp (opt_take, "local") == 0)
+    how = HC_STORE_RESOLVE_TAKE_LOCAL;
+  else if (opt_take != NULL && strcmp (opt_take, "remote") == 0)
+    how = HC_STORE_RESOLVE_TAKE_REMOTE;
+  else if (opt_take != NULL)
+    return usage ("resolve: --take local or --take remote");
+  else
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      gsize len = 0;
+
+      how = HC_STORE_RESOLVE_MERGED;
+      if (strcmp (opt_merged, "-") == 0)
+        {
+          g_autoptr(GInputStream) in = g_unix_input_stream_new (0, FALSE);
+          g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+
+          if (g_output_stream_splice (mem, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error) < 0)
+            return fail (error);
+          len = g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem));
+          text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (mem));
+        }
+      else if (!g_file_get_contents (opt_merged, &text, &len, &error))
+        return fail (error);
+      node = hc_json_parse (text ? text : "", len, &error);
+      if (node == NULL)
+        return fail_with (error, NULL);
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_printerr ("housecall-cli: %s: not a FHIR resource\n", opt_merged);
+          return EXIT_FAILURE;
+        }
+      merged = json_object_ref (json_node_get_object (node));
+    }
+  if ((store = open_store (&error)) == NULL)
+    return fail (error);
+  user = hc_store_get_sync_value_sync (store, "user", NULL, NULL);
+  if (user != NULL)
+    hc_store_set_actor (store, user);
+  if (!hc_sync_resolve_conflict_sync (store, argv[0], how, merged, NULL, &error))
+    return fail (error);
+  if (!opt_json)
+    g_print ("Resolved %s; the decision goes to the server with the next sync\n", argv[0]);
+  else
+    g_print ("{\"resolved\":\"%s\"}\n", argv[0]);
+  return EXIT_SUCCESS;
+}
+
 static const struct {
   const char *name;
   int (*func) (int argc, char **argv);
@@ -727,7 +959,11 @@ static const struct {
   { "put", cmd_put },
   { "delete", cmd_delete },
   { "search", cmd_search },
+  { "login", cmd_login },
+  { "sync", cmd_sync },
   { "status", cmd_status },
+  { "conflicts", cmd_conflicts },
+  { "resolve", cmd_resolve },
   { "demo-data", cmd_demo_data },
   { "verify", cmd_verify },
   { "change-passphrase", cmd_change_passphrase },
