@@ -13,6 +13,8 @@ packages=(
   # test
   desktop-file-utils appstream-util appstream xvfb xauth dbus-x11 at-spi2-core
   python3-dogtail imagemagick util-linux postgresql
+  # sync tests skew a client's clock
+  faketime
 )
 # the FHIR schema cross-check runs on Node.js
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

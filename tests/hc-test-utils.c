@@ -6,8 +6,10 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "hc-store-private.h"
 #include "hc-test-utils.h"
@@ -72,21 +74,38 @@ hc_test_run_cli (const char * const *argv,
                  char              **out,
                  char              **err)
 {
+  return hc_test_run_cli_full (NULL, NULL, argv, stdin_text, out, err);
+}
+
+int
+hc_test_run_cli_full (const char * const *env,
+                      const char * const *prefix,
+                      const char * const *argv,
+                      const char         *stdin_text,
+                      char              **out,
+                      char              **err)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   const char *cli = g_getenv ("HOUSECALL_CLI");
   g_autofree char *o = NULL, *e = NULL;
 
   g_assert_nonnull (cli);
+  for (guint i = 0; prefix && prefix[i]; i++)
+    g_ptr_array_add (args, (gpointer) prefix[i]);
   g_ptr_array_add (args, (gpointer) cli);
   for (guint i = 0; argv[i]; i++)
     g_ptr_array_add (args, (gpointer) argv[i]);
   g_ptr_array_add (args, NULL);
 
-  proc = g_subprocess_newv ((const char * const *) args->pdata,
-                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                            G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  for (guint i = 0; env && env[i] && env[i + 1]; i += 2)
+    g_subprocess_launcher_setenv (launcher, env[i], env[i + 1], TRUE);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (proc, stdin_text, NULL, &o, &e, &error);
   g_assert_no_error (error);
@@ -95,7 +114,10 @@ hc_test_run_cli (const char * const *argv,
     g_free (*out), *out = g_steal_pointer (&o);
   if (err)
     g_free (*err), *err = g_steal_pointer (&e);
-  g_assert_true (g_subprocess_get_if_exited (proc));
+  if (!g_subprocess_get_if_exited (proc))
+    g_error ("housecall-cli %s died (signal %d): %s", argv[0],
+             g_subprocess_get_if_signaled (proc) ? g_subprocess_get_term_sig (proc) : 0,
+             err && *err ? *err : "");
   return g_subprocess_get_exit_status (proc);
 }
 
@@ -180,4 +202,96 @@ hc_test_count (const char *dir,
   sqlite3_finalize (stmt);
   hc_crypt_db_close (db);
   return n;
+}
+
+void
+hc_test_server_cli (const char         *workdir,
+                    const char * const *args,
+                    const char         *password)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  const char *server_cli = g_getenv ("HOUSECALL_SERVER");
+
+  g_assert_nonnull (server_cli);
+  g_ptr_array_add (argv, (gpointer) server_cli);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (password)
+    g_subprocess_launcher_setenv (launcher, "HOUSECALL_PASSWORD", password, TRUE);
+  g_subprocess_launcher_set_cwd (launcher, workdir);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+void
+hc_test_server_start (HcTestServer *server,
+                      guint         port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+
+  g_assert_null (server->process);
+  g_subprocess_launcher_set_cwd (launcher, server->workdir);
+  /* the server goes when the test goes, even when it aborts */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HOUSECALL_SERVER"),
+                                                 "serve", "--db", "server.db", "--listen", listen,
+                                                 "--tls-cert", "certs/server.pem",
+                                                 "--tls-key", "certs/server-key.pem", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "listening on https://127.0.0.1:"));
+  g_free (server->url);
+  server->url = g_strdup (line + strlen ("listening on "));
+  g_free (server->ca_file);
+  server->ca_file = g_build_filename (server->workdir, "certs", "ca.pem", NULL);
+}
+
+void
+hc_test_server_stop (HcTestServer *server)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (server->process == NULL)
+    return;
+  g_subprocess_send_signal (server->process, SIGTERM);
+  g_subprocess_wait (server->process, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&server->process);
+}
+
+void
+hc_test_server_clear (HcTestServer *server)
+{
+  if (server->process != NULL)
+    g_subprocess_force_exit (server->process);
+  g_clear_object (&server->process);
+  g_clear_pointer (&server->url, g_free);
+  g_clear_pointer (&server->ca_file, g_free);
+  if (server->workdir != NULL)
+    {
+      const char *rm[] = { "rm", "-rf", server->workdir, NULL };
+      g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+    }
+  g_clear_pointer (&server->workdir, g_free);
 }

@@ -41,6 +41,14 @@ int         hc_test_run_cli         (const char * const *argv,
                                      const char         *stdin_text,
                                      char              **out,
                                      char              **err);
+/* The same with environment variables (@env: name, value, …, NULL) and a command in front of
+ * housecall-cli (@prefix, NULL-terminated, e.g. faketime), both optional. */
+int         hc_test_run_cli_full    (const char * const *env,
+                                     const char * const *prefix,
+                                     const char * const *argv,
+                                     const char         *stdin_text,
+                                     char              **out,
+                                     char              **err);
 /* sha256 of the schema and every row of the store's database, to prove a failed operation
  * changed nothing. */
 char       *hc_test_store_digest    (const char  *dir);
@@ -50,5 +58,27 @@ sqlite3    *hc_test_open_db         (const char  *db_path);
 /* A row count straight from the database file, read-only (white-box checks). */
 gint64      hc_test_count           (const char  *dir,
                                      const char  *sql);
+
+/* A housecall-server ($HOUSECALL_SERVER) over HTTPS on loopback, in @workdir: a dev CA and
+ * certificate in certs/, a SQLite database server.db. */
+typedef struct
+{
+  char        *workdir;
+  GSubprocess *process;
+  char        *url;        /* https://127.0.0.1:PORT */
+  char        *ca_file;    /* certs/ca.pem */
+} HcTestServer;
+
+/* Runs `housecall-server ARGS…` in @workdir (with $HOUSECALL_PASSWORD = @password when not
+ * NULL) and asserts it succeeds. */
+void        hc_test_server_cli      (const char         *workdir,
+                                     const char * const *args,
+                                     const char         *password);
+/* Starts `serve` on @port (0: any free port); the server dies with the test. */
+void        hc_test_server_start    (HcTestServer       *server,
+                                     guint               port);
+/* SIGTERM and wait: a clean shutdown. */
+void        hc_test_server_stop     (HcTestServer       *server);
+void        hc_test_server_clear    (HcTestServer       *server);
 
 G_END_DECLS
