@@ -366,8 +366,9 @@ static const char * const role_names[] = {
  * chart; nurses read it and record vitals, allergies, encounters, scheduling, tasks and messages,
  * but do not diagnose, prescribe, order, report or sign notes; the front desk registration,
  * insurance and scheduling with no clinical type; admins users (Practitioner, Organization) and
- * the audit log, no chart. Provenance and AuditEvent are written by the server only. A type not
- * listed is denied to everyone. */
+ * the audit log, no chart. AuditEvent is written by the server only; a Provenance is written by
+ * a client with the records of a merge or a conflict's resolution (DESIGN.md §6), by the roles
+ * that read them. A type not listed is denied to everyone. */
 static const struct
 {
   const char *type;
@@ -388,7 +389,7 @@ static const struct
   { "Organization",       P | N | F | A, P | F | A },
   { "Patient",            P | N | F,     P | N | F },
   { "Practitioner",       P | N | F | A, A },
-  { "Provenance",         P | N,         0 },
+  { "Provenance",         P | N,         P | N },
   { "ServiceRequest",     P | N,         P },
   { "Task",               P | N | F,     P | N | F },
 };

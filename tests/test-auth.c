@@ -465,7 +465,7 @@ static const struct
   { "Organization",       { "RW", "R ", "RW", "RW" } },
   { "Patient",            { "RW", "RW", "RW", "  " } },
   { "Practitioner",       { "R ", "R ", "R ", "RW" } },
-  { "Provenance",         { "R ", "R ", "  ", "  " } },
+  { "Provenance",         { "RW", "RW", "  ", "  " } },
   { "ServiceRequest",     { "RW", "R ", "  ", "  " } },
   { "Task",               { "RW", "RW", "RW", "  " } },
 };
@@ -544,7 +544,6 @@ test_role_cases (void)
     {
       /* Server-owned types. */
       g_assert_false (hc_role_allows (all[r], "AuditEvent", HC_ACCESS_WRITE));
-      g_assert_false (hc_role_allows (all[r], "Provenance", HC_ACCESS_WRITE));
 
       for (guint i = 0; i < G_N_ELEMENTS (unknown_types); i++)
         {
