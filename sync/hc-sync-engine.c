@@ -227,6 +227,7 @@ typedef struct
   gint64  issued_at;
   char   *cursor;
   char   *revoked;
+  char   *role;
   gboolean resync;
 } Config;
 
@@ -240,6 +241,7 @@ config_clear (Config *c)
   g_free (c->refresh_token);
   g_free (c->cursor);
   g_free (c->revoked);
+  g_free (c->role);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Config, config_clear)
@@ -253,7 +255,7 @@ load_config (HcStore       *store,
   struct { const char *key; char **out; } keys[] = {
     { "server_url", &c->url }, { "user", &c->user }, { "ca_file", &c->ca_file },
     { "access_token", &c->access_token }, { "refresh_token", &c->refresh_token },
-    { "cursor", &c->cursor }, { "revoked", &c->revoked },
+    { "cursor", &c->cursor }, { "revoked", &c->revoked }, { "role", &c->role },
   };
   g_autofree char *issued = NULL;
   g_autofree char *resync = NULL;
@@ -315,6 +317,7 @@ cursor_seq (const char *cursor)
 typedef struct
 {
   const char *user;
+  gboolean    provenance;   /* the role may write Provenance (physicians and nurses) */
 } MergeContext;
 
 static HcStoreMerge *
@@ -336,7 +339,7 @@ merge_hook (const char *type,
   m->merged = result->merged ? json_object_ref (result->merged) : NULL;
   m->elements = g_ptr_array_ref (m->outcome == HC_STORE_MERGE_CONFLICT ? result->conflicts
                                                                         : result->notices);
-  if (m->outcome != HC_STORE_MERGE_CONFLICT)
+  if (m->outcome != HC_STORE_MERGE_CONFLICT && mc->provenance)
     {
       g_autofree char *provenance_id = hc_fhir_new_id ();
       g_autofree char *recorded = now_utc ();
@@ -721,7 +724,7 @@ run_sync (HcSyncEngine  *self,
           GError       **error)
 {
   g_auto(Config) config = { 0 };
-  MergeContext mc = { NULL };
+  MergeContext mc = { NULL, FALSE };
   guint requests = 0;
   guint64 bytes = 0;
   gboolean ok;
@@ -747,6 +750,8 @@ run_sync (HcSyncEngine  *self,
   requests = hc_sync_client_get_requests (self->client);
   bytes = hc_sync_client_get_bytes (self->client);
   mc.user = config.user;
+  /* the front desk merges registrations but may not write Provenance (server/hc-auth.c) */
+  mc.provenance = g_strcmp0 (config.role, "front-desk") != 0;
 
   post_state (self, HC_SYNC_STATE_SYNCING, NULL);
   ok = push (self, &mc, stats, cancellable, error) &&
@@ -1307,7 +1312,7 @@ hc_sync_resolve_conflict_sync (HcStore            *store,
                                GCancellable       *cancellable,
                                GError            **error)
 {
-  g_autofree char *type = NULL, *id = NULL, *user = NULL, *recorded = now_utc ();
+  g_autofree char *type = NULL, *id = NULL, *user = NULL, *role = NULL, *recorded = now_utc ();
   g_autofree char *provenance_id = hc_fhir_new_id ();
   g_autoptr(JsonObject) provenance = NULL;
   gint64 base_version = 0, remote_version = 0;
@@ -1319,8 +1324,10 @@ hc_sync_resolve_conflict_sync (HcStore            *store,
                                    cancellable, error))
     return FALSE;
   user = hc_store_get_sync_value_sync (store, "user", cancellable, NULL);
-  provenance = hc_merge_provenance (provenance_id, type, id, base_version, remote_version,
-                                    "resolve", user ? user : g_get_user_name (), recorded);
+  role = hc_store_get_sync_value_sync (store, "role", cancellable, NULL);
+  if (g_strcmp0 (role, "front-desk") != 0)
+    provenance = hc_merge_provenance (provenance_id, type, id, base_version, remote_version,
+                                      "resolve", user ? user : g_get_user_name (), recorded);
   return hc_store_resolve_conflict_sync (store, conflict_id, how, merged, provenance, cancellable,
                                          error);
 }

@@ -591,24 +591,20 @@ test_untrusted (void)
   g_assert_nonnull (strstr (err, "untrusted certificate"));
 }
 
+/* A sync_state value of a client's (encrypted) store, through the store itself. */
 static char *
 client_value (const char *store,
               const char *key)
 {
+  g_autoptr(GError) error = NULL;
   g_autofree char *dir = store_path (store);
-  g_autofree char *path = g_build_filename (dir, "housecall.db", NULL);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
+  g_autoptr(HcStore) st = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL,
+                                              &error);
+  char *value;
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT value FROM sync_state WHERE key = ?", -1,
-                                       &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
+  g_assert_no_error (error);
+  value = hc_store_get_sync_value_sync (st, key, NULL, &error);
+  g_assert_no_error (error);
   return value;
 }
 
@@ -757,7 +753,8 @@ test_engine_properties (void)
   g_autofree char *dir = store_path ("engine");
   g_autofree char *pid = patient (6);
   g_autofree char *ref = g_strconcat ("Patient/", pid, NULL);
-  g_autoptr(HcStore) store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, NULL, &error);
+  g_autoptr(HcStore) store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, HC_TEST_PASSPHRASE,
+                                                 NULL, &error);
   g_autoptr(HcSyncEngine) engine = NULL;
   g_autoptr(JsonObject) p = NULL;
   g_autoptr(JsonObject) stored = NULL;
