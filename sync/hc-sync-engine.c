@@ -893,19 +893,44 @@ schedule_retry (HcSyncEngine *self,
   self->retry_id = g_timeout_add_seconds (MAX (delay, 1u), retry_cb, self);
 }
 
+/* The counts after a write; with @sync_if_pending, a sync when local changes wait. */
+static void
+counts_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data,
+           gboolean      sync_if_pending)
+{
+  g_autoptr(HcSyncEngine) self = user_data;
+  HcStoreStatus status = { 0 };
+  Update *u;
+
+  if (!hc_store_get_status_finish (HC_STORE (source), result, &status, NULL))
+    return;
+  u = update_new (self);
+  u->mask = (1u << PROP_PENDING_COUNT) | (1u << PROP_CONFLICT_COUNT);
+  u->pending_count = (guint) status.pending;
+  u->conflict_count = (guint) status.conflicts;
+  apply_update_cb (u);
+  update_free (u);
+  if (sync_if_pending && status.pending > 0 && self->started)
+    hc_sync_engine_sync_async (self, NULL, NULL, NULL);
+  hc_store_status_clear (&status);
+}
+
 static void
 pending_checked_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(HcSyncEngine) self = user_data;
-  HcStoreStatus status = { 0 };
+  counts_cb (source, result, user_data, TRUE);
+}
 
-  if (!hc_store_get_status_finish (HC_STORE (source), result, &status, NULL))
-    return;
-  if (status.pending > 0 && self->started)
-    hc_sync_engine_sync_async (self, NULL, NULL, NULL);
-  hc_store_status_clear (&status);
+static void
+counted_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  counts_cb (source, result, user_data, FALSE);
 }
 
 static gboolean
@@ -925,6 +950,8 @@ store_changed_cb (HcStore      *store,
 {
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   self->debounce_id = g_timeout_add_seconds (DEBOUNCE_SECONDS, debounce_cb, self);
+  /* the indicator shows the waiting change at once */
+  hc_store_get_status_async (store, NULL, counted_cb, g_object_ref (self));
 }
 
 static void
