@@ -23,6 +23,7 @@
 
 static HcTestServer server;
 static guint server_port;
+static gboolean faketime_works;   /* faketime runs our programs */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers */
@@ -671,9 +672,9 @@ test_clock_skew (void)
   g_autoptr(JsonObject) b = NULL;
   const char *env[] = { "HOUSECALL_PASSWORD", PASSWORD, NULL };
 
-  if (!have_faketime ())
+  if (!faketime_works)
     {
-      g_test_skip ("faketime is not installed (scripts/install-deps.sh)");
+      g_test_skip ("faketime is not installed (scripts/install-deps.sh) or cannot run this build");
       return;
     }
   g_assert_cmpint (cli_full (env, ahead, "skew-ahead", ARGS ("login", server.url, "--user", "alice",
@@ -815,6 +816,12 @@ test_engine_properties (void)
   g_assert_cmpint (hc_sync_engine_get_state (engine), ==, HC_SYNC_STATE_IDLE);
   hc_sync_engine_stop (engine);
   g_ptr_array_unref (w.states);
+  /* property updates and count queries still on their way hold the engine */
+  deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_finalize_object (g_steal_pointer (&engine));
+  g_assert_finalize_object (g_steal_pointer (&store));
   (void) ref;
 }
 
@@ -897,21 +904,22 @@ main (int   argc,
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
 
   server.workdir = g_dir_make_tmp ("hc-test-sync-XXXXXX", NULL);
-  /* a certificate issued two days ago, so a client a day behind still trusts it */
+  /* a certificate issued two days ago, so a client a day behind still trusts it (faketime
+   * cannot preload into a sanitizer build: then the clock-skew test skips) */
   if (have_faketime ())
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+      g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
       g_autoptr(GSubprocess) proc = NULL;
 
       g_subprocess_launcher_set_cwd (launcher, server.workdir);
       proc = g_subprocess_launcher_spawn (launcher, &error, "faketime", "-f", "-2d",
                                           g_getenv ("HOUSECALL_SERVER"), "dev-cert", "--out", "certs", NULL);
       g_assert_no_error (error);
-      g_subprocess_wait_check (proc, NULL, &error);
-      g_assert_no_error (error);
+      faketime_works = g_subprocess_wait_check (proc, NULL, NULL);
     }
-  else
+  if (!faketime_works)
     hc_test_server_cli (server.workdir, (const char * const []) { "dev-cert", "--out", "certs", NULL }, NULL);
   hc_test_server_cli (server.workdir, (const char * const []) { "init-db", "--db", "server.db", NULL }, NULL);
   hc_test_server_cli (server.workdir, (const char * const []) { "user", "add", "alice", "--role", "physician", "--db", "server.db", NULL }, PASSWORD);
