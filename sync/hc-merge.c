@@ -530,44 +530,75 @@ keyed_clear (Keyed *keyed)
   g_ptr_array_unref (keyed->keys);
 }
 
-static guint
-find_key (GPtrArray  *keys,
-          const char *key)
+static GPtrArray *
+anchored (GHashTable *anchors,
+          const char *anchor)
 {
-  for (guint i = 0; i < keys->len; i++)
-    if (strcmp (keys->pdata[i], key) == 0)
-      return i;
-  return G_MAXUINT;
+  GPtrArray *list = g_hash_table_lookup (anchors, anchor);
+
+  if (list == NULL)
+    {
+      list = g_ptr_array_new ();
+      g_hash_table_insert (anchors, (char *) anchor, list);
+    }
+  return list;
 }
 
-/* The merged order: the remote's items in its order, and each item only the local side has
- * after the nearest local predecessor already placed, else before the nearest local successor,
- * else at the end. Items the local side kept unchanged but the remote removed are gone. */
+static void
+append_keys (GPtrArray *order,
+             GPtrArray *keys)
+{
+  for (guint i = 0; keys && i < keys->len; i++)
+    g_ptr_array_add (order, keys->pdata[i]);
+}
+
+/* The merged order: the remote's items in its order, and each run of items only the local side
+ * has after the nearest local predecessor the remote has, else before the nearest local
+ * successor the remote has, else at the end. Items the local side kept unchanged but the
+ * remote removed are gone. Linear in the number of items. */
 static GPtrArray *
 merged_key_order (Keyed *base,
                   Keyed *local,
                   Keyed *remote)
 {
   GPtrArray *order = g_ptr_array_new ();
+  g_autoptr(GPtrArray) tail = g_ptr_array_new ();
+  g_autofree char **next_remote = g_new0 (char *, local->keys->len + 1);
+  g_autoptr(GHashTable) after = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                       (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GHashTable) before = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  const char *previous = NULL;   /* the last local key the remote has */
+  GPtrArray *run = NULL;          /* where the current run of local-only keys goes */
 
-  for (guint i = 0; i < remote->keys->len; i++)
-    g_ptr_array_add (order, remote->keys->pdata[i]);
+  for (guint i = local->keys->len; i-- > 0;)
+    next_remote[i] = g_hash_table_contains (remote->items, local->keys->pdata[i]) ?
+                     local->keys->pdata[i] : next_remote[i + 1];
   for (guint i = 0; i < local->keys->len; i++)
     {
       char *key = local->keys->pdata[i];
-      guint at = G_MAXUINT;
 
-      if (find_key (order, key) != G_MAXUINT ||
-          nodes_equal (g_hash_table_lookup (base->items, key),
+      if (g_hash_table_contains (remote->items, key))
+        {
+          previous = key;
+          run = NULL;
+          continue;
+        }
+      if (nodes_equal (g_hash_table_lookup (base->items, key),
                        g_hash_table_lookup (local->items, key)))
         continue;
-      for (guint j = i; j-- > 0 && at == G_MAXUINT;)
-        if ((at = find_key (order, local->keys->pdata[j])) != G_MAXUINT)
-          at++;
-      for (guint j = i + 1; j < local->keys->len && at == G_MAXUINT; j++)
-        at = find_key (order, local->keys->pdata[j]);
-      g_ptr_array_insert (order, at == G_MAXUINT ? -1 : (int) at, key);
+      if (run == NULL)
+        run = previous ? anchored (after, previous) :
+              next_remote[i] ? anchored (before, next_remote[i]) : tail;
+      g_ptr_array_add (run, key);
     }
+  for (guint i = 0; i < remote->keys->len; i++)
+    {
+      append_keys (order, g_hash_table_lookup (before, remote->keys->pdata[i]));
+      g_ptr_array_add (order, remote->keys->pdata[i]);
+      append_keys (order, g_hash_table_lookup (after, remote->keys->pdata[i]));
+    }
+  append_keys (order, tail);
   return order;
 }
 

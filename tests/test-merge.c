@@ -648,6 +648,75 @@ test_array_keys (void)
     run_case (&key_cases[i]);
 }
 
+static JsonObject *
+component (const char *id,
+           const char *value)
+{
+  JsonObject *item = json_object_new ();
+  JsonObject *code = json_object_new ();
+
+  json_object_set_string_member (item, "id", id);
+  json_object_set_string_member (code, "text", "part");
+  json_object_set_object_member (item, "code", code);
+  json_object_set_string_member (item, "valueString", value);
+  return item;
+}
+
+/* Thousands of items, a local addition after every other one and a remote edit of every third:
+ * every edit lands on the right item and every addition after its predecessor. */
+static void
+test_large_arrays (void)
+{
+  const guint n = 4000;
+  g_autoptr(JsonObject) base = object_from_quoted ("{'resourceType':'Observation','id':'o1',"
+                                                   "'status':'final','code':{'text':'panel'}}");
+  g_autoptr(JsonObject) local = NULL, remote = NULL;
+  g_autoptr(HcMergeResult) result = NULL;
+  JsonArray *b = json_array_new (), *l = json_array_new (), *r = json_array_new ();
+  JsonArray *merged;
+  gint64 start;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("c%u", i);
+      g_autofree char *added = g_strdup_printf ("new%u", i);
+
+      json_array_add_object_element (b, component (id, "v"));
+      json_array_add_object_element (l, component (id, "v"));
+      if (i % 2 == 0)
+        json_array_add_object_element (l, component (added, "n"));
+      json_array_add_object_element (r, component (id, i % 3 == 0 ? "edited" : "v"));
+    }
+  json_object_set_array_member (base, "component", b);
+  local = hc_json_object_copy (base);
+  remote = hc_json_object_copy (base);
+  json_object_set_array_member (local, "component", l);
+  json_object_set_array_member (remote, "component", r);
+
+  start = g_get_monotonic_time ();
+  result = hc_merge_resources (base, local, remote);
+  g_test_message ("%u + %u items merged in %.1f ms", n, n / 2,
+                  (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_cmpint (result->outcome, ==, HC_MERGE_CLEAN);
+  merged = hc_json_get_array (result->merged, "component");
+  g_assert_cmpuint (json_array_get_length (merged), ==, n + n / 2);
+  for (guint i = 0, at = 0; i < n; i++)
+    {
+      JsonObject *item = hc_json_array_get_object (merged, at++);
+      g_autofree char *id = g_strdup_printf ("c%u", i);
+
+      g_assert_cmpstr (hc_json_get_string (item, "id"), ==, id);
+      g_assert_cmpstr (hc_json_get_string (item, "valueString"), ==, i % 3 == 0 ? "edited" : "v");
+      if (i % 2 == 0)
+        {
+          g_autofree char *added = g_strdup_printf ("new%u", i);
+
+          item = hc_json_array_get_object (merged, at++);
+          g_assert_cmpstr (hc_json_get_string (item, "id"), ==, added);
+        }
+    }
+}
+
 static void
 test_canonical (void)
 {
@@ -1705,6 +1774,7 @@ main (int   argc,
 
   g_test_add_func ("/hc/sync/merge/policies", test_policies);
   g_test_add_func ("/hc/sync/merge/array-keys", test_array_keys);
+  g_test_add_func ("/hc/sync/merge/large-arrays", test_large_arrays);
   g_test_add_func ("/hc/sync/merge/canonical", test_canonical);
   g_test_add_func ("/hc/sync/merge/provenance", test_provenance);
   g_test_add_func ("/hc/sync/merge/properties", test_properties);
