@@ -104,7 +104,7 @@ static const Rule rules[] = {
   { "ServiceRequest.code", POLICY_REVIEW },
   { "ServiceRequest.quantity[x]", POLICY_REVIEW },
   { "ServiceRequest.orderDetail", POLICY_REVIEW },
-  { "*.modifierExtension", POLICY_REVIEW, RULE_ANY_TYPE },
+  { "modifierExtension", POLICY_REVIEW, RULE_ANY_DEPTH },
 };
 
 /* Natural keys of array items, by the array's element name. An item with an `id` is known by
