@@ -103,6 +103,7 @@ gboolean      _hc_store_put_row           (HcStoreWorker  *w,
                                            gint64          version,
                                            int             sync_state,
                                            JsonObject     *res,
+                                           const char     *prepared,
                                            GError        **error);
 void          _hc_store_count_outcome     (HcImportStats  *stats,
                                            HcWriteOutcome  outcome);

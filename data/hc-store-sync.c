@@ -584,7 +584,7 @@ apply_entry (HcStoreWorker  *w,
   in_conflict = get_open_conflict (w, type, id, &conflict);
   if (!in_conflict && !has_pending (w, type, id))
     {
-      if (!_hc_store_put_row (w, type, id, version, SYNC_STATE_SYNCED, remote, error) ||
+      if (!_hc_store_put_row (w, type, id, version, SYNC_STATE_SYNCED, remote, remote_text, error) ||
           !set_merge_base (w, type, id, version, remote_text, error))
         return FALSE;
       ad->stats.applied++;
@@ -603,7 +603,7 @@ apply_entry (HcStoreWorker  *w,
 
   if (!drop_pending (w, type, id, error) ||
       !set_merge_base (w, type, id, version, remote_text, error) ||
-      !_hc_store_put_row (w, type, id, version, SYNC_STATE_SYNCED, remote, error))
+      !_hc_store_put_row (w, type, id, version, SYNC_STATE_SYNCED, remote, remote_text, error))
     return FALSE;
 
   if ((local == NULL && remote == NULL) || (local != NULL && remote != NULL &&
@@ -637,7 +637,7 @@ apply_entry (HcStoreWorker  *w,
   {
     JsonObject *provisional = m && !unusable ? m->merged : remote;
 
-    if (!_hc_store_put_row (w, type, id, version, SYNC_STATE_MODIFIED, provisional, error) ||
+    if (!_hc_store_put_row (w, type, id, version, SYNC_STATE_MODIFIED, provisional, NULL, error) ||
         !record_conflict (w, &conflict, type, id, base, local, remote, m ? m->elements : NULL,
                           error))
       return FALSE;
@@ -784,7 +784,7 @@ finish_resync_job (HcStoreWorker  *w,
       sqlite3_bind_text (stmt, 1, gone->pdata[i], -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, gone->pdata[i + 1], -1, SQLITE_STATIC);
       if (!_hc_store_step_done (w, stmt, "resync", error) ||
-          !_hc_store_put_row (w, gone->pdata[i], gone->pdata[i + 1], 0, SYNC_STATE_SYNCED, NULL,
+          !_hc_store_put_row (w, gone->pdata[i], gone->pdata[i + 1], 0, SYNC_STATE_SYNCED, NULL, NULL,
                               error))
         goto fail;
     }
@@ -1241,7 +1241,7 @@ resolve (HcStoreWorker  *w,
   /* start from the server's version, so what differs from it is queued */
   if (!close_conflict (w, rd->id, names[rd->how], error) ||
       !_hc_store_put_row (w, rd->type, rd->resource_id, remote_version, SYNC_STATE_SYNCED,
-                          remote, error))
+                          remote, NULL, error))
     return FALSE;
 
   if (rd->how == HC_STORE_RESOLVE_TAKE_LOCAL)

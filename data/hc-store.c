@@ -932,7 +932,7 @@ _hc_store_count_outcome (HcImportStats  *stats,
 
 /* Inside a transaction: stores @res (NULL: a tombstone) as the current row of @type/@id with
  * server version @version and sync state @sync_state, indexed, without queueing or auditing:
- * what the server sent, or a provisional merge. */
+ * what the server sent, or a provisional merge. @prepared, when not NULL, is @res as text. */
 gboolean
 _hc_store_put_row (HcStoreWorker  *w,
                    const char     *type,
@@ -940,10 +940,12 @@ _hc_store_put_row (HcStoreWorker  *w,
                    gint64          version,
                    int             sync_state,
                    JsonObject     *res,
+                   const char     *prepared,
                    GError        **error)
 {
   g_autofree char *entity = g_strconcat (type, "/", id, NULL);
-  g_autofree char *text = NULL;
+  g_autofree char *owned_text = NULL;
+  const char *text;
   sqlite3_stmt *stmt;
   gint64 rid = 0;
   gboolean exists = FALSE, was_deleted = FALSE;
@@ -982,7 +984,7 @@ _hc_store_put_row (HcStoreWorker  *w,
       return TRUE;
     }
 
-  text = to_json_text (res);
+  text = prepared ? prepared : (owned_text = to_json_text (res));
   if (!exists)
     {
       stmt = _hc_store_stmt (w, "INSERT INTO resource (type, id, version_id, local_rev, deleted, "

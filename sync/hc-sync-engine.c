@@ -606,6 +606,81 @@ bundle_extension (JsonObject *bundle,
   return NULL;
 }
 
+/* One page request on its own thread, so the next page downloads and parses while the store
+ * applies this one. */
+typedef struct
+{
+  HcSyncClient *client;
+  GCancellable *cancellable;
+  char         *path;
+  guint         status;
+  JsonObject   *page;
+  GError       *error;
+  GThread      *thread;
+} Fetch;
+
+static gpointer
+fetch_thread (gpointer data)
+{
+  Fetch *f = data;
+
+  f->page = hc_sync_client_request (f->client, "GET", f->path, NULL, &f->status, f->cancellable,
+                                    &f->error);
+  return NULL;
+}
+
+static Fetch *
+fetch_start (HcSyncEngine *self,
+             const char   *cursor,
+             GCancellable *cancellable)
+{
+  Fetch *f = g_new0 (Fetch, 1);
+
+  f->client = g_object_ref (self->client);
+  f->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  if (cursor != NULL)
+    {
+      g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
+      f->path = g_strdup_printf ("/fhir/$sync-changes?cursor=%s&_count=%u", escaped,
+                                 self->page_size);
+    }
+  else
+    f->path = g_strdup_printf ("/fhir/$sync-changes?_count=%u", self->page_size);
+  f->thread = g_thread_new ("hc-sync-fetch", fetch_thread, f);
+  return f;
+}
+
+/* Waits for the page; NULL with @error (or with no error for an empty answer). */
+static JsonObject *
+fetch_finish (Fetch   *f,
+              guint   *status,
+              GError **error)
+{
+  JsonObject *page;
+
+  g_thread_join (f->thread);
+  page = f->page;
+  *status = f->status;
+  if (f->error != NULL)
+    g_propagate_error (error, f->error);
+  g_object_unref (f->client);
+  g_clear_object (&f->cancellable);
+  g_free (f->path);
+  g_free (f);
+  return page;
+}
+
+static void
+fetch_discard (Fetch *f)
+{
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status;
+
+  if (f != NULL)
+    page = fetch_finish (f, &status, &error);
+}
+
 static gboolean
 pull (HcSyncEngine  *self,
       Config        *config,
@@ -617,29 +692,19 @@ pull (HcSyncEngine  *self,
   g_autofree char *cursor = g_strdup (config->cursor);
   gboolean resync = config->resync;
   gint64 start = cursor_seq (cursor);
+  Fetch *fetch = fetch_start (self, cursor, cancellable);
 
   for (;;)
     {
       g_autoptr(JsonObject) page = NULL;
       g_autoptr(GError) request_error = NULL;
-      g_autofree char *path = NULL;
       const char *next, *head;
-      gboolean up_to_date = FALSE;
+      gboolean up_to_date = FALSE, applied;
       HcStoreApplyStats as;
       JsonArray *entries;
       guint status = 0;
 
-      if (cursor != NULL)
-        {
-          g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
-          path = g_strdup_printf ("/fhir/$sync-changes?cursor=%s&_count=%u", escaped,
-                                  self->page_size);
-        }
-      else
-        path = g_strdup_printf ("/fhir/$sync-changes?_count=%u", self->page_size);
-
-      page = hc_sync_client_request (self->client, "GET", path, NULL, &status, cancellable,
-                                     &request_error);
+      page = fetch_finish (g_steal_pointer (&fetch), &status, &request_error);
       if (request_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&request_error));
@@ -656,6 +721,7 @@ pull (HcSyncEngine  *self,
           resync = TRUE;
           start = 0;
           stats->resynced = TRUE;
+          fetch = fetch_start (self, NULL, cancellable);
           continue;
         }
       if (status != 200 || page == NULL)
@@ -674,9 +740,16 @@ pull (HcSyncEngine  *self,
           return FALSE;
         }
       entries = hc_json_get_array (page, "entry");
-      if (!hc_store_apply_remote_sync (self->store, entries, next, head, resync, merge_hook, mc,
-                                       &as, cancellable, error))
-        return FALSE;
+      /* the next page comes while this one is applied */
+      if (!up_to_date)
+        fetch = fetch_start (self, next, cancellable);
+      applied = hc_store_apply_remote_sync (self->store, entries, next, head, resync, merge_hook,
+                                            mc, &as, cancellable, error);
+      if (!applied)
+        {
+          fetch_discard (g_steal_pointer (&fetch));
+          return FALSE;
+        }
       stats->pages++;
       stats->pulled += entries ? json_array_get_length (entries) : 0;
       stats->applied += as.applied;
