@@ -51,6 +51,7 @@ struct _HcServerPg
   gboolean     in_bulk;
   GPtrArray   *pending;     /* Pending, in write order, of the open transaction */
   GHashTable  *latest;      /* "type/id" -> its newest Pending */
+  GHashTable  *known;       /* "type/id" -> its current version, negative: deleted (prefetched) */
   gboolean     naive_seq;   /* test only */
   guint        commit_delay_ms;   /* test only */
 
@@ -220,6 +221,7 @@ hc_server_pg_free (HcServerPg *self)
   g_clear_pointer (&self->prepared, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->latest, g_hash_table_unref);
+  g_clear_pointer (&self->known, g_hash_table_unref);
   g_free (self->conninfo);
   g_free (self->epoch);
   g_free (self);
@@ -302,6 +304,7 @@ hc_server_pg_open (const char  *conninfo,
   self->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->pending = g_ptr_array_new_with_free_func (pending_free);
   self->latest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->conninfo = g_strdup (conninfo);
   self->naive_seq = g_strcmp0 (g_getenv ("HOUSECALL_TEST_NAIVE_SEQ"), "1") == 0;
   self->commit_delay_ms = (guint) g_ascii_strtoull (g_getenv ("HOUSECALL_TEST_COMMIT_DELAY_MS") ?: "0",
@@ -649,6 +652,18 @@ current_version (HcServerPg  *self,
       *deleted = p->json == NULL;
       return TRUE;
     }
+  if (g_hash_table_size (self->known) > 0)
+    {
+      g_autofree char *key = latest_key (type, id);
+      gint64 *known = g_hash_table_lookup (self->known, key);
+
+      if (known != NULL)
+        {
+          *version = ABS (*known);
+          *deleted = *known < 0;
+          return TRUE;
+        }
+    }
   res = query (self, "SELECT version, deleted FROM resource WHERE type = $1 AND id = $2 FOR UPDATE",
                2, params, error);
   if (res == NULL)
@@ -764,9 +779,58 @@ flush_pending (HcServerPg  *self,
   return TRUE;
 }
 
+gboolean
+hc_server_pg_lock_versions (HcServerPg  *self,
+                            GPtrArray   *keys,
+                            GError     **error)
+{
+  g_autoptr(GString) types = g_string_new ("{");
+  g_autoptr(GString) ids = g_string_new ("{");
+  const char *params[2];
+  PGresult *res;
+
+  g_return_val_if_fail (self->in_bulk, FALSE);
+
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *key = keys->pdata[i];
+      const char *slash = strchr (key, '/');
+      g_autofree char *type = NULL;
+
+      if (slash == NULL)
+        continue;
+      type = g_strndup (key, slash - key);
+      array_append (types, type);
+      array_append (ids, slash + 1);
+      /* absent until found */
+      g_hash_table_replace (self->known, g_strdup (key), g_memdup2 (&(gint64) { 0 }, sizeof (gint64)));
+    }
+  g_string_append_c (types, '}');
+  g_string_append_c (ids, '}');
+  params[0] = types->str;
+  params[1] = ids->str;
+  res = query (self, "SELECT r.type, r.id, r.version, r.deleted FROM resource r"
+                     " JOIN unnest ($1::text[], $2::text[]) AS k (type, id) USING (type, id)"
+                     " FOR UPDATE OF r", 2, params, error);
+  if (res == NULL)
+    return FALSE;
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      gint64 version = g_ascii_strtoll (PQgetvalue (res, i, 2), NULL, 10);
+
+      if (PQgetvalue (res, i, 3)[0] == 't')
+        version = -version;
+      g_hash_table_replace (self->known, latest_key (PQgetvalue (res, i, 0), PQgetvalue (res, i, 1)),
+                            g_memdup2 (&version, sizeof version));
+    }
+  PQclear (res);
+  return TRUE;
+}
+
 static void
 clear_pending (HcServerPg *self)
 {
+  g_hash_table_remove_all (self->known);
   g_hash_table_remove_all (self->latest);
   g_ptr_array_set_size (self->pending, 0);
 }

@@ -62,6 +62,9 @@ HcServerResource *hc_server_pg_store         (HcServerPg          *pg,
                                               gint64               if_match,
                                               gboolean             if_none_match,
                                               GError             **error);
+gboolean          hc_server_pg_lock_versions (HcServerPg        *pg,
+                                              GPtrArray           *keys,
+                                              GError             **error);
 gboolean          hc_server_pg_begin         (HcServerPg          *pg,
                                               GError             **error);
 gboolean          hc_server_pg_commit        (HcServerPg          *pg,

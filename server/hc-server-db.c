@@ -754,6 +754,17 @@ hc_server_db_commit (HcServerDb  *self,
   return TRUE;
 }
 
+gboolean
+hc_server_db_lock_versions (HcServerDb  *self,
+                            GPtrArray   *keys,
+                            GError     **error)
+{
+  /* SQLite: the transaction already holds the only write lock, and reads are cheap */
+  if (self->pg)
+    return hc_server_pg_lock_versions (self->pg, keys, error);
+  return TRUE;
+}
+
 void
 hc_server_db_rollback (HcServerDb *self)
 {

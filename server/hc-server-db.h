@@ -131,6 +131,12 @@ gboolean          hc_server_db_begin        (HcServerDb         *db,
 gboolean          hc_server_db_commit       (HcServerDb         *db,
                                              GError            **error);
 void              hc_server_db_rollback     (HcServerDb         *db);
+/* Within a bulk transaction, before writing the records @keys ("Type/id"): reads their
+ * current versions in one go (on PostgreSQL locking them to the end of the transaction), so
+ * that the writes need not ask one by one. A hint: SQLite has nothing to do. */
+gboolean          hc_server_db_lock_versions (HcServerDb        *db,
+                                              GPtrArray         *keys,
+                                              GError           **error);
 
 /* Idempotency keys of $sync-push changesets: the stored answer of a changeset already
  * applied for @user, or NULL. */

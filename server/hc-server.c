@@ -529,14 +529,38 @@ audit_flush_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* An AuditEvent.entity: a record (Type/id) or a whole type (a create that was refused, say). */
+static JsonObject *
+audit_entity (const char *entity)
+{
+  JsonObject *e = json_object_new ();
+
+  if (strchr (entity, '/') != NULL)
+    {
+      JsonObject *what = json_object_new ();
+      json_object_set_string_member (what, "reference", entity);
+      json_object_set_object_member (e, "what", what);
+    }
+  else
+    {
+      JsonObject *coding = json_object_new ();
+      json_object_set_string_member (coding, "system", "http://hl7.org/fhir/resource-types");
+      json_object_set_string_member (coding, "code", entity);
+      json_object_set_object_member (e, "type", coding);
+    }
+  return e;
+}
+
+/* One AuditEvent for @n_entities records (Type/id, or a whole type) */
 static void
-audit (HcServer   *self,
-       const char *user,
-       const char *action,      /* C R U D E */
-       const char *subtype,     /* a restful-interaction code, or "login" */
-       const char *entity,      /* Type/id or NULL */
-       gboolean    success,
-       gboolean    now)
+audit_entities (HcServer           *self,
+                const char         *user,
+                const char         *action,      /* C R U D E */
+                const char         *subtype,     /* a restful-interaction code, or "login" */
+                const char * const *entity_list,
+                guint               n_entities,
+                gboolean            success,
+                gboolean            now)
 {
   g_autoptr(JsonObject) event = json_object_new ();
   g_autoptr(GDateTime) time = g_date_time_new_now_utc ();
@@ -579,26 +603,12 @@ audit (HcServer   *self,
   json_object_set_string_member (observer, "display", "housecall-server");
   json_object_set_object_member (source, "observer", observer);
   json_object_set_object_member (event, "source", source);
-  if (entity != NULL)
+  if (n_entities > 0)
     {
       JsonArray *entities = json_array_new ();
-      JsonObject *e = json_object_new ();
 
-      if (strchr (entity, '/') != NULL)
-        {
-          JsonObject *what = json_object_new ();
-          json_object_set_string_member (what, "reference", entity);
-          json_object_set_object_member (e, "what", what);
-        }
-      else
-        {
-          /* a whole type (a create that was refused, say) */
-          JsonObject *coding = json_object_new ();
-          json_object_set_string_member (coding, "system", "http://hl7.org/fhir/resource-types");
-          json_object_set_string_member (coding, "code", entity);
-          json_object_set_object_member (e, "type", coding);
-        }
-      json_array_add_object_element (entities, e);
+      for (guint i = 0; i < n_entities; i++)
+        json_array_add_object_element (entities, audit_entity (entity_list[i]));
       json_object_set_array_member (event, "entity", entities);
     }
   a->json = hc_json_object_to_string (event, FALSE);
@@ -608,6 +618,18 @@ audit (HcServer   *self,
     audit_flush (self);
   else if (self->audit_flush_id == 0)
     self->audit_flush_id = g_timeout_add_seconds (1, audit_flush_cb, self);
+}
+
+static void
+audit (HcServer   *self,
+       const char *user,
+       const char *action,      /* C R U D E */
+       const char *subtype,     /* a restful-interaction code, or "login" */
+       const char *entity,      /* Type/id or NULL */
+       gboolean    success,
+       gboolean    now)
+{
+  audit_entities (self, user, action, subtype, &entity, entity != NULL, success, now);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1381,6 +1403,7 @@ typedef struct
   HcRole      role;
   const char *user;
   GPtrArray  *entities;    /* Type/id written, for the audit */
+  GHashTable *written;     /* Type/id -> its newest HcServerResource, for the answers; or NULL */
 } TxSink;
 
 static gboolean
@@ -1408,6 +1431,11 @@ tx_write (gpointer     data,
   if (r == NULL)
     return FALSE;
   g_ptr_array_add (tx->entities, g_strconcat (r->type, "/", r->id, NULL));
+  if (tx->written != NULL)
+    {
+      char *key = g_strconcat (r->type, "/", r->id, NULL);
+      g_hash_table_replace (tx->written, key, g_steal_pointer (&r));
+    }
   return TRUE;
 }
 
@@ -1440,23 +1468,33 @@ tx_remove (gpointer     data,
 
 static const HcImportSink tx_sink = { tx_write, tx_remove };
 
-/* The answer entry for a stored entry: its current version. */
+/* The answer entry for a stored entry: its current version, from @written (the versions the
+ * transaction stored, or NULL) or else the database. */
 static void
 append_entry_response (HcServer   *self,
                        GString    *out,
-                       JsonObject *entry)
+                       JsonObject *entry,
+                       GHashTable *written)
 {
   JsonObject *request = hc_json_get_object (entry, "request");
   JsonObject *resource = hc_json_get_object (entry, "resource");
-  g_autoptr(HcServerResource) r = NULL;
+  g_autoptr(HcServerResource) read = NULL;
+  const HcServerResource *r = NULL;
 
   if (g_strcmp0 (hc_json_get_string (request, "method"), "DELETE") == 0 || resource == NULL)
     {
       g_string_append (out, "{\"response\":{\"status\":\"204\"}}");
       return;
     }
-  r = hc_server_db_read (self->db, hc_json_get_string (resource, "resourceType"),
-                         hc_json_get_string (resource, "id"), 0, NULL);
+  if (written != NULL)
+    {
+      g_autofree char *key = g_strconcat (hc_json_get_string (resource, "resourceType"), "/",
+                                          hc_json_get_string (resource, "id"), NULL);
+      r = g_hash_table_lookup (written, key);
+    }
+  if (r == NULL)
+    r = read = hc_server_db_read (self->db, hc_json_get_string (resource, "resourceType"),
+                                  hc_json_get_string (resource, "id"), 0, NULL);
   if (r == NULL)
     g_string_append (out, "{\"response\":{\"status\":\"200\"}}");
   else
@@ -1464,6 +1502,28 @@ append_entry_response (HcServer   *self,
                             G_GINT64_FORMAT "\",\"etag\":\"W/\\\"%" G_GINT64_FORMAT "\\\"\","
                             "\"lastModified\":\"%s\"}}", r->version == 1 ? "201" : "200",
                             r->type, r->id, r->version, r->version, r->last_updated);
+}
+
+/* Reads the current versions of what a transaction's PUT and DELETE entries name at once. */
+static gboolean
+lock_entry_versions (HcServer    *self,
+                     JsonObject  *bundle,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  JsonArray *entries = hc_json_get_array (bundle, "entry");
+
+  for (guint i = 0; entries && i < json_array_get_length (entries); i++)
+    {
+      JsonObject *request = hc_json_get_object (hc_json_array_get_object (entries, i), "request");
+      const char *method = hc_json_get_string (request, "method");
+      const char *url = hc_json_get_string (request, "url");
+
+      if ((g_strcmp0 (method, "PUT") == 0 || g_strcmp0 (method, "DELETE") == 0) && url != NULL &&
+          strchr (url, '?') == NULL)
+        g_ptr_array_add (keys, (gpointer) url);
+    }
+  return keys->len == 0 || hc_server_db_lock_versions (self->db, keys, error);
 }
 
 /* A batch Bundle: every entry on its own, in its own database transaction; the answer says
@@ -1478,7 +1538,7 @@ batch (HcServer          *self,
   g_autoptr(GPtrArray) entities = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GString) out = g_string_new ("{\"resourceType\":\"Bundle\",\"type\":\"batch-response\",\"entry\":[");
   JsonArray *entries = hc_json_get_array (bundle, "entry");
-  TxSink tx = { self, role, user, entities };
+  TxSink tx = { self, role, user, entities, NULL };
 
   for (guint i = 0; entries && i < json_array_get_length (entries); i++)
     {
@@ -1500,7 +1560,7 @@ batch (HcServer          *self,
           hc_import_object ("batch", one, &tx_sink, &tx, NULL, &error) &&
           hc_server_db_commit (self->db, &error))
         {
-          append_entry_response (self, out, entry);
+          append_entry_response (self, out, entry, NULL);
           continue;
         }
       hc_server_db_rollback (self->db);
@@ -1535,7 +1595,9 @@ transaction (HcServer          *self,
   g_autoptr(GPtrArray) entities = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) out = NULL;
-  TxSink tx = { self, role, user, entities };
+  g_autoptr(GHashTable) written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) hc_server_resource_free);
+  TxSink tx = { self, role, user, entities, written };
   JsonArray *entries;
 
   if (bundle == NULL)
@@ -1554,6 +1616,7 @@ transaction (HcServer          *self,
       return;
     }
   if (!hc_server_db_begin (self->db, &error) ||
+      !lock_entry_versions (self, bundle, &error) ||
       !hc_import_object ("transaction", bundle, &tx_sink, &tx, NULL, &error) ||
       !hc_server_db_commit (self->db, &error))
     {
@@ -1581,12 +1644,12 @@ transaction (HcServer          *self,
     {
       if (i > 0)
         g_string_append_c (out, ',');
-      append_entry_response (self, out, hc_json_array_get_object (entries, i));
+      append_entry_response (self, out, hc_json_array_get_object (entries, i), written);
     }
   g_string_append (out, "]}");
-  for (guint i = 0; i < entities->len; i++)
-    audit (self, user, "U", "transaction", entities->pdata[i], TRUE, FALSE);
-  audit_flush (self);
+  /* one event for the whole transaction, naming every record it wrote */
+  audit_entities (self, user, "U", "transaction", (const char * const *) entities->pdata,
+                  entities->len, TRUE, TRUE);
   g_message ("transaction: %u records", entities->len);
   respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
   wake_waiters (self);

@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -212,4 +213,61 @@ hc_test_pg_column (const char *conninfo,
   PQclear (res);
   PQfinish (conn);
   return values;
+}
+
+/* utime + stime of /proc/@pid/stat in seconds; its parent in *@ppid. */
+static double
+proc_cpu (const char *pid,
+          gint64     *ppid)
+{
+  g_autofree char *path = g_build_filename ("/proc", pid, "stat", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after;
+
+  *ppid = -1;
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL)
+    return 0;
+  /* after "pid (comm)": state ppid ... utime is field 14, stime 15 of the whole line */
+  fields = g_strsplit (after + 2, " ", 0);
+  if (g_strv_length (fields) < 13)
+    return 0;
+  *ppid = g_ascii_strtoll (fields[1], NULL, 10);
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+double
+hc_test_process_cpu_seconds (GPid pid)
+{
+  char name[32];
+  gint64 ppid;
+
+  g_snprintf (name, sizeof name, "%d", (int) pid);
+  return proc_cpu (name, &ppid);
+}
+
+double
+hc_test_pg_cpu_seconds (HcTestPg *self)
+{
+  g_autofree char *pidfile = g_build_filename (self->dir, "data", "postmaster.pid", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  gint64 postmaster;
+  double total = 0;
+  const char *name;
+
+  g_assert_true (g_file_get_contents (pidfile, &text, NULL, NULL));
+  postmaster = g_ascii_strtoll (text, NULL, 10);
+  while (proc && (name = g_dir_read_name (proc)) != NULL)
+    {
+      gint64 ppid;
+      double cpu;
+
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      cpu = proc_cpu (name, &ppid);
+      if (ppid == postmaster || g_ascii_strtoll (name, NULL, 10) == postmaster)
+        total += cpu;
+    }
+  return total;
 }

@@ -23,6 +23,10 @@ void        hc_test_pg_stop       (HcTestPg    *pg);
 /* A new empty database in the cluster; returns its libpq connection string. */
 char       *hc_test_pg_new_db     (HcTestPg    *pg,
                                    const char  *name);
+/* CPU seconds (user + system) used so far by process @pid. */
+double      hc_test_process_cpu_seconds (GPid   pid);
+/* CPU seconds (user + system) used so far by the cluster's running processes. */
+double      hc_test_pg_cpu_seconds (HcTestPg   *pg);
 /* Every value of the first column of @sql's rows (white-box checks). */
 GPtrArray  *hc_test_pg_column     (const char  *conninfo,
                                    const char  *sql);
