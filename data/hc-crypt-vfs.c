@@ -19,6 +19,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 
@@ -27,7 +29,13 @@
 #define WAL_HEADER      32
 #define WAL_FRAME_HDR   24
 
-enum { FILE_MAIN, FILE_WAL };
+enum { FILE_MAIN, FILE_WAL, FILE_EMPTY_JOURNAL };
+
+/* The one rollback journal allowed: of a database that is empty when the journal opens, as when
+ * VACUUM INTO writes the encrypted copy of an old plaintext store. A journal holds the pages a
+ * transaction changes as they were before it, and an empty database has none; writes the size
+ * of a page are refused all the same. */
+#define JOURNAL_MAX_WRITE 512
 
 struct _HcCryptVfs
 {
@@ -364,6 +372,8 @@ crypt_read (sqlite3_file  *file,
 
   if (f->kind == FILE_WAL)
     return wal_read (f, buf, amt, off);
+  if (f->kind == FILE_EMPTY_JOURNAL)
+    return f->real->pMethods->xRead (f->real, buf, amt, off);
   return main_read (f, buf, amt, off);
 }
 
@@ -377,6 +387,15 @@ crypt_write (sqlite3_file  *file,
 
   if (f->kind == FILE_WAL)
     return wal_write (f, buf, amt, off);
+  if (f->kind == FILE_EMPTY_JOURNAL)
+    {
+      if (amt > JOURNAL_MAX_WRITE)
+        {
+          g_warning ("refusing to write a page image to a rollback journal");
+          return SQLITE_IOERR_WRITE;
+        }
+      return f->real->pMethods->xWrite (f->real, buf, amt, off);
+    }
   return main_write (f, buf, amt, off);
 }
 
@@ -519,6 +538,19 @@ static const sqlite3_io_methods crypt_io_methods = {
 
 #define ROOT(v) (((HcCryptVfs *) (v)->pAppData)->root)
 
+/* The database of the journal @name ("….db-journal") exists and is empty. */
+static gboolean
+main_is_empty (const char *journal)
+{
+  g_autofree char *db = NULL;
+  GStatBuf st;
+
+  if (!g_str_has_suffix (journal, "-journal"))
+    return FALSE;
+  db = g_strndup (journal, strlen (journal) - strlen ("-journal"));
+  return g_stat (db, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == 0;
+}
+
 static int
 crypt_open (sqlite3_vfs  *v,
             const char   *name,
@@ -535,6 +567,8 @@ crypt_open (sqlite3_vfs  *v,
     f->kind = FILE_MAIN;
   else if (flags & SQLITE_OPEN_WAL)
     f->kind = FILE_WAL;
+  else if ((flags & SQLITE_OPEN_MAIN_JOURNAL) && name != NULL && main_is_empty (name))
+    f->kind = FILE_EMPTY_JOURNAL;
   else
     {
       /* a rollback journal, temp database or statement journal would hold plaintext pages */
@@ -737,20 +771,30 @@ hc_crypt_db_open (const char   *db_path,
     rc = sqlite3_exec (*db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
   if (rc == SQLITE_OK && size == 0 && !(flags & SQLITE_OPEN_READONLY))
     {
-      /* a new database: the page size and the reserved bytes the cipher needs, and WAL, all
-       * before the first page is written */
-      char *sql = sqlite3_mprintf ("PRAGMA page_size = %u", page_size);
+      /* a new database: the page size and the reserved bytes the cipher needs before the
+       * first page is written */
+      char *sql = sqlite3_mprintf ("PRAGMA page_size = %u; PRAGMA journal_mode = MEMORY;"
+                                   "PRAGMA user_version = 0", page_size);
       int reserve = HC_CRYPT_RESERVE;
 
+      sqlite3_file_control (*db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
       rc = sqlite3_exec (*db, sql, NULL, NULL, NULL);
       sqlite3_free (sql);
-      if (rc == SQLITE_OK)
-        sqlite3_file_control (*db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
-      /* the switch to WAL writes page 1 under the journal mode before it: in memory, so
-       * no rollback journal file is ever needed */
-      if (rc == SQLITE_OK)
-        rc = sqlite3_exec (*db, "PRAGMA journal_mode = MEMORY; PRAGMA user_version = 0;"
-                                "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    }
+  if (rc == SQLITE_OK && !(flags & SQLITE_OPEN_READONLY))
+    {
+      /* WAL always. The switch writes page 1 under the journal mode before it: in memory, so
+       * no rollback journal file is needed (a new database; the copy VACUUM INTO wrote) */
+      sqlite3_stmt *stmt = NULL;
+      gboolean wal = FALSE;
+
+      rc = sqlite3_prepare_v2 (*db, "PRAGMA journal_mode", -1, &stmt, NULL);
+      if (rc == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
+        wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
+      sqlite3_finalize (stmt);
+      if (rc == SQLITE_OK && !wal)
+        rc = sqlite3_exec (*db, "PRAGMA journal_mode = MEMORY; PRAGMA journal_mode = WAL", NULL,
+                           NULL, NULL);
     }
   if (rc != SQLITE_OK)
     {

@@ -225,7 +225,7 @@ emit_changed_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void load_last_hash (HcStoreWorker *w);
+static gboolean load_last_hash (HcStoreWorker *w, GError **error);
 
 gboolean
 _hc_store_commit (HcStoreWorker  *w,
@@ -259,7 +259,7 @@ _hc_store_rollback (HcStoreWorker *w)
     sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
   w->in_transaction = FALSE;
   /* the audit chain head may have moved inside the transaction */
-  load_last_hash (w);
+  load_last_hash (w, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -290,22 +290,33 @@ audit_hash (const char *prev,
   g_strlcpy (out, g_checksum_get_string (sum), 65);
 }
 
-static void
-load_last_hash (HcStoreWorker *w)
+/* The chain head and the next entry's number; 0 when they could not be read (a damaged
+ * page), and the next audit entry tries again. */
+static gboolean
+load_last_hash (HcStoreWorker  *w,
+                GError        **error)
 {
   sqlite3_stmt *stmt;
+  int rc;
 
   memset (w->last_hash, '0', 64);
   w->last_hash[64] = '\0';
-  w->next_audit_seq = 1;
-  stmt = _hc_store_stmt (w, "SELECT hash, seq FROM audit ORDER BY seq DESC LIMIT 1", NULL);
-  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+  w->next_audit_seq = 0;
+  stmt = _hc_store_stmt (w, "SELECT hash, seq FROM audit ORDER BY seq DESC LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
     {
       g_strlcpy (w->last_hash, (const char *) sqlite3_column_text (stmt, 0), sizeof w->last_hash);
       w->next_audit_seq = sqlite3_column_int64 (stmt, 1) + 1;
     }
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
+  else if (rc == SQLITE_DONE)
+    w->next_audit_seq = 1;
+  sqlite3_reset (stmt);
+  if (w->next_audit_seq == 0)
+    return _hc_store_sqlite_error (w, rc, "audit log", error);
+  return TRUE;
 }
 
 gboolean
@@ -325,6 +336,8 @@ _hc_store_audit (HcStoreWorker  *w,
 
   when = w->tx_time;
   actor = w->tx_actor ? w->tx_actor : "";
+  if (w->next_audit_seq == 0 && !load_last_hash (w, error))
+    return FALSE;
 
   seq = w->next_audit_seq;
   audit_hash (w->last_hash, seq, when, actor, action, entity, detail, hash);
@@ -1649,7 +1662,8 @@ open_job (HcStoreWorker  *w,
   if (!_hc_store_migrate (w, od->version, error))
     goto fail;
 
-  load_last_hash (w);
+  if (!load_last_hash (w, error))
+    goto fail;
   w->locked = FALSE;
   return w;
 

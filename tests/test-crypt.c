@@ -4,13 +4,20 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#define _GNU_SOURCE   /* memmem */
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include "hc-crypt.h"
+#include "hc-demo.h"
+#include "hc-json.h"
+#include "hc-store-private.h"
 #include "hc-test-utils.h"
+
+#define TODAY "2026-11-27"
 
 static void
 unhex (const char *hex,
@@ -248,6 +255,691 @@ test_key_file (void)
   g_assert_error (error, HC_CRYPT_ERROR, HC_CRYPT_ERROR_BAD_KEY_FILE);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The store on disk */
+
+typedef enum { NEEDLE_NAME, NEEDLE_MRN, NEEDLE_NOTE, NEEDLE_DRUG, N_NEEDLE_KINDS } NeedleKind;
+
+static const char *needle_kinds[] = { "patient name", "MRN", "note phrase", "drug name" };
+
+typedef struct
+{
+  GHashTable *needles;   /* text -> kind */
+  GPtrArray  *refs;      /* "Type/id" of every resource */
+} Panel;
+
+static void
+add_needle (Panel      *panel,
+            const char *text,
+            NeedleKind  kind)
+{
+  /* long enough that random ciphertext cannot contain it by chance */
+  if (text != NULL && strlen (text) >= 8)
+    g_hash_table_insert (panel->needles, g_strdup (text), GINT_TO_POINTER (kind));
+}
+
+static const char *
+member_path (JsonObject *o,
+             const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
+  JsonNode *node = NULL;
+
+  for (guint i = 0; parts[i] && o; i++)
+    {
+      node = json_object_get_member (o, parts[i]);
+      if (node && JSON_NODE_HOLDS_ARRAY (node))
+        node = json_array_get_length (json_node_get_array (node)) ?
+               json_array_get_element (json_node_get_array (node), 0) : NULL;
+      if (node == NULL)
+        return NULL;
+      o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    }
+  return node && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
+}
+
+static gboolean
+collect_panel (JsonObject  *resource,
+               gpointer     data,
+               GError     **error)
+{
+  Panel *panel = data;
+  const char *type = json_object_get_string_member (resource, "resourceType");
+
+  g_ptr_array_add (panel->refs, g_strdup_printf ("%s/%s", type,
+                                                 json_object_get_string_member (resource, "id")));
+  if (g_str_equal (type, "Patient"))
+    {
+      g_autofree char *full = g_strdup_printf ("%s %s", member_path (resource, "name.given"),
+                                               member_path (resource, "name.family"));
+      add_needle (panel, full, NEEDLE_NAME);
+      add_needle (panel, member_path (resource, "name.family"), NEEDLE_NAME);
+      add_needle (panel, member_path (resource, "identifier.value"), NEEDLE_MRN);
+    }
+  else if (g_str_equal (type, "Composition"))
+    {
+      JsonArray *sections = json_object_get_array_member (resource, "section");
+
+      for (guint i = 0; sections && i < json_array_get_length (sections); i++)
+        {
+          const char *div = member_path (json_array_get_object_element (sections, i), "text.div");
+          const char *p = div ? strstr (div, "<p>") : NULL;
+          if (p != NULL && strlen (p) > 40)
+            {
+              g_autofree char *phrase = g_strndup (p + 3, 24);
+              add_needle (panel, phrase, NEEDLE_NOTE);
+            }
+        }
+    }
+  else if (g_str_equal (type, "MedicationRequest"))
+    {
+      add_needle (panel, member_path (resource, "medicationCodeableConcept.text"), NEEDLE_DRUG);
+      add_needle (panel, member_path (resource, "medicationCodeableConcept.coding.display"),
+                  NEEDLE_DRUG);
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  HcResourceSink sink;
+  gpointer       sink_data;
+  Panel         *panel;
+} PanelProducer;
+
+static gboolean
+panel_sink (JsonObject  *resource,
+            gpointer     data,
+            GError     **error)
+{
+  PanelProducer *pp = data;
+
+  collect_panel (resource, pp->panel, error);
+  return pp->sink (resource, pp->sink_data, error);
+}
+
+static gboolean
+panel_producer (gboolean    (*sink) (JsonObject *, gpointer, GError **),
+                gpointer      sink_data,
+                gpointer      user_data,
+                GCancellable *cancellable,
+                GError      **error)
+{
+  PanelProducer pp = { sink, sink_data, user_data };
+
+  return hc_demo_generate (12, 5, TODAY, panel_sink, &pp, cancellable, error);
+}
+
+static Panel *
+panel_new (void)
+{
+  Panel *panel = g_new0 (Panel, 1);
+
+  panel->needles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  panel->refs = g_ptr_array_new_with_free_func (g_free);
+  return panel;
+}
+
+static void
+panel_free (Panel *panel)
+{
+  g_hash_table_unref (panel->needles);
+  g_ptr_array_unref (panel->refs);
+  g_free (panel);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Panel, panel_free)
+
+static void
+import_panel (HcStore *store,
+              Panel   *panel)
+{
+  g_autoptr(GError) error = NULL;
+  HcImportStats stats = { 0 };
+
+  g_assert_true (hc_store_import_producer_sync (store, panel_producer, panel, &stats, NULL,
+                                                &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.created, ==, panel->refs->len);
+}
+
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+/* Every regular file under @dir, sorted. */
+static GPtrArray *
+list_files (const char *dir)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          g_autoptr(GPtrArray) sub = list_files (path);
+          for (guint i = 0; i < sub->len; i++)
+            g_ptr_array_add (files, g_strdup (sub->pdata[i]));
+        }
+      else
+        g_ptr_array_add (files, g_steal_pointer (&path));
+    }
+  g_ptr_array_sort (files, compare_paths);
+  return files;
+}
+
+/* How many needles of each kind appear in any file under @dir, byte by byte. */
+static void
+scan_store (const char *dir,
+            Panel      *panel,
+            guint       found[N_NEEDLE_KINDS],
+            gboolean    expect_none)
+{
+  g_autoptr(GPtrArray) files = list_files (dir);
+
+  memset (found, 0, sizeof (guint) * N_NEEDLE_KINDS);
+  for (guint f = 0; f < files->len; f++)
+    {
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_assert_true (g_file_get_contents (files->pdata[f], &contents, &len, NULL));
+      g_hash_table_iter_init (&iter, panel->needles);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (memmem (contents, len, key, strlen (key)) != NULL)
+          {
+            found[GPOINTER_TO_INT (value)]++;
+            if (expect_none)
+              g_error ("%s (\"%s\") in plaintext in %s", needle_kinds[GPOINTER_TO_INT (value)],
+                       (char *) key, (char *) files->pdata[f]);
+          }
+    }
+}
+
+/* After a demo panel is imported, no patient name, MRN, note phrase or drug name is in any
+ * file under the store directory: not in the database, the WAL (checked while the store is
+ * open and the panel is still in it), the -shm index or the key file. The same scan finds
+ * them all over an unencrypted store, so it can fail. */
+static void
+test_no_plaintext (void)
+{
+  g_autoptr(Panel) panel = panel_new ();
+  g_autoptr(Panel) control = panel_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *plain_dir = hc_test_tmpdir ("plain");
+  g_autofree char *wal = NULL;
+  HcStore *store = hc_test_new_store (&dir);
+  guint found[N_NEEDLE_KINDS];
+  GStatBuf st;
+
+  import_panel (store, panel);
+  g_assert_cmpuint (g_hash_table_size (panel->needles), >, 50);
+  wal = g_build_filename (dir, "housecall.db-wal", NULL);
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, 100 * 1024);
+  scan_store (dir, panel, found, TRUE);
+  g_assert_finalize_object (store);
+  scan_store (dir, panel, found, TRUE);
+
+  store = _hc_store_open_unencrypted (plain_dir, HC_STORE_OPEN_CREATE, &error);
+  g_assert_no_error (error);
+  import_panel (store, control);
+  g_assert_finalize_object (store);
+  scan_store (plain_dir, control, found, FALSE);
+  for (guint k = 0; k < N_NEEDLE_KINDS; k++)
+    {
+      g_test_message ("unencrypted control: %u %s needles found", found[k], needle_kinds[k]);
+      g_assert_cmpuint (found[k], >, 0);
+    }
+}
+
+typedef struct
+{
+  char   *name;
+  char   *sha256;
+  gint64  mtime_ns;
+} FileState;
+
+static void
+file_state_free (FileState *s)
+{
+  g_free (s->name);
+  g_free (s->sha256);
+  g_free (s);
+}
+
+static GPtrArray *
+snapshot (const char *dir)
+{
+  g_autoptr(GPtrArray) files = list_files (dir);
+  GPtrArray *states = g_ptr_array_new_with_free_func ((GDestroyNotify) file_state_free);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      FileState *s = g_new0 (FileState, 1);
+      struct stat st;
+
+      g_assert_cmpint (stat (files->pdata[i], &st), ==, 0);
+      s->name = g_strdup (files->pdata[i]);
+      s->sha256 = file_digest (files->pdata[i]);
+      s->mtime_ns = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+      g_ptr_array_add (states, s);
+    }
+  return states;
+}
+
+static void
+assert_unchanged (GPtrArray *before,
+                  GPtrArray *after)
+{
+  g_assert_cmpuint (before->len, ==, after->len);
+  for (guint i = 0; i < before->len; i++)
+    {
+      FileState *a = before->pdata[i], *b = after->pdata[i];
+      g_assert_cmpstr (a->name, ==, b->name);
+      g_assert_cmpstr (a->sha256, ==, b->sha256);
+      g_assert_cmpint (a->mtime_ns, ==, b->mtime_ns);
+    }
+}
+
+static const char patient_json[] =
+  "{\"resourceType\":\"Patient\",\"id\":\"pt-1\",\"name\":[{\"family\":\"Wojciechowska\","
+  "\"given\":[\"Agnieszka\"]}],\"birthDate\":\"1957-03-02\"}";
+
+static HcStore *
+store_with_patient (char **dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) p = hc_test_object (patient_json);
+  g_autoptr(JsonObject) stored = NULL;
+  HcStore *store = hc_test_new_store (dir);
+
+  stored = hc_store_put_sync (store, p, NULL, &error);
+  g_assert_no_error (error);
+  return store;
+}
+
+/* A wrong passphrase: a clear error naming the store, and not one file is written, touched or
+ * created (contents and modification times compared), through the API and the CLI. */
+static void
+test_wrong_passphrase (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) before = NULL, after = NULL, after_cli = NULL;
+  g_autofree char *dir = NULL, *out = NULL, *err = NULL;
+  HcStore *store = store_with_patient (&dir);
+
+  g_assert_finalize_object (store);
+  before = snapshot (dir);
+  g_assert_cmpuint (before->len, ==, 2);   /* housecall.db, housecall.key: the WAL is gone */
+
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, "not the passphrase", NULL, &error);
+  g_assert_null (store);
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_WRONG_PASSPHRASE);
+  g_assert_nonnull (strstr (error->message, "wrong passphrase"));
+  g_assert_nonnull (strstr (error->message, dir));
+  after = snapshot (dir);
+  assert_unchanged (before, after);
+
+  g_setenv ("HOUSECALL_PASSPHRASE", "not the passphrase", TRUE);
+  g_assert_cmpint (hc_test_run_cli ((const char *[]) { "--store", dir, "status", NULL }, NULL,
+                                    &out, &err), ==, 1);
+  g_setenv ("HOUSECALL_PASSPHRASE", HC_TEST_PASSPHRASE, TRUE);
+  g_assert_nonnull (strstr (err, "wrong passphrase"));
+  after_cli = snapshot (dir);
+  assert_unchanged (before, after_cli);
+}
+
+/* Lock closes the database and forgets the key; only the right passphrase unlocks. */
+static void
+test_lock_unlock (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(HcStore) store = store_with_patient (&dir);
+  g_autoptr(JsonObject) got = NULL;
+
+  g_assert_false (hc_store_is_locked (store));
+  hc_store_lock (store);
+  g_assert_true (hc_store_is_locked (store));
+  g_assert_null (hc_store_get_sync (store, "Patient", "pt-1", NULL, &error));
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_LOCKED);
+  g_clear_error (&error);
+
+  g_assert_false (hc_store_unlock_sync (store, "not the passphrase", NULL, &error));
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_WRONG_PASSPHRASE);
+  g_clear_error (&error);
+  g_assert_true (hc_store_is_locked (store));
+
+  g_assert_true (hc_store_unlock_sync (store, HC_TEST_PASSPHRASE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (hc_store_is_locked (store));
+  got = hc_store_get_sync (store, "Patient", "pt-1", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (got);
+}
+
+/* A store from before encryption is encrypted when first opened with a passphrase: the data
+ * stays, the plaintext goes, nothing is left over; an interrupted earlier attempt is
+ * cleaned up first. */
+static void
+test_migrate_plaintext (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Panel) panel = panel_new ();
+  g_autofree char *dir = hc_test_tmpdir ("old");
+  g_autofree char *stale_copy = g_build_filename (dir, "housecall.db.encrypting", NULL);
+  g_autofree char *stale_key = g_build_filename (dir, "housecall.key.encrypting", NULL);
+  g_autoptr(JsonObject) p = hc_test_object (patient_json);
+  g_autoptr(JsonObject) got = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  HcStore *store = _hc_store_open_unencrypted (dir, HC_STORE_OPEN_CREATE, &error);
+  guint found[N_NEEDLE_KINDS];
+
+  g_assert_no_error (error);
+  got = hc_store_put_sync (store, p, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&got, json_object_unref);
+  g_assert_finalize_object (store);
+  add_needle (panel, "Wojciechowska", NEEDLE_NAME);
+  scan_store (dir, panel, found, FALSE);
+  g_assert_cmpuint (found[NEEDLE_NAME], ==, 1);
+
+  /* what a crash before the key file was in place leaves */
+  g_assert_true (g_file_set_contents (stale_copy, "half a copy", -1, NULL));
+  g_assert_true (g_file_set_contents (stale_key, "half a key", -1, NULL));
+
+  /* too short a passphrase: refused, the plaintext store stays as it was */
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, "short", NULL, &error);
+  g_assert_null (store);
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
+  g_assert_no_error (error);
+  got = hc_store_get_sync (store, "Patient", "pt-1", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (member_path (got, "name.family"), ==, "Wojciechowska");
+  g_assert_true (hc_store_verify_sync (store, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (store);
+
+  scan_store (dir, panel, found, TRUE);
+  files = list_files (dir);
+  g_assert_cmpuint (files->len, ==, 2);
+  g_assert_true (g_str_has_suffix (files->pdata[0], "/housecall.db"));
+  g_assert_true (g_str_has_suffix (files->pdata[1], "/housecall.key"));
+
+  /* and it is an encrypted store now: the passphrase is needed */
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, "another passphrase", NULL, &error);
+  g_assert_null (store);
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_WRONG_PASSPHRASE);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tampering */
+
+typedef enum
+{
+  FLIP_PAGE_1,
+  FLIP_PAGE_MIDDLE,
+  FLIP_TAG_LAST,
+  SWAP_PAGES,
+  COPY_PAGE,
+  TRUNCATE_PAGE,
+  TRUNCATE_PARTIAL,
+} Tamper;
+
+typedef struct
+{
+  char       *dir;      /* the pristine store */
+  Panel      *panel;
+  GHashTable *json;     /* "Type/id" -> the resource's JSON before tampering */
+} Victim;
+
+static void
+victim_free (Victim *victim)
+{
+  panel_free (victim->panel);
+  g_hash_table_unref (victim->json);
+  g_free (victim->dir);
+  g_free (victim);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Victim, victim_free)
+
+static char *
+get_json (HcStore     *store,
+          const char  *ref,
+          GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit (ref, "/", 2);
+  g_autoptr(JsonObject) o = hc_store_get_sync (store, parts[0], parts[1], NULL, error);
+
+  return o ? hc_json_object_to_string (o, FALSE) : NULL;
+}
+
+/* A store with a demo panel, closed, and each resource's JSON (isolated test directories go
+ * with each test, so every test makes its own) */
+static Victim *
+victim_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  Victim *victim;
+  HcStore *store;
+
+  victim = g_new0 (Victim, 1);
+  victim->panel = panel_new ();
+  victim->json = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  store = hc_test_new_store (&victim->dir);
+  import_panel (store, victim->panel);
+  for (guint i = 0; i < victim->panel->refs->len; i++)
+    {
+      char *json = get_json (store, victim->panel->refs->pdata[i], &error);
+      g_assert_no_error (error);
+      g_hash_table_insert (victim->json, g_strdup (victim->panel->refs->pdata[i]), json);
+    }
+  g_assert_finalize_object (store);
+  return victim;
+}
+
+static void
+copy_file (const char *from,
+           const char *to)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (from, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (to, contents, len, NULL));
+}
+
+static void
+tamper (const char *db_path,
+        Tamper      how)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  const gsize P = HC_CRYPT_PAGE_SIZE;
+  guint pages;
+  guint8 *page;
+
+  g_assert_true (g_file_get_contents (db_path, &contents, &len, NULL));
+  pages = len / P;
+  g_assert_cmpuint (len % P, ==, 0);
+  g_assert_cmpuint (pages, >=, 20);
+  page = (guint8 *) contents;
+  switch (how)
+    {
+    case FLIP_PAGE_1:
+      page[57] ^= 0x20;
+      break;
+    case FLIP_PAGE_MIDDLE:
+      page[(pages / 2) * P + 1000] ^= 0x01;
+      break;
+    case FLIP_TAG_LAST:
+      page[len - HC_CRYPT_RESERVE + 12 + 3] ^= 0x80;
+      break;
+    case SWAP_PAGES:
+      {
+        g_autofree guint8 *tmp = g_memdup2 (page + 5 * P, P);
+        memcpy (page + 5 * P, page + 6 * P, P);
+        memcpy (page + 6 * P, tmp, P);
+      }
+      break;
+    case COPY_PAGE:
+      memcpy (page + 9 * P, page + 8 * P, P);
+      break;
+    case TRUNCATE_PAGE:
+      len -= P;
+      break;
+    case TRUNCATE_PARTIAL:
+      len -= 1000;
+      break;
+    }
+  g_assert_true (g_file_set_contents (db_path, contents, len, NULL));
+}
+
+/* Flip a byte, swap or duplicate pages, truncate: an integrity error that names the store
+ * (at open, or by `verify`), never a crash, and never a resource that reads back different. */
+static void
+test_tamper (gconstpointer data)
+{
+  Tamper how = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = hc_test_tmpdir ("tampered");
+  g_autofree char *db = g_build_filename (dir, "housecall.db", NULL);
+  g_autofree char *from_db = NULL, *from_key = NULL, *key = NULL;
+  g_autoptr(Victim) victim = victim_new ();
+  HcStore *store;
+  guint corrupt = 0, same = 0;
+
+  from_db = g_build_filename (victim->dir, "housecall.db", NULL);
+  from_key = g_build_filename (victim->dir, "housecall.key", NULL);
+  key = g_build_filename (dir, "housecall.key", NULL);
+  copy_file (from_db, db);
+  copy_file (from_key, key);
+  tamper (db, how);
+
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
+  if (store == NULL)
+    {
+      g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT);
+      g_assert_nonnull (strstr (error->message, dir));
+      g_test_message ("open: %s", error->message);
+      return;
+    }
+  g_assert_false (hc_store_verify_sync (store, NULL, &error));
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, dir));
+  g_test_message ("verify: %s", error->message);
+  g_clear_error (&error);
+
+  for (guint i = 0; i < victim->panel->refs->len; i++)
+    {
+      const char *ref = victim->panel->refs->pdata[i];
+      g_autofree char *json = get_json (store, ref, &error);
+
+      if (json == NULL)
+        {
+          g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT);
+          g_clear_error (&error);
+          corrupt++;
+        }
+      else
+        {
+          g_assert_cmpstr (json, ==, g_hash_table_lookup (victim->json, ref));
+          same++;
+        }
+    }
+  g_test_message ("%u resources read back unchanged, %u refused as damaged", same, corrupt);
+  g_assert_finalize_object (store);
+}
+
+/* The same through housecall-cli: one line on stderr naming the store, exit status 1. */
+static void
+test_tamper_cli (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = hc_test_tmpdir ("tampered-cli");
+  g_autofree char *db = g_build_filename (dir, "housecall.db", NULL);
+  g_autofree char *from_db = NULL, *from_key = NULL, *key = NULL, *out = NULL, *err = NULL;
+  g_autoptr(Victim) victim = victim_new ();
+
+  from_db = g_build_filename (victim->dir, "housecall.db", NULL);
+  from_key = g_build_filename (victim->dir, "housecall.key", NULL);
+  key = g_build_filename (dir, "housecall.key", NULL);
+  copy_file (from_db, db);
+  copy_file (from_key, key);
+  tamper (db, FLIP_PAGE_MIDDLE);
+
+  g_assert_cmpint (hc_test_run_cli ((const char *[]) { "--store", dir, "verify", NULL }, NULL,
+                                    &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "failed an integrity check"));
+  g_assert_nonnull (strstr (err, dir));
+  g_assert_cmpuint (strchr (err, '\n') - err + 1, ==, strlen (err));
+}
+
+/* init, then change-passphrase from the environment and from files: only the key file
+ * changes; the old passphrase stops working, the new one works. */
+static void
+test_cli_passphrase (void)
+{
+  g_autofree char *dir = hc_test_tmpdir ("cli");
+  g_autofree char *store = g_build_filename (dir, "store", NULL);
+  g_autofree char *db = g_build_filename (store, "housecall.db", NULL);
+  g_autofree char *key = g_build_filename (store, "housecall.key", NULL);
+  g_autofree char *pfile = g_build_filename (dir, "pass", NULL);
+  g_autofree char *out = NULL, *err = NULL, *db_before = NULL, *db_after = NULL;
+  g_autofree char *key_before = NULL, *key_after = NULL;
+  const char *status[] = { "--store", store, "status", NULL };
+
+  g_unsetenv ("HOUSECALL_PASSPHRASE");
+  g_assert_cmpint (hc_test_run_cli ((const char *[]) { "--store", store, "init", NULL }, NULL,
+                                    &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "HOUSECALL_PASSPHRASE"));
+  g_assert_false (g_file_test (store, G_FILE_TEST_EXISTS));
+
+  g_setenv ("HOUSECALL_PASSPHRASE", "first passphrase", TRUE);
+  g_assert_cmpint (hc_test_run_cli ((const char *[]) { "--store", store, "init", NULL }, NULL,
+                                    &out, &err), ==, 0);
+  g_assert_cmpint (hc_test_run_cli (status, NULL, &out, &err), ==, 0);
+  db_before = file_digest (db);
+  key_before = file_digest (key);
+
+  g_setenv ("HOUSECALL_NEW_PASSPHRASE", "short", TRUE);
+  g_assert_cmpint (hc_test_run_cli ((const char *[]) { "--store", store, "change-passphrase",
+                                                       NULL }, NULL, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "at least"));
+  g_setenv ("HOUSECALL_NEW_PASSPHRASE", "second passphrase", TRUE);
+  g_assert_cmpint (hc_test_run_cli ((const char *[]) { "--store", store, "change-passphrase",
+                                                       NULL }, NULL, &out, &err), ==, 0);
+  g_unsetenv ("HOUSECALL_NEW_PASSPHRASE");
+  db_after = file_digest (db);
+  key_after = file_digest (key);
+  g_assert_cmpstr (db_before, ==, db_after);
+  g_assert_cmpstr (key_before, !=, key_after);
+
+  g_assert_cmpint (hc_test_run_cli (status, NULL, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "wrong passphrase"));
+  g_assert_true (g_file_set_contents (pfile, "second passphrase\n", -1, NULL));
+  g_unsetenv ("HOUSECALL_PASSPHRASE");
+  g_assert_cmpint (hc_test_run_cli ((const char *[]) { "--store", store, "--passphrase-file",
+                                                       pfile, "status", NULL }, NULL, &out, &err),
+                   ==, 0);
+  g_setenv ("HOUSECALL_PASSPHRASE", HC_TEST_PASSPHRASE, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -258,5 +950,25 @@ main (int argc, char **argv)
   g_test_add_func ("/hc/data/crypt/page-vector", test_page_vector);
   g_test_add_func ("/hc/data/crypt/page-tamper", test_page_tamper);
   g_test_add_func ("/hc/data/crypt/key-file", test_key_file);
+  g_test_add_func ("/hc/data/crypt/no-plaintext", test_no_plaintext);
+  g_test_add_func ("/hc/data/crypt/wrong-passphrase", test_wrong_passphrase);
+  g_test_add_func ("/hc/data/crypt/lock-unlock", test_lock_unlock);
+  g_test_add_func ("/hc/data/crypt/migrate-plaintext", test_migrate_plaintext);
+  g_test_add_data_func ("/hc/data/crypt/tamper/flip-page-1", GINT_TO_POINTER (FLIP_PAGE_1),
+                        test_tamper);
+  g_test_add_data_func ("/hc/data/crypt/tamper/flip-page", GINT_TO_POINTER (FLIP_PAGE_MIDDLE),
+                        test_tamper);
+  g_test_add_data_func ("/hc/data/crypt/tamper/flip-tag", GINT_TO_POINTER (FLIP_TAG_LAST),
+                        test_tamper);
+  g_test_add_data_func ("/hc/data/crypt/tamper/swap-pages", GINT_TO_POINTER (SWAP_PAGES),
+                        test_tamper);
+  g_test_add_data_func ("/hc/data/crypt/tamper/copy-page", GINT_TO_POINTER (COPY_PAGE),
+                        test_tamper);
+  g_test_add_data_func ("/hc/data/crypt/tamper/truncate-page", GINT_TO_POINTER (TRUNCATE_PAGE),
+                        test_tamper);
+  g_test_add_data_func ("/hc/data/crypt/tamper/truncate-partial",
+                        GINT_TO_POINTER (TRUNCATE_PARTIAL), test_tamper);
+  g_test_add_func ("/hc/data/crypt/tamper/cli", test_tamper_cli);
+  g_test_add_func ("/hc/data/crypt/cli-passphrase", test_cli_passphrase);
   return g_test_run ();
 }
