@@ -6,8 +6,10 @@
  * A shim over the default (unix) VFS of the system SQLite. Every database page and every WAL
  * frame's page is AES-256-GCM encrypted with a fresh random nonce; nonce and tag live in the
  * page's reserved bytes. The associated data binds a page to its place: "HCDB" + page number
- * in the database; "HCWL" + frame number + the frame header's page number, commit size and
- * salts in the WAL. Page 1 is encrypted whole, its 100-byte header included; the page size
+ * in the database; "HCWL" + frame number + the frame header's page number and commit size in
+ * the WAL (not its salts: SQLite writes them as zeros while a transaction overwrites its own
+ * frames and fills them in at commit; its checksum chain over the plaintext ties a frame to
+ * the WAL's generation). Page 1 is encrypted whole, its 100-byte header included; the page size
  * comes from the key file. The WAL header and frame headers stay as SQLite wrote them (no
  * PHI: sizes, salts, page numbers, checksums); so does the -shm index (page numbers).
  * Any other file (rollback journal, temp database, statement journal) is refused.
@@ -55,6 +57,7 @@ typedef struct
   sqlite3_file  base;
   HcCryptVfs   *vfs;
   int           kind;
+  gint64        wal_written;   /* the last frame this handle wrote in this WAL generation */
   guint8       *scratch;       /* one frame: header + page */
   sqlite3_file  real[];        /* the root VFS's file, root->szOsFile bytes */
 } CryptFile;
@@ -90,7 +93,7 @@ main_aad (guint8  aad[8],
 
 /* frame @index (0-based) with its 24-byte @header */
 static gsize
-wal_aad (guint8        aad[24],
+wal_aad (guint8        aad[16],
          gint64        index,
          const guint8 *header)
 {
@@ -98,8 +101,8 @@ wal_aad (guint8        aad[24],
 
   memcpy (aad, "HCWL", 4);
   memcpy (aad + 4, &be, 4);
-  memcpy (aad + 8, header, 16);   /* page number, commit size, salt-1, salt-2 */
-  return 24;
+  memcpy (aad + 8, header, 8);   /* page number, commit size */
+  return 16;
 }
 
 static gint64
@@ -236,7 +239,7 @@ wal_open_page (CryptFile    *f,
                const guint8 *header,
                guint8       *page)
 {
-  guint8 aad[24];
+  guint8 aad[16];
 
   return hc_crypt_page_open (f->vfs->key, page, f->vfs->page_size, aad,
                              wal_aad (aad, index, header));
@@ -244,8 +247,9 @@ wal_open_page (CryptFile    *f,
 
 /* SQLite recovers the WAL by reading whole frames and stops at the first whose checksum does
  * not match: a frame torn by a crash. A frame that does not decrypt is handed to it as random
- * bytes, so its checksum fails the same way. A page read on its own (an ordinary read or a
- * checkpoint of a committed frame) that does not decrypt is damage. */
+ * bytes, so its checksum fails the same way. Damage, on the other hand: a page read on its own
+ * (an ordinary read, a checkpoint), or a whole frame this handle wrote itself (SQLite rereads
+ * them to fill in checksums at commit). */
 static int
 wal_read (CryptFile     *f,
           guint8        *buf,
@@ -293,7 +297,7 @@ wal_read (CryptFile     *f,
             memcpy (buf + (from - off), page + (from - data), to - from);
           continue;
         }
-      if (whole_frame)
+      if (whole_frame && index > f->wal_written)
         {
           gnutls_rnd (GNUTLS_RND_NONCE, page, P);
           continue;
@@ -316,6 +320,10 @@ wal_write (CryptFile     *f,
   gint64 index;
   int rc;
 
+  /* a new WAL header starts a new generation: frames are written from the start again */
+  if (off == 0 && amt == WAL_HEADER)
+    f->wal_written = -1;
+
   /* the WAL header and frame headers hold no page content */
   if ((off == 0 && amt == WAL_HEADER) ||
       (rel >= 0 && rel % fsz == 0 && amt == WAL_FRAME_HDR))
@@ -335,8 +343,9 @@ wal_write (CryptFile     *f,
   if (rc != SQLITE_OK)
     return rc == SQLITE_IOERR_SHORT_READ ? SQLITE_IOERR_WRITE : rc;
   memcpy (f->scratch + WAL_FRAME_HDR, buf, P);
+  f->wal_written = MAX (f->wal_written, index);
   {
-    guint8 aad[24];
+    guint8 aad[16];
     if (!hc_crypt_page_seal (f->vfs->key, f->scratch + WAL_FRAME_HDR, P, aad,
                              wal_aad (aad, index, f->scratch), NULL))
       return SQLITE_IOERR_WRITE;
@@ -577,6 +586,7 @@ crypt_open (sqlite3_vfs  *v,
       return SQLITE_CANTOPEN;
     }
   f->vfs = vfs;
+  f->wal_written = -1;
   rc = vfs->root->xOpen (vfs->root, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK)
     return rc;

@@ -255,6 +255,52 @@ test_key_file (void)
   g_assert_error (error, HC_CRYPT_ERROR, HC_CRYPT_ERROR_BAD_KEY_FILE);
 }
 
+/* One large transaction that spills pages to the WAL before it commits and then changes them
+ * again: SQLite overwrites its own frames in place, writes the frames after them without salts
+ * and checksums, and rereads them all at commit to fill those in. Every row must read back. */
+static void
+test_wal_spill (void)
+{
+  g_autofree char *dir = hc_test_tmpdir ("spill");
+  g_autofree char *path = g_build_filename (dir, "spill.db", NULL);
+  g_autofree guint8 *k = g_malloc (HC_CRYPT_KEY_SIZE);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *errmsg = NULL;
+
+  memset (k, 0x42, HC_CRYPT_KEY_SIZE);
+  for (guint round = 0; round < 2; round++)
+    {
+      g_assert_cmpint (hc_crypt_db_open (path, hc_crypt_key_new_from_bytes (k), HC_CRYPT_PAGE_SIZE,
+                                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db), ==,
+                       SQLITE_OK);
+      if (sqlite3_exec (db, "PRAGMA cache_size = 20; PRAGMA wal_autocheckpoint = 0;"
+                            "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT);"
+                            "BEGIN;"
+                            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+                            "WHERE i < 3000) INSERT OR REPLACE INTO t SELECT i, "
+                            "printf('%d-%0300d', i, 0) FROM c;"
+                            "UPDATE t SET v = v || '-a' WHERE id % 3 = 0;"
+                            "UPDATE t SET v = v || '-b' WHERE id % 5 = 0;"
+                            "COMMIT;", NULL, NULL, &errmsg) != SQLITE_OK)
+        g_error ("round %u: %s", round, errmsg);
+      g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT COUNT(*), SUM(length(v)), "
+                                               "SUM(v LIKE '%-a%'), SUM(v LIKE '%-b') FROM t",
+                                           -1, &stmt, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3000);
+      g_assert_cmpint (sqlite3_column_int (stmt, 2), ==, round == 0 ? 1000 : 1000);
+      g_assert_cmpint (sqlite3_column_int (stmt, 3), ==, 600);
+      sqlite3_finalize (stmt);
+      g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
+                       SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+      sqlite3_finalize (stmt);
+      hc_crypt_db_close (db);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* The store on disk */
 
@@ -950,6 +996,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hc/data/crypt/page-vector", test_page_vector);
   g_test_add_func ("/hc/data/crypt/page-tamper", test_page_tamper);
   g_test_add_func ("/hc/data/crypt/key-file", test_key_file);
+  g_test_add_func ("/hc/data/crypt/wal-spill", test_wal_spill);
   g_test_add_func ("/hc/data/crypt/no-plaintext", test_no_plaintext);
   g_test_add_func ("/hc/data/crypt/wrong-passphrase", test_wrong_passphrase);
   g_test_add_func ("/hc/data/crypt/lock-unlock", test_lock_unlock);
