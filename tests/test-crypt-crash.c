@@ -139,6 +139,8 @@ test_kill_writer (void)
   const char *runs_env = g_getenv ("HC_CRASH_RUNS");
   guint runs = runs_env ? atoi (runs_env) : 30;
   guint32 base_seed = g_test_rand_int ();
+  g_autofree char *writer = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "test-crypt-crash",
+                                              NULL);
   HcStore *store;
 
   /* key derivation at full strength would dominate hundreds of runs */
@@ -159,9 +161,7 @@ test_kill_writer (void)
       HcStoreStatus status = { 0 };
 
       proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                               &error, g_test_build_filename (G_TEST_BUILT, "test-crypt-crash",
-                                                              NULL),
-                               "--writer", dir, seed_text, NULL);
+                               &error, writer, "--writer", dir, seed_text, NULL);
       g_assert_no_error (error);
       g_usleep (delay_ms * 1000);
       g_subprocess_send_signal (proc, SIGKILL);

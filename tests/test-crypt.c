@@ -310,6 +310,7 @@ static const char *needle_kinds[] = { "patient name", "MRN", "note phrase", "dru
 
 typedef struct
 {
+  guint       patients;
   GHashTable *needles;   /* text -> kind */
   GPtrArray  *refs;      /* "Type/id" of every resource */
 } Panel;
@@ -413,14 +414,15 @@ panel_producer (gboolean    (*sink) (JsonObject *, gpointer, GError **),
 {
   PanelProducer pp = { sink, sink_data, user_data };
 
-  return hc_demo_generate (12, 5, TODAY, panel_sink, &pp, cancellable, error);
+  return hc_demo_generate (pp.panel->patients, 5, TODAY, panel_sink, &pp, cancellable, error);
 }
 
 static Panel *
-panel_new (void)
+panel_new (guint patients)
 {
   Panel *panel = g_new0 (Panel, 1);
 
+  panel->patients = patients;
   panel->needles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   panel->refs = g_ptr_array_new_with_free_func (g_free);
   return panel;
@@ -518,8 +520,8 @@ scan_store (const char *dir,
 static void
 test_no_plaintext (void)
 {
-  g_autoptr(Panel) panel = panel_new ();
-  g_autoptr(Panel) control = panel_new ();
+  g_autoptr(Panel) panel = panel_new (12);
+  g_autoptr(Panel) control = panel_new (12);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *plain_dir = hc_test_tmpdir ("plain");
@@ -682,7 +684,7 @@ static void
 test_migrate_plaintext (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(Panel) panel = panel_new ();
+  g_autoptr(Panel) panel = panel_new (12);
   g_autofree char *dir = hc_test_tmpdir ("old");
   g_autofree char *stale_copy = g_build_filename (dir, "housecall.db.encrypting", NULL);
   g_autofree char *stale_key = g_build_filename (dir, "housecall.key.encrypting", NULL);
@@ -785,7 +787,7 @@ victim_new (void)
   HcStore *store;
 
   victim = g_new0 (Victim, 1);
-  victim->panel = panel_new ();
+  victim->panel = panel_new (4);
   victim->json = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   store = hc_test_new_store (&victim->dir);
   import_panel (store, victim->panel);

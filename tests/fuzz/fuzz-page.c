@@ -88,6 +88,11 @@ remove_work_dir (void)
       g_unlink (path);
     }
   g_rmdir (work_dir);
+  g_clear_pointer (&key, hc_crypt_key_free);
+  g_clear_pointer (&work_dir, g_free);
+  g_clear_pointer (&db_path, g_free);
+  g_clear_pointer (&original_db, g_free);
+  g_clear_pointer (&original_rows, g_free);
 }
 
 int
