@@ -28,6 +28,7 @@ struct _HcServerDb
   GHashTable *stmts;   /* static SQL -> sqlite3_stmt */
   char       *epoch;
   gboolean    in_bulk;  /* hc_server_db_begin(): writes join one transaction */
+  gboolean    unsynced; /* deferred sync: a commit may not be on disk yet */
 };
 
 static const char schema[] =
@@ -896,5 +897,66 @@ hc_server_db_history (HcServerDb          *self,
   sqlite3_reset (s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return sql_error (self, "history", error);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Group commit */
+
+static int
+commit_hook (void *data)
+{
+  HcServerDb *self = data;
+
+  self->unsynced = TRUE;
+  return 0;
+}
+
+void
+hc_server_db_set_deferred_sync (HcServerDb *self,
+                                gboolean    deferred)
+{
+  /* only a SQLite database waits for the disk at each commit */
+  if (self->db == NULL)
+    return;
+  /* WAL with synchronous=NORMAL: a commit appends to the WAL and does not fsync it, and the
+   * database stays consistent whatever happens; hc_server_db_sync() fsyncs the WAL */
+  sqlite3_exec (self->db, deferred ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+                NULL, NULL, NULL);
+  sqlite3_commit_hook (self->db, deferred ? commit_hook : NULL, self);
+  if (!deferred)
+    hc_server_db_sync (self, NULL);
+}
+
+gboolean
+hc_server_db_needs_sync (HcServerDb *self)
+{
+  return self->unsynced;
+}
+
+gboolean
+hc_server_db_sync (HcServerDb  *self,
+                   GError     **error)
+{
+  sqlite3_file *wal = NULL;
+  int rc;
+
+  if (!self->unsynced)
+    return TRUE;
+  /* the WAL file, as SQLite itself syncs it at a commit with synchronous=FULL */
+  if (sqlite3_file_control (self->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+      wal == NULL || wal->pMethods == NULL)
+    {
+      g_set_error_literal (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FAILED, "the database has no WAL");
+      return FALSE;
+    }
+  rc = wal->pMethods->xSync (wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FAILED, "cannot sync the database: %s",
+                   sqlite3_errstr (rc));
+      return FALSE;
+    }
+  self->unsynced = FALSE;
   return TRUE;
 }

@@ -182,4 +182,15 @@ gboolean          hc_server_db_history      (HcServerDb         *db,
                                              gpointer            user_data,
                                              GError            **error);
 
+/* Group commit. With deferred sync, a commit does not wait for the disk (it is atomic and
+ * isolated, and a crash of the process loses nothing, but a power cut may undo it);
+ * hc_server_db_sync() makes every commit so far durable with one wait. A server answers no
+ * request that wrote, or could have read a write, until then. */
+void              hc_server_db_set_deferred_sync (HcServerDb   *db,
+                                                  gboolean      deferred);
+/* TRUE when a commit since the last sync may not be on disk. */
+gboolean          hc_server_db_needs_sync   (HcServerDb         *db);
+gboolean          hc_server_db_sync         (HcServerDb         *db,
+                                             GError            **error);
+
 G_END_DECLS

@@ -37,12 +37,30 @@ struct _HcServer
   GList           *waiters;        /* long-polling $sync-changes requests */
   GPtrArray       *audit_queue;    /* AuditEvents not yet in the database (reads) */
   guint            audit_flush_id;
+  GList           *held;           /* answered, waiting for the database sync */
+  guint            sync_id;
+  guint            wake_id;        /* a wake-up of the waiters is due or running */
+  gint64           last_wake;      /* monotonic µs */
+  guint            last_answered;  /* long-polls answered then */
+  guint            wake_run;       /* number of the current or last wake-up run */
+  gboolean         waking;         /* a run is answering waiters, a few at a time */
+  gboolean         wake_again;     /* a write during the run: another run after it */
+  guint            run_answered;
+  GHashTable      *wake_pages;     /* the run's pages: "after/role/count" -> SharedPage */
 };
 
 #define SYNC_DEFAULT_COUNT 500
 #define SYNC_MAX_COUNT     5000
 #define SYNC_MAX_BYTES     (8 * 1024 * 1024)
 #define SYNC_MAX_WAIT      60
+/* Under a stream of writes, parked long-polls are answered at most every WAKE_INTERVAL_MS,
+ * or every WAKE_COST_US per request answered at the last wake-up when that is longer, each
+ * answer carrying every write since: so the long-polls of many idle clients take at most
+ * about five hundred answers a second, whatever the rate of writes. */
+#define WAKE_INTERVAL_MS   100
+#define WAKE_COST_US       2000
+/* a wake-up answers this many at a time, letting other requests (pushes) in between */
+#define WAKE_BATCH         25
 
 G_DEFINE_FINAL_TYPE (HcServer, hc_server, G_TYPE_OBJECT)
 
@@ -65,12 +83,14 @@ gzip_text (const char *text,
 }
 
 /* Answers @text, gzipped (fastest level) when the client accepts it and it is worth it: sync
- * pages are repetitive JSON and shrink to about an eighth. */
+ * pages are repetitive JSON and shrink to about an eighth. With @gzip_cache, answers that
+ * share the text gzip it once. */
 static void
-respond_json (SoupServerMessage *msg,
-              guint              status,
-              const char        *content_type,
-              const char        *text)
+respond_json_shared (SoupServerMessage  *msg,
+                     guint               status,
+                     const char         *content_type,
+                     const char         *text,
+                     GBytes            **gzip_cache)
 {
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
@@ -78,8 +98,14 @@ respond_json (SoupServerMessage *msg,
   g_autoptr(GBytes) gzipped = NULL;
 
   soup_server_message_set_status (msg, status, NULL);
-  if (length > 1400 && soup_message_headers_header_contains (request, "Accept-Encoding", "gzip") &&
-      (gzipped = gzip_text (text, length)) != NULL)
+  if (length > 1400 && soup_message_headers_header_contains (request, "Accept-Encoding", "gzip"))
+    {
+      if (gzip_cache != NULL && *gzip_cache != NULL)
+        gzipped = g_bytes_ref (*gzip_cache);
+      else if ((gzipped = gzip_text (text, length)) != NULL && gzip_cache != NULL)
+        *gzip_cache = g_bytes_ref (gzipped);
+    }
+  if (gzipped != NULL)
     {
       gsize size;
       gconstpointer data = g_bytes_get_data (gzipped, &size);
@@ -90,6 +116,15 @@ respond_json (SoupServerMessage *msg,
       return;
     }
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, text, length);
+}
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              const char        *content_type,
+              const char        *text)
+{
+  respond_json_shared (msg, status, content_type, text, NULL);
 }
 
 static void
@@ -633,6 +668,82 @@ audit (HcServer   *self,
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Group commit: the database does not wait for the disk at each commit. An answer given while
+ * a commit may not be on disk is held; once per main-loop iteration one sync makes every
+ * commit so far durable and the held answers go out. So no answer tells of a write that a
+ * power cut could undo, and writers arriving together share one wait for the disk. */
+
+typedef struct
+{
+  HcServer           *self;
+  SoupServerCallback  handler;
+} Handler;
+
+/* Syncs the database if it needs it and lets the held answers go (a 500 each if the sync
+ * failed: whether their writes are on disk is not known). */
+static void
+make_durable (HcServer *self)
+{
+  g_autoptr(GError) error = NULL;
+  GList *held = g_steal_pointer (&self->held);
+
+  g_clear_handle_id (&self->sync_id, g_source_remove);
+  if (!hc_server_db_sync (self->db, &error))
+    g_warning ("cannot sync the database: %s", error->message);
+  for (GList *l = held; l != NULL; l = l->next)
+    {
+      if (error != NULL)
+        respond_outcome (l->data, SOUP_STATUS_INTERNAL_SERVER_ERROR, "exception",
+                         "the server could not store this on disk");
+      soup_server_message_unpause (l->data);
+    }
+  g_list_free_full (held, g_object_unref);
+}
+
+static gboolean
+sync_cb (gpointer data)
+{
+  HcServer *self = data;
+
+  self->sync_id = 0;
+  make_durable (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+durable_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  Handler *h = user_data;
+  HcServer *self = h->self;
+
+  h->handler (server, msg, path, query, self);
+  /* a parked long-poll has no answer yet */
+  if (soup_server_message_get_status (msg) == 0 || !hc_server_db_needs_sync (self->db))
+    return;
+  soup_server_message_pause (msg);
+  self->held = g_list_prepend (self->held, g_object_ref (msg));
+  /* after the other requests ready in this iteration of the main loop */
+  if (self->sync_id == 0)
+    self->sync_id = g_idle_add_full (G_PRIORITY_DEFAULT, sync_cb, self, NULL);
+}
+
+static void
+add_handler (HcServer           *self,
+             const char         *path,
+             SoupServerCallback  handler)
+{
+  Handler *h = g_new (Handler, 1);
+
+  h->self = self;
+  h->handler = handler;
+  soup_server_add_handler (self->soup, path, durable_cb, h, g_free);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* /auth/token and /auth/revoke (OAuth 2.0 token endpoint, form-encoded) */
 
 static void
@@ -864,34 +975,28 @@ add_change (const HcServerResource *r,
   return TRUE;
 }
 
-/* Answers a $sync-changes request; FALSE (and no answer) when @may_wait and there is
- * nothing new, so the caller can park the request. */
-static gboolean
-respond_changes (HcServer          *self,
-                 SoupServerMessage *msg,
-                 HcRole             role,
-                 gint64             after,
-                 gboolean           snapshot,
-                 guint              count,
-                 gboolean           may_wait)
+/* A $sync-changes page after @after; NULL with @error set when the database failed, or NULL
+ * without when @skip_empty and there is nothing new. */
+static char *
+changes_page (HcServer  *self,
+              HcRole     role,
+              gint64     after,
+              gboolean   snapshot,
+              guint      count,
+              gboolean   skip_empty,
+              GError   **error)
 {
   ChangePage page = { g_string_sized_new (64 * 1024), role, 0, 0, after, FALSE };
-  g_autoptr(GString) out = NULL;
-  g_autoptr(GError) error = NULL;
+  GString *out;
   gboolean up_to_date;
 
-  if (!hc_server_db_changes (self->db, after, snapshot, count, add_change, &page, &error))
+  if (!hc_server_db_changes (self->db, after, snapshot, count, add_change, &page, error) ||
+      (skip_empty && page.visited == 0))
     {
       g_string_free (page.entries, TRUE);
-      respond_error (msg, error);
-      return TRUE;
+      return NULL;
     }
   up_to_date = !page.full && page.visited < count;
-  if (may_wait && page.visited == 0)
-    {
-      g_string_free (page.entries, TRUE);
-      return FALSE;
-    }
 
   out = g_string_sized_new (page.entries->len + 512);
   g_string_append_printf (out,
@@ -909,7 +1014,29 @@ respond_changes (HcServer          *self,
     g_string_append_printf (out, ",\"entry\":[%s]", page.entries->str);
   g_string_append (out, "}");
   g_string_free (page.entries, TRUE);
-  respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
+  return g_string_free (out, FALSE);
+}
+
+/* Answers a $sync-changes request; FALSE (and no answer) when @may_wait and there is
+ * nothing new, so the caller can park the request. */
+static gboolean
+respond_changes (HcServer          *self,
+                 SoupServerMessage *msg,
+                 HcRole             role,
+                 gint64             after,
+                 gboolean           snapshot,
+                 guint              count,
+                 gboolean           may_wait)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = changes_page (self, role, after, snapshot, count, may_wait, &error);
+
+  if (text == NULL && error == NULL)
+    return FALSE;
+  if (text == NULL)
+    respond_error (msg, error);
+  else
+    respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, text);
   return TRUE;
 }
 
@@ -964,18 +1091,36 @@ typedef struct
   guint              count;
   guint              timeout_id;
   gulong             disconnected_id;
+  guint              wake_run;       /* the wake-up run that parked or last visited it */
 } Waiter;
 
+/* A $sync-changes page that several parked requests get, gzipped once. */
+typedef struct
+{
+  char   *text;
+  GBytes *gzipped;
+} SharedPage;
+
 static void
-waiter_finish (Waiter   *w,
-               gboolean  respond)
+shared_page_free (gpointer data)
+{
+  SharedPage *page = data;
+
+  g_free (page->text);
+  g_clear_pointer (&page->gzipped, g_bytes_unref);
+  g_free (page);
+}
+
+static void
+waiter_finish (Waiter     *w,
+               SharedPage *answer)
 {
   w->self->waiters = g_list_remove (w->self->waiters, w);
   g_clear_handle_id (&w->timeout_id, g_source_remove);
   g_clear_signal_handler (&w->disconnected_id, w->msg);
-  if (respond)
+  if (answer != NULL)
     {
-      respond_changes (w->self, w->msg, w->role, w->after, FALSE, w->count, FALSE);
+      respond_json_shared (w->msg, SOUP_STATUS_OK, FHIR_JSON, answer->text, &answer->gzipped);
       soup_server_message_unpause (w->msg);
     }
   g_object_unref (w->msg);
@@ -986,9 +1131,23 @@ static gboolean
 waiter_timeout_cb (gpointer data)
 {
   Waiter *w = data;
+  g_autoptr(GError) error = NULL;
+  SharedPage page = { NULL, NULL };
 
   w->timeout_id = 0;
-  waiter_finish (w, TRUE);
+  /* what the answer tells of must be on disk */
+  make_durable (w->self);
+  page.text = changes_page (w->self, w->role, w->after, FALSE, w->count, FALSE, &error);
+  if (page.text == NULL)
+    {
+      respond_error (w->msg, error);
+      soup_server_message_unpause (w->msg);
+      waiter_finish (w, NULL);
+      return G_SOURCE_REMOVE;
+    }
+  waiter_finish (w, &page);
+  g_free (page.text);
+  g_clear_pointer (&page.gzipped, g_bytes_unref);
   return G_SOURCE_REMOVE;
 }
 
@@ -996,15 +1155,107 @@ static void
 waiter_disconnected_cb (SoupServerMessage *msg,
                         gpointer           data)
 {
-  waiter_finish (data, FALSE);
+  waiter_finish (data, NULL);
 }
 
-/* After a write: every parked $sync-changes request gets its answer. */
+static void wake_waiters (HcServer *self);
+
+/* Answers every parked $sync-changes request that has something new, once the writes are on
+ * disk, WAKE_BATCH at a time with other requests served in between. Requests that wait at the
+ * same cursor with the same role (most of them: they were answered together last time) share
+ * one page. Requests parked while the run goes on wait for the next. */
+static gboolean
+wake_cb (gpointer data)
+{
+  HcServer *self = data;
+  GList *waiters;
+  guint batch = 0;
+
+  if (!self->waking)
+    {
+      self->waking = TRUE;
+      self->wake_run++;
+      self->run_answered = 0;
+      self->last_wake = g_get_monotonic_time ();
+      self->wake_pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, shared_page_free);
+    }
+  self->wake_id = 0;
+  make_durable (self);
+  waiters = g_list_copy (self->waiters);
+  for (GList *l = waiters; l != NULL && batch < WAKE_BATCH; l = l->next)
+    {
+      Waiter *w = l->data;
+      g_autofree char *key = NULL;
+      SharedPage *page;
+
+      if (w->wake_run == self->wake_run)
+        continue;
+      w->wake_run = self->wake_run;
+      key = g_strdup_printf ("%" G_GINT64_FORMAT "/%d/%u", w->after, w->role, w->count);
+      page = g_hash_table_lookup (self->wake_pages, key);
+      if (page == NULL)
+        {
+          g_autoptr(GError) error = NULL;
+
+          page = g_new0 (SharedPage, 1);
+          page->text = changes_page (self, w->role, w->after, FALSE, w->count, TRUE, &error);
+          if (error != NULL)
+            g_warning ("cannot answer a long-poll: %s", g_quark_to_string (error->domain));
+          g_hash_table_insert (self->wake_pages, g_steal_pointer (&key), page);
+        }
+      /* no text: nothing new for it, or the database failed; it waits on */
+      if (page->text != NULL)
+        {
+          waiter_finish (w, page);
+          batch++;
+        }
+    }
+  g_list_free (waiters);
+  self->run_answered += batch;
+  if (batch == WAKE_BATCH)
+    {
+      /* more to answer, after the requests that came meanwhile */
+      self->wake_id = g_idle_add_full (G_PRIORITY_LOW, wake_cb, self, NULL);
+      return G_SOURCE_REMOVE;
+    }
+  g_debug ("wake-up: %u long-polls answered in %" G_GINT64_FORMAT " µs, %u pages",
+           self->run_answered, g_get_monotonic_time () - self->last_wake,
+           g_hash_table_size (self->wake_pages));
+  self->waking = FALSE;
+  self->last_answered = self->run_answered;
+  g_clear_pointer (&self->wake_pages, g_hash_table_unref);
+  if (self->wake_again)
+    {
+      self->wake_again = FALSE;
+      wake_waiters (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* When the next wake-up may come (monotonic µs). */
+static gint64
+wake_due (HcServer *self)
+{
+  return self->last_wake + MAX (WAKE_INTERVAL_MS * 1000, (gint64) self->last_answered * WAKE_COST_US);
+}
+
+/* After a write: parked $sync-changes requests are answered at once, or, when the last
+ * wake-up was too recent, once the interval has passed. */
 static void
 wake_waiters (HcServer *self)
 {
-  while (self->waiters != NULL)
-    waiter_finish (self->waiters->data, TRUE);
+  gint64 due = wake_due (self);
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->waking)
+    self->wake_again = TRUE;
+  if (self->wake_id != 0 || self->waking)
+    return;
+  if (due <= now)
+    self->wake_id = g_idle_add_full (G_PRIORITY_DEFAULT, wake_cb, self, NULL);
+  else
+    self->wake_id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) ((due - now + 999) / 1000),
+                                        wake_cb, self, NULL);
 }
 
 /* Another server process on the same database committed a write. */
@@ -1026,6 +1277,7 @@ sync_changes (HcServer          *self,
   const char *wait_text = query ? g_hash_table_lookup (query, "wait") : NULL;
   guint64 count = SYNC_DEFAULT_COUNT, wait = 0;
   gint64 after = 0;
+  gboolean long_poll, held_back;
   Waiter *w;
 
   if ((count_text && !g_ascii_string_to_unsigned (count_text, 10, 1, SYNC_MAX_COUNT, &count, NULL)) ||
@@ -1056,9 +1308,18 @@ sync_changes (HcServer          *self,
       after = (gint64) seq;
     }
 
-  if (respond_changes (self, msg, role, after, cursor == NULL, (guint) count,
-                       cursor != NULL && wait > 0))
+  /* A long-poll is answered at once when there is something new, unless a wake-up is due or
+   * the last one was too recent: then it waits for the next wake-up, which answers every
+   * long-poll with something new together. So clients that poll again as soon as they are
+   * answered do not spin on a stream of writes. */
+  long_poll = cursor != NULL && wait > 0;
+  held_back = long_poll && (self->wake_id != 0 || self->waking ||
+                            g_get_monotonic_time () < wake_due (self));
+  if (!held_back &&
+      respond_changes (self, msg, role, after, cursor == NULL, (guint) count, long_poll))
     return;
+  if (held_back && self->wake_id == 0 && !self->waking && hc_server_db_head (self->db) > after)
+    wake_waiters (self);
 
   /* nothing new: park the request until a write or the wait runs out */
   w = g_new0 (Waiter, 1);
@@ -1067,6 +1328,7 @@ sync_changes (HcServer          *self,
   w->role = role;
   w->after = after;
   w->count = (guint) count;
+  w->wake_run = self->wake_run;
   w->timeout_id = g_timeout_add ((guint) wait * 1000, waiter_timeout_cb, w);
   w->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (waiter_disconnected_cb), w);
   self->waiters = g_list_prepend (self->waiters, w);
@@ -1978,8 +2240,11 @@ hc_server_finalize (GObject *object)
   HcServer *self = HC_SERVER (object);
 
   while (self->waiters != NULL)
-    waiter_finish (self->waiters->data, FALSE);
+    waiter_finish (self->waiters->data, NULL);
+  g_clear_handle_id (&self->wake_id, g_source_remove);
+  g_clear_pointer (&self->wake_pages, g_hash_table_unref);
   audit_flush (self);
+  make_durable (self);
   g_clear_pointer (&self->audit_queue, g_ptr_array_unref);
   if (self->soup)
     soup_server_disconnect (self->soup);
@@ -2047,9 +2312,11 @@ hc_server_listen (HcServer    *self,
     }
   self->soup = g_object_new (SOUP_TYPE_SERVER, "tls-certificate", self->certificate,
                              "server-header", "housecall-server", NULL);
-  soup_server_add_handler (self->soup, "/fhir", fhir_cb, self, NULL);
-  soup_server_add_handler (self->soup, "/auth/token", token_cb, self, NULL);
-  soup_server_add_handler (self->soup, "/auth/revoke", revoke_cb, self, NULL);
+  /* answers go out once what they tell of is on disk */
+  hc_server_db_set_deferred_sync (self->db, TRUE);
+  add_handler (self, "/fhir", fhir_cb);
+  add_handler (self, "/auth/token", token_cb);
+  add_handler (self, "/auth/revoke", revoke_cb);
   /* early handlers run only where they share a path with a normal one */
   soup_server_add_early_handler (self->soup, "/fhir", early_cb, self, NULL);
   soup_server_add_early_handler (self->soup, "/auth/token", early_cb, self, NULL);
@@ -2075,4 +2342,5 @@ hc_server_disconnect (HcServer *self)
   if (self->soup)
     soup_server_disconnect (self->soup);
   audit_flush (self);
+  make_durable (self);
 }

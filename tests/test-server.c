@@ -1376,6 +1376,82 @@ db_column (const char *sql)
   return values;
 }
 
+/* Under a stream of writes, a client that polls again at once is answered at the next
+ * wake-up, 100 ms after the last, with every write since, instead of spinning. */
+static void
+test_sync_long_poll_coalesced (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *cursor = NULL;
+  g_autofree char *cursor2 = NULL;
+  gboolean up_to_date = FALSE;
+  LongPoll lp = { NULL, token, { 0 }, 0 };
+  GThread *thread;
+  gint64 answered;
+  Reply r = request ("GET", "/fhir/$sync-changes?_count=5000", token, NULL);
+
+  page_info (&r, &cursor, &up_to_date);
+  reply_clear (&r);
+  lp.path = g_strdup_printf ("/fhir/$sync-changes?cursor=%s&wait=20", cursor);
+  thread = g_thread_new ("long-poll", long_poll_thread, &lp);
+  g_usleep (300 * 1000);
+  r = request ("PUT", "/fhir/Patient/poll-c1", token, "{\"resourceType\":\"Patient\",\"id\":\"poll-c1\"}");
+  g_assert_cmpuint (r.status, ==, 201);
+  reply_clear (&r);
+  g_thread_join (thread);
+  answered = g_get_monotonic_time ();
+  g_assert_cmpuint (n_entries (&lp.reply), ==, 1);
+  page_info (&lp.reply, &cursor2, &up_to_date);
+  reply_clear (&lp.reply);
+  g_free (lp.path);
+
+  /* two more writes, then the same client polls again: held until the next wake-up */
+  for (guint i = 2; i <= 3; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/fhir/Patient/poll-c%u", i);
+      g_autofree char *body = g_strdup_printf ("{\"resourceType\":\"Patient\",\"id\":\"poll-c%u\"}", i);
+
+      r = request ("PUT", path, token, body);
+      g_assert_cmpuint (r.status, ==, 201);
+      reply_clear (&r);
+    }
+  lp.path = g_strdup_printf ("/fhir/$sync-changes?cursor=%s&wait=20", cursor2);
+  long_poll_thread (&lp);
+  g_test_message ("answered %" G_GINT64_FORMAT " ms after the last answer",
+                  (g_get_monotonic_time () - answered) / 1000);
+  g_assert_cmpuint (lp.reply.status, ==, 200);
+  g_assert_cmpuint (n_entries (&lp.reply), ==, 2);
+  g_assert_cmpint (g_get_monotonic_time () - answered, >=, 80 * 1000);
+  g_assert_cmpint (lp.elapsed, <, 5 * G_USEC_PER_SEC);
+  reply_clear (&lp.reply);
+  g_free (lp.path);
+
+  /* a plain sync (no wait) is answered at once */
+  lp.path = g_strdup_printf ("/fhir/$sync-changes?cursor=%s", cursor2);
+  long_poll_thread (&lp);
+  g_assert_cmpuint (n_entries (&lp.reply), ==, 2);
+  reply_clear (&lp.reply);
+  g_free (lp.path);
+}
+
+static gpointer
+put_patients_thread (gpointer data)
+{
+  guint t = GPOINTER_TO_UINT (data);
+  g_autofree char *token = login ("alice");
+
+  for (guint k = 0; k < 5; k++)
+    {
+      g_autofree char *path = g_strdup_printf ("/fhir/Patient/gc-%u-%u", t, k);
+      g_autofree char *body = g_strdup_printf ("{\"resourceType\":\"Patient\",\"id\":\"gc-%u-%u\"}", t, k);
+      Reply r = request ("PUT", path, token, body);
+
+      g_assert_cmpuint (r.status, ==, 201);
+      reply_clear (&r);
+    }
+  return NULL;
+}
+
 static gint64
 db_count (const char *sql)
 {
@@ -1709,6 +1785,27 @@ test_clean_shutdown (void)
   g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
 }
 
+/* Concurrent writers share the wait for the disk (group commit); every write they were told
+ * about is in the database after the server is killed. */
+static void
+test_crash_keeps_acknowledged (void)
+{
+  GThread *threads[8];
+
+  g_clear_object (&server);
+  g_clear_object (&session);
+  g_clear_pointer (&base, g_free);
+  start_server ();
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    threads[t] = g_thread_new ("writer", put_patients_thread, GUINT_TO_POINTER (t));
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    g_thread_join (threads[t]);
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+  g_assert_cmpint (db_count ("SELECT count(*) FROM resource WHERE id LIKE 'gc-%'"), ==,
+                   G_N_ELEMENTS (threads) * 5);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1755,6 +1852,7 @@ main (int   argc,
   g_test_add_func ("/hc/server/https/transaction", test_transaction);
   g_test_add_func ("/hc/server/sync/role-filter", test_sync_role_filter);
   g_test_add_func ("/hc/server/sync/long-poll", test_sync_long_poll);
+  g_test_add_func ("/hc/server/sync/long-poll-coalesced", test_sync_long_poll_coalesced);
   g_test_add_func ("/hc/server/sync/push", test_sync_push);
   g_test_add_func ("/hc/server/sync/push-conflict-reject-hold", test_sync_push_conflict_reject_hold);
   g_test_add_func ("/hc/server/audit/rest", test_audit_rest);
@@ -1768,6 +1866,7 @@ main (int   argc,
   /* last: it stops the server */
   g_test_add_func ("/hc/server/end/clean-shutdown", test_clean_shutdown);
   g_test_add_func ("/hc/server/end/audit-trail", test_audit_trail);
+  g_test_add_func ("/hc/server/end/crash-keeps-acknowledged", test_crash_keeps_acknowledged);
   g_test_add_func ("/hc/server/https/untrusted-client", test_untrusted_client);
   rc = g_test_run ();
 
