@@ -19,21 +19,6 @@
 #include "hc-bench.h"
 #include "hc-json.h"
 
-static void
-run (const char         *workdir,
-     const char * const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GSubprocess) proc = NULL;
-
-  g_subprocess_launcher_setenv (launcher, "HOUSECALL_PASSWORD", "bench password 1", TRUE);
-  g_subprocess_launcher_set_cwd (launcher, workdir);
-  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  if (proc == NULL || !g_subprocess_wait_check (proc, NULL, &error))
-    g_error ("%s: %s", argv[1], error->message);
-}
-
 static JsonObject *
 get_json (SoupSession *session,
           SoupMessage *msg,
@@ -64,14 +49,11 @@ main (int   argc,
   g_autofree char *ca_path = g_build_filename (dir, "certs", "ca.pem", NULL);
   g_autofree char *db_path = g_build_filename (dir, "server.db", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) server = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GTlsDatabase) ca = NULL;
   g_autoptr(SoupSession) session = NULL;
   g_autoptr(JsonObject) result = json_object_new ();
   g_autofree char *base = NULL;
-  g_autofree char *line = NULL;
   g_autofree char *token = NULL;
   g_autofree char *path = NULL;
   g_autofree char *report = NULL;
@@ -84,25 +66,15 @@ main (int   argc,
   if (server_bin == NULL || cli_bin == NULL)
     g_error ("set HOUSECALL_SERVER and HOUSECALL_CLI (meson test --benchmark does)");
 
-  run (dir, (const char * const []) { cli_bin, "demo-data", "--patients", n, "--seed", "4",
+  hc_bench_run (dir, (const char * const []) { cli_bin, "demo-data", "--patients", n, "--seed", "4",
                                       "--date", "2026-11-27", "--out", "panel.ndjson", NULL });
-  run (dir, (const char * const []) { server_bin, "dev-cert", "--out", "certs", NULL });
-  run (dir, (const char * const []) { server_bin, "init-db", "--db", "server.db", NULL });
-  run (dir, (const char * const []) { server_bin, "user", "add", "bench", "--role", "physician",
+  hc_bench_run (dir, (const char * const []) { server_bin, "dev-cert", "--out", "certs", NULL });
+  hc_bench_run (dir, (const char * const []) { server_bin, "init-db", "--db", "server.db", NULL });
+  hc_bench_run (dir, (const char * const []) { server_bin, "user", "add", "bench", "--role", "physician",
                                       "--db", "server.db", NULL });
-  run (dir, (const char * const []) { server_bin, "import", "panel.ndjson", "--db", "server.db", NULL });
+  hc_bench_run (dir, (const char * const []) { server_bin, "import", "panel.ndjson", "--db", "server.db", NULL });
 
-  g_subprocess_launcher_set_cwd (launcher, dir);
-  server = g_subprocess_launcher_spawn (launcher, &error, server_bin, "serve", "--db", "server.db",
-                                        "--listen", "127.0.0.1:0", "--tls-cert", "certs/server.pem",
-                                        "--tls-key", "certs/server-key.pem", NULL);
-  if (server == NULL)
-    g_error ("%s", error->message);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  if (line == NULL)
-    g_error ("the server did not start");
-  base = g_strdup (line + strlen ("listening on "));
+  server = hc_bench_start_server (dir, server_bin, &base);
 
   ca = g_tls_file_database_new (ca_path, &error);
   session = soup_session_new_with_options ("tls-database", ca, NULL);
@@ -110,7 +82,7 @@ main (int   argc,
     g_autofree char *url = g_strconcat (base, "/auth/token", NULL);
     g_autoptr(SoupMessage) msg = soup_message_new_from_encoded_form (
       "POST", url, soup_form_encode ("grant_type", "password", "username", "bench", "password",
-                                     "bench password 1", NULL));
+                                     HC_BENCH_PASSWORD, NULL));
     g_autoptr(JsonObject) o = get_json (session, msg, &bytes);
     token = g_strdup (json_object_get_string_member (o, "access_token"));
     bytes = 0;

@@ -88,6 +88,59 @@ hc_bench_peak_rss_mib (void)
   return usage.ru_maxrss / 1024.0;
 }
 
+double
+hc_bench_proc_mib (const char *pid,
+                   const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &status, NULL, NULL) || (line = strstr (status, field)) == NULL)
+    return 0;
+  return g_ascii_strtod (line + strlen (field), NULL) / 1024.0;
+}
+
+void
+hc_bench_run (const char         *workdir,
+              const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocess) proc = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "HOUSECALL_PASSWORD", HC_BENCH_PASSWORD, TRUE);
+  g_subprocess_launcher_set_cwd (launcher, workdir);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  if (proc == NULL || !g_subprocess_wait_check (proc, NULL, &error))
+    g_error ("%s: %s", argv[1], error->message);
+}
+
+GSubprocess *
+hc_bench_start_server (const char  *workdir,
+                       const char  *server_bin,
+                       char       **base_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  GSubprocess *server;
+
+  g_subprocess_launcher_set_cwd (launcher, workdir);
+  server = g_subprocess_launcher_spawn (launcher, &error, server_bin, "serve", "--db", "server.db",
+                                        "--listen", "127.0.0.1:0", "--tls-cert", "certs/server.pem",
+                                        "--tls-key", "certs/server-key.pem", NULL);
+  if (server == NULL)
+    g_error ("%s", error->message);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  if (line == NULL || !g_str_has_prefix (line, "listening on "))
+    g_error ("the server did not start");
+  *base_out = g_strdup (line + strlen ("listening on "));
+  return server;
+}
+
 void
 hc_bench_rmtree (const char *dir)
 {

@@ -6,12 +6,16 @@
 
 #pragma once
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
 /* The passphrase of the stores benchmarks create. */
 #define HC_BENCH_PASSPHRASE "bench passphrase"
+
+/* The password of the user benchmarks log in as. */
+#define HC_BENCH_PASSWORD "bench password 1"
 
 /* Seconds since an arbitrary point, monotonic. */
 double      hc_bench_now          (void);
@@ -26,6 +30,19 @@ void        hc_bench_report       (const char  *name,
                                    const char  *line);
 /* Peak resident set size of this process, in MiB. */
 double      hc_bench_peak_rss_mib (void);
+/* A memory figure of the process @pid from /proc/PID/status (@field "VmHWM:" for the peak
+ * resident set, "VmRSS:" for the current one), in MiB; 0 when it cannot be read. */
+double      hc_bench_proc_mib     (const char  *pid,
+                                   const char  *field);
+/* Runs @argv (NULL-terminated) in @workdir, with HOUSECALL_PASSWORD set to
+ * HC_BENCH_PASSWORD for `user add`; aborts the benchmark when it fails. */
+void        hc_bench_run          (const char         *workdir,
+                                   const char * const *argv);
+/* Starts `@server_bin serve` on 127.0.0.1 (any port) with the database server.db and the
+ * dev certificate in certs/ of @workdir; *@base_out is its https://… address. */
+GSubprocess *hc_bench_start_server (const char  *workdir,
+                                    const char  *server_bin,
+                                    char       **base_out);
 /* Removes @dir and everything in it. */
 void        hc_bench_rmtree       (const char  *dir);
 
