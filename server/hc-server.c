@@ -1171,16 +1171,17 @@ wake_cb (gpointer data)
   GList *waiters;
   guint batch = 0;
 
+  self->wake_id = 0;
+  make_durable (self);
   if (!self->waking)
     {
       self->waking = TRUE;
       self->wake_run++;
       self->run_answered = 0;
+      /* the interval runs from when the answers go out, after the disk */
       self->last_wake = g_get_monotonic_time ();
       self->wake_pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, shared_page_free);
     }
-  self->wake_id = 0;
-  make_durable (self);
   waiters = g_list_copy (self->waiters);
   for (GList *l = waiters; l != NULL && batch < WAKE_BATCH; l = l->next)
     {
