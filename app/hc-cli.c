@@ -710,7 +710,7 @@ cmd_verify (int argc, char **argv)
   if (opt_json)
     g_print ("{\"ok\":true}\n");
   else
-    g_print ("%s: ok (integrity, search index, audit chain)\n", hc_store_get_dir (store));
+    g_print ("%s: ok (integrity and page tags, search index, audit chain)\n", hc_store_get_dir (store));
   return EXIT_SUCCESS;
 }
 
