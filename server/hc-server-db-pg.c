@@ -85,6 +85,10 @@ static const char schema[] =
   "  created_at text NOT NULL, PRIMARY KEY (key, user_name));"
   "CREATE TABLE audit_event (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE,"
   "  recorded text NOT NULL, json text NOT NULL);"
+  /* failed logins, so that every server process on the database counts them */
+  "CREATE TABLE login_failure (key text NOT NULL, at bigint NOT NULL);"
+  "CREATE INDEX login_failure_key ON login_failure (key, at);"
+  "CREATE INDEX login_failure_at ON login_failure (at);"
   /* only HOUSECALL_TEST_NAIVE_SEQ uses it: the design the tests prove wrong */
   "CREATE SEQUENCE naive_seq;";
 
@@ -513,6 +517,61 @@ hc_server_pg_revoke_token (HcServerPg  *self,
   const char *params[] = { token_hash };
 
   return run (self, "UPDATE token SET revoked = true WHERE hash = $1", 1, params, error);
+}
+
+gboolean
+hc_server_pg_login_blocked (HcServerPg *self,
+                            const char *key,
+                            gint64      now_usec,
+                            guint       max_failures,
+                            gint64      window_usec,
+                            gint64     *retry_after_usec)
+{
+  g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, now_usec - window_usec);
+  g_autofree char *max = g_strdup_printf ("%u", max_failures);
+  const char *params[] = { key, since, max };
+  PGresult *res = query (self, "SELECT at FROM login_failure WHERE key = $1 AND at > $2 "
+                               "ORDER BY at DESC LIMIT $3", 3, params, NULL);
+  gboolean blocked = FALSE;
+
+  /* the database unreachable: the process's own limiter still holds */
+  if (res == NULL)
+    return FALSE;
+  if (max_failures > 0 && (guint) PQntuples (res) >= max_failures)
+    {
+      blocked = TRUE;
+      *retry_after_usec = g_ascii_strtoll (PQgetvalue (res, max_failures - 1, 0), NULL, 10) +
+                          window_usec - now_usec;
+    }
+  PQclear (res);
+  return blocked;
+}
+
+void
+hc_server_pg_login_failed (HcServerPg *self,
+                           const char *key,
+                           gint64      now_usec,
+                           gint64      window_usec)
+{
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_usec);
+  g_autofree char *expired = g_strdup_printf ("%" G_GINT64_FORMAT, now_usec - window_usec);
+  const char *params[] = { key, now, expired };
+
+  if (self->in_bulk)
+    return;
+  /* failures older than the window count no more: forgotten here, for every key */
+  run (self, "WITH gone AS (DELETE FROM login_failure WHERE at <= $3)"
+             " INSERT INTO login_failure (key, at) VALUES ($1, $2)", 3, params, NULL);
+}
+
+void
+hc_server_pg_login_succeeded (HcServerPg *self,
+                              const char *key)
+{
+  const char *params[] = { key };
+
+  if (!self->in_bulk)
+    run (self, "DELETE FROM login_failure WHERE key = $1", 1, params, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------ */

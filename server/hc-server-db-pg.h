@@ -50,6 +50,18 @@ gboolean          hc_server_pg_check_token   (HcServerPg          *pg,
 gboolean          hc_server_pg_revoke_token  (HcServerPg          *pg,
                                               const char          *token_hash,
                                               GError             **error);
+gboolean          hc_server_pg_login_blocked (HcServerPg        *pg,
+                                              const char          *key,
+                                              gint64               now_usec,
+                                              guint                max_failures,
+                                              gint64               window_usec,
+                                              gint64              *retry_after_usec);
+void              hc_server_pg_login_failed  (HcServerPg          *pg,
+                                              const char          *key,
+                                              gint64               now_usec,
+                                              gint64               window_usec);
+void              hc_server_pg_login_succeeded (HcServerPg        *pg,
+                                              const char          *key);
 HcServerResource *hc_server_pg_read          (HcServerPg          *pg,
                                               const char          *type,
                                               const char          *id,

@@ -408,6 +408,38 @@ hc_server_db_revoke_token (HcServerDb  *self,
   return step_done (self, s, error);
 }
 
+gboolean
+hc_server_db_login_blocked (HcServerDb *self,
+                            const char *key,
+                            gint64      now_usec,
+                            guint       max_failures,
+                            gint64      window_usec,
+                            gint64     *retry_after_usec)
+{
+  if (self->pg)
+    return hc_server_pg_login_blocked (self->pg, key, now_usec, max_failures, window_usec,
+                                       retry_after_usec);
+  return FALSE;
+}
+
+void
+hc_server_db_login_failed (HcServerDb *self,
+                           const char *key,
+                           gint64      now_usec,
+                           gint64      window_usec)
+{
+  if (self->pg)
+    hc_server_pg_login_failed (self->pg, key, now_usec, window_usec);
+}
+
+void
+hc_server_db_login_succeeded (HcServerDb *self,
+                              const char *key)
+{
+  if (self->pg)
+    hc_server_pg_login_succeeded (self->pg, key);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Resources */
 

@@ -103,6 +103,24 @@ gboolean          hc_server_db_revoke_token (HcServerDb   *db,
                                              const char   *token_hash,
                                              GError      **error);
 
+/* Failed logins counted across every server process on the database (the key as for
+ * HcRateLimiter: "user:NAME" or "ip:ADDRESS"). On SQLite, whose database has one server
+ * process, the process's own HcRateLimiter is the whole story: never blocked, nothing kept.
+ * blocked: TRUE when @max_failures failed within @window_usec before @now_usec, with the
+ * time until the oldest of them leaves the window. */
+gboolean          hc_server_db_login_blocked (HcServerDb  *db,
+                                              const char  *key,
+                                              gint64       now_usec,
+                                              guint        max_failures,
+                                              gint64       window_usec,
+                                              gint64      *retry_after_usec);
+void              hc_server_db_login_failed  (HcServerDb  *db,
+                                              const char  *key,
+                                              gint64       now_usec,
+                                              gint64       window_usec);
+void              hc_server_db_login_succeeded (HcServerDb *db,
+                                              const char  *key);
+
 /* Resources. @version 0 reads the latest (GONE when deleted), -1 the latest even when it is a
  * tombstone. */
 HcServerResource *hc_server_db_read         (HcServerDb   *db,

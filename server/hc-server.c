@@ -816,6 +816,23 @@ issue_tokens (HcServer          *self,
   respond_json (msg, SOUP_STATUS_OK, "application/json", text);
 }
 
+/* five failed logins in fifteen minutes lock a user name for the rest of the window */
+#define LOGIN_MAX_FAILURES   5
+#define LOGIN_WINDOW_SECONDS (15 * 60)
+
+/* Whether @key may try a login: this process's limiter and, on PostgreSQL, the failures that
+ * every server process on the database recorded; else *@retry says when. */
+static gboolean
+login_allowed (HcServer   *self,
+               const char *key,
+               gint64      now,
+               gint64     *retry)
+{
+  return hc_rate_limiter_check (self->login_limiter, key, now, retry) &&
+         !hc_server_db_login_blocked (self->db, key, now, LOGIN_MAX_FAILURES,
+                                      LOGIN_WINDOW_SECONDS * G_USEC_PER_SEC, retry);
+}
+
 static void
 token_cb (SoupServer        *server,
           SoupServerMessage *msg,
@@ -858,7 +875,7 @@ token_cb (SoupServer        *server,
           return;
         }
       key = g_strconcat ("user:", user, NULL);
-      if (!hc_rate_limiter_check (self->login_limiter, key, now, &retry))
+      if (!login_allowed (self, key, now, &retry))
         {
           g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT,
                                                       retry / G_USEC_PER_SEC + 1);
@@ -873,6 +890,7 @@ token_cb (SoupServer        *server,
       if (!hc_auth_verify_password (password, known ? hash : hc_auth_dummy_hash ()) || !known)
         {
           hc_rate_limiter_failure (self->login_limiter, key, now);
+          hc_server_db_login_failed (self->db, key, now, LOGIN_WINDOW_SECONDS * G_USEC_PER_SEC);
           g_message ("login refused");
           audit (self, user, "E", "login", NULL, FALSE, TRUE);
           respond_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_grant",
@@ -880,6 +898,7 @@ token_cb (SoupServer        *server,
           return;
         }
       hc_rate_limiter_success (self->login_limiter, key);
+      hc_server_db_login_succeeded (self->db, key);
       audit (self, user, "E", "login", NULL, TRUE, TRUE);
       issue_tokens (self, msg, user, role);
     }
@@ -2268,8 +2287,7 @@ hc_server_init (HcServer *self)
 {
   self->access_seconds = 15 * 60;
   self->refresh_seconds = 30 * 24 * 3600;
-  /* five failed logins in fifteen minutes lock a user name for the rest of the window */
-  self->login_limiter = hc_rate_limiter_new (5, 15 * 60);
+  self->login_limiter = hc_rate_limiter_new (LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS);
   self->audit_queue = g_ptr_array_new_with_free_func (pending_audit_free);
 }
 

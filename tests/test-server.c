@@ -1757,6 +1757,13 @@ test_pg_two_processes (void)
   g_assert_cmpstr (r.etag, ==, "W/\"1\"");
   reply_clear (&r);
 
+  /* the user name the rate-limit test locked through A is locked on B too */
+  r = request_on (base_b, "POST", "/auth/token", NULL, "application/x-www-form-urlencoded",
+                  "grant_type=password&username=nora&password=correct+horse+battery+staple",
+                  NULL, NULL);
+  g_assert_cmpuint (r.status, ==, 429);
+  reply_clear (&r);
+
   /* a token revoked through B is refused by A */
   {
     g_autofree char *other = login ("frank");
