@@ -87,7 +87,9 @@ set_transport_error (HcSyncClient  *self,
       g_propagate_error (error, g_error_copy (soup_error));
       return;
     }
-  if (check->seen || soup_error->domain == G_TLS_ERROR)
+  /* a certificate that failed verification; a handshake cut short by the network (EOF,
+   * a truncated record) is the network's fault and worth retrying */
+  if (check->seen || g_error_matches (soup_error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
     {
       GTlsCertificateFlags flags = check->errors;
 
