@@ -875,15 +875,17 @@ ack_entry (HcStoreWorker  *w,
                            "the server's answer to a changeset has no version location");
       return FALSE;
     }
-  stmt = _hc_store_stmt (w, "SELECT json FROM changeset_entry WHERE changeset = ? AND ord = ? "
-                            "AND type = ? AND id = ?", error);
+  /* the @ord-th entry still in the changeset: a merge may have taken earlier ones out (their
+   * record was superseded) before the changeset was sent */
+  stmt = _hc_store_stmt (w, "SELECT json, type, id FROM changeset_entry WHERE changeset = ? "
+                            "ORDER BY ord LIMIT 1 OFFSET ?", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, seq);
   sqlite3_bind_int (stmt, 2, ord);
-  sqlite3_bind_text (stmt, 3, type, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, id, -1, SQLITE_STATIC);
-  found = sqlite3_step (stmt) == SQLITE_ROW;
+  found = sqlite3_step (stmt) == SQLITE_ROW &&
+          g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), type) == 0 &&
+          g_strcmp0 ((const char *) sqlite3_column_text (stmt, 2), id) == 0;
   if (found)
     sent = column_object (stmt, 0);
   sqlite3_reset (stmt);
