@@ -659,7 +659,7 @@ test_converge (void)
   const char *env_n = histories_arg ? histories_arg : g_getenv ("HOUSECALL_CONVERGE_HISTORIES");
   const char *env_seed = g_getenv ("HOUSECALL_CONVERGE_SEED");
 #if defined(__SANITIZE_ADDRESS__)
-  guint n = 50;       /* the sanitizer build runs everything several times slower */
+  guint n = 30;       /* the sanitizer build runs everything several times slower */
 #else
   guint n = 250;
 #endif
