@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 
 #include "hc-store-private.h"
+#include "hc-json.h"
 #include "hc-test-utils.h"
 
 char *
@@ -294,4 +295,21 @@ hc_test_server_clear (HcTestServer *server)
       g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
     }
   g_clear_pointer (&server->workdir, g_free);
+}
+
+void
+hc_test_add_email (JsonObject *p,
+                   const char *email)
+{
+  JsonArray *telecom = hc_json_get_array (p, "telecom");
+  JsonObject *t = json_object_new ();
+
+  if (telecom == NULL)
+    {
+      telecom = json_array_new ();
+      json_object_set_array_member (p, "telecom", telecom);
+    }
+  json_object_set_string_member (t, "system", "email");
+  json_object_set_string_member (t, "value", email);
+  json_array_add_object_element (telecom, t);
 }

@@ -35,6 +35,9 @@ char       *hc_test_tmpdir          (const char  *name);
 HcStore    *hc_test_new_store       (char       **dir_out);
 /* Parses JSON text that the test knows is a valid object. */
 JsonObject *hc_test_object          (const char  *json);
+/* Adds an e-mail address to @p's telecom (a patient or practitioner). */
+void        hc_test_add_email       (JsonObject  *p,
+                                     const char  *email);
 /* Runs housecall-cli with @argv (NULL-terminated, without the program), optional stdin;
  * returns the exit status and replaces *@out and *@err (NULL or owned) with stdout/stderr. */
 int         hc_test_run_cli         (const char * const *argv,

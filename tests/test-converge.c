@@ -221,23 +221,6 @@ new_observation (const char *id,
 }
 
 static void
-add_email (JsonObject *p,
-           const char *email)
-{
-  JsonArray *telecom = hc_json_get_array (p, "telecom");
-  JsonObject *t = json_object_new ();
-
-  if (telecom == NULL)
-    {
-      telecom = json_array_new ();
-      json_object_set_array_member (p, "telecom", telecom);
-    }
-  json_object_set_string_member (t, "system", "email");
-  json_object_set_string_member (t, "value", email);
-  json_array_add_object_element (telecom, t);
-}
-
-static void
 set_marital (JsonObject *p,
              const char *code)
 {
@@ -273,7 +256,7 @@ random_edit (Client  *c,
       {
         char *email = g_strdup_printf ("m%" G_GUINT64_FORMAT "-%u-%u@example.org", current_seed, ci, n);
 
-        add_email (p, email);
+        hc_test_add_email (p, email);
         if (put_local (c, p))
           g_ptr_array_add (h->markers, email);
         else

@@ -224,23 +224,6 @@ email_of (JsonObject *patient_resource)
 }
 
 static void
-add_email (JsonObject *p,
-           const char *email)
-{
-  JsonArray *telecom = hc_json_get_array (p, "telecom");
-  JsonObject *t = json_object_new ();
-
-  if (telecom == NULL)
-    {
-      telecom = json_array_new ();
-      json_object_set_array_member (p, "telecom", telecom);
-    }
-  json_object_set_string_member (t, "system", "email");
-  json_object_set_string_member (t, "value", email);
-  json_array_add_object_element (telecom, t);
-}
-
-static void
 set_marital (JsonObject *p,
              const char *code)
 {
@@ -347,7 +330,7 @@ test_offline_edits (void)
   new_client ("edits-2", "bob");
 
   p = get ("edits-1", ref);
-  add_email (p, "offline@example.org");
+  hc_test_add_email (p, "offline@example.org");
   put ("edits-1", p);
   set_marital (p, "M");
   put ("edits-1", p);
@@ -411,7 +394,7 @@ test_merge_different_fields (void)
   set_marital (p1, "S");
   put ("merge-1", p1);
   p2 = get ("merge-2", ref);
-  add_email (p2, "merge@example.org");
+  hc_test_add_email (p2, "merge@example.org");
   put ("merge-2", p2);
 
   s1 = sync_store ("merge-1");
@@ -516,7 +499,7 @@ test_replay_lost_answer (void)
 
   new_client ("replay", "alice");
   p = get ("replay", ref);
-  add_email (p, "replay@example.org");
+  hc_test_add_email (p, "replay@example.org");
   put ("replay", p);
 
   g_assert_cmpint (cli_full (lose, NULL, "replay", ARGS ("sync"), NULL, &out, &err), ==, 1);
@@ -797,7 +780,7 @@ test_engine_properties (void)
   hc_sync_engine_start (engine);
   p = hc_store_get_sync (store, "Patient", pid, NULL, &error);
   g_assert_no_error (error);
-  add_email (p, "engine@example.org");
+  hc_test_add_email (p, "engine@example.org");
   stored = hc_store_put_sync (store, p, NULL, &error);
   g_assert_no_error (error);
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
@@ -842,7 +825,7 @@ test_resync_after_replace (void)
 
   new_client ("resync", "alice");
   p = get ("resync", ref);
-  add_email (p, "after-restore@example.org");
+  hc_test_add_email (p, "after-restore@example.org");
   put ("resync", p);
   obs_text = g_strdup_printf ("{\"resourceType\":\"Observation\",\"id\":\"sync-obs-resync\","
                               "\"status\":\"final\",\"code\":{\"coding\":[{\"system\":"
