@@ -22,7 +22,8 @@ run_build() {   # dir, meson options…
     meson setup "$dir" "$@" || return 1
   fi
   ninja -C "$dir" || return 1
-  meson test -C "$dir" --print-errorlogs --num-processes 2 "${suites[@]}"
+  meson test -C "$dir" --print-errorlogs --num-processes 2 \
+    --timeout-multiplier "${TIMEOUT_MULTIPLIER:-1}" "${suites[@]}"
 }
 
 run_build build || status=1
@@ -31,7 +32,8 @@ run_build build || status=1
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-run_build build-sanitize -Db_sanitize=address,undefined -Db_lundef=false || status=1
+# several times slower: the timeouts stretch with it (they catch hangs, not slowness)
+TIMEOUT_MULTIPLIER=3 run_build build-sanitize -Db_sanitize=address,undefined -Db_lundef=false || status=1
 unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 
 /usr/bin/python3 - build build-sanitize <<'PY'
