@@ -38,50 +38,16 @@ static void
 show_open_error (HcApplication *self,
                  const GError  *error)
 {
-  HcWindow *window = hc_window_new (GTK_APPLICATION (self), NULL);
-  g_autofree char *quoted = g_shell_quote (self->store_dir);
-  g_autofree char *description = NULL;
-  g_autofree char *command = NULL;
-  const char *title;
-  const char *icon = "dialog-warning-symbolic";
+  HcWindow *window;
 
-  if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND))
-    {
-      icon = "folder-symbolic";
-      title = _("No Chart Store Yet");
-      description = g_strdup_printf (_("Housecall keeps patient charts in a store folder, and "
-                                       "there is none in “%s” yet. Create one with this command, "
-                                       "then start Housecall again."), self->store_dir);
-      command = g_strdup_printf ("housecall-cli --store %s init", quoted);
-    }
-  else if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE))
-    {
-      title = _("Not a Chart Store");
-      description = g_strdup_printf (_("“%s” holds something other than a Housecall store, so "
-                                       "Housecall did not touch it. Choose another folder with "
-                                       "--store or HOUSECALL_STORE."), self->store_dir);
-    }
-  else if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_TOO_NEW))
-    {
-      title = _("Newer Store");
-      description = g_strdup (_("This chart store was written by a newer version of Housecall. "
-                                "Update Housecall to open it; nothing was changed."));
-    }
-  else if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_BUSY))
-    {
-      title = _("Store in Use");
-      description = g_strdup (_("Another program is using this chart store. Close it and "
-                                "start Housecall again."));
-    }
+  /* a wrong passphrase in the environment: ask for the right one */
+  if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_WRONG_PASSPHRASE))
+    window = hc_window_new_locked (GTK_APPLICATION (self), self->store_dir);
   else
     {
-      title = _("Could Not Open the Chart Store");
-      /* Translators: %s is a technical reason, in English */
-      description = g_strdup_printf (_("Nothing was changed. The reason given was: %s"),
-                                     error->message);
+      window = hc_window_new (GTK_APPLICATION (self), NULL);
+      hc_window_show_open_error (window, self->store_dir, error);
     }
-
-  hc_window_show_problem (window, icon, title, description, command);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -202,6 +168,7 @@ hc_application_activate (GApplication *application)
 {
   HcApplication *self = HC_APPLICATION (application);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  const char *passphrase;
 
   if (window != NULL)
     {
@@ -214,13 +181,20 @@ hc_application_activate (GApplication *application)
   if (self->store_dir == NULL)
     self->store_dir = hc_store_default_dir ();
 
+  /* Without HOUSECALL_PASSPHRASE (scripts/demo.sh sets it) the window asks for the
+   * passphrase and opens the store itself. */
+  passphrase = g_getenv ("HOUSECALL_PASSPHRASE");
+  if (passphrase == NULL || *passphrase == '\0')
+    {
+      gtk_window_present (GTK_WINDOW (hc_window_new_locked (GTK_APPLICATION (self),
+                                                            self->store_dir)));
+      return;
+    }
+
   /* keep running while the store opens: there is no window yet */
   self->opening = TRUE;
   g_application_hold (application);
-  /* Until the unlock screen exists, the GUI takes the passphrase from the environment
-   * (docs/store.md); without it the store cannot open and the error says so. */
-  hc_store_open_async (self->store_dir, HC_STORE_OPEN_NONE,
-                       g_getenv ("HOUSECALL_PASSPHRASE") ? g_getenv ("HOUSECALL_PASSPHRASE") : "",
+  hc_store_open_async (self->store_dir, HC_STORE_OPEN_NONE, passphrase,
                        self->cancellable, open_store_cb, g_object_ref (self));
 }
 

@@ -21,10 +21,18 @@ const char    *_hc_window_get_completed_query (HcWindow *self);
 /* "list" or "empty" */
 const char    *_hc_window_get_list_state     (HcWindow *self);
 AdwStatusPage *_hc_window_get_empty_page     (HcWindow *self);
-/* "patients" or "problem" */
+/* "patients", "locked" or "problem" */
 const char    *_hc_window_get_main_state     (HcWindow *self);
 /* "none" or "patient" */
 const char    *_hc_window_get_content_state  (HcWindow *self);
 const char    *_hc_window_get_shown_name     (HcWindow *self);
+GtkEditable   *_hc_window_get_passphrase_entry (HcWindow *self);
+GtkLabel      *_hc_window_get_unlock_error   (HcWindow *self);
+/* How many unlock attempts have finished, to wait on. */
+guint          _hc_window_get_unlock_serial  (HcWindow *self);
+guint          _hc_window_get_auto_lock_ms   (HcWindow *self);
+/* Overrides the auto-lock-minutes setting, for tests; restarts the timer. */
+void           _hc_window_set_auto_lock_ms   (HcWindow *self,
+                                              guint     ms);
 
 G_END_DECLS

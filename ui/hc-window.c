@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "hc-format.h"
@@ -38,6 +39,9 @@ struct _HcWindow
   AdwStatusPage        *problem_page;
   GtkWidget            *command_box;
   GtkLabel             *command_label;
+  GtkPasswordEntry     *passphrase_entry;
+  GtkLabel             *unlock_error_label;
+  GtkWidget            *unlock_spinner;
 
   /* owned */
   HcStore              *store;
@@ -48,6 +52,11 @@ struct _HcWindow
   char                 *pending_query;       /* what the search in flight looks for */
   char                 *completed_query;     /* what the list shows results for */
   guint                 search_serial;
+  char                 *store_dir;           /* to open the store from the unlock page */
+  guint                 unlock_serial;       /* unlock attempts finished */
+  guint                 auto_lock_ms;        /* 0: never */
+  guint                 auto_lock_id;
+  gint64                last_input;          /* monotonic time of the last input event */
 };
 
 G_DEFINE_FINAL_TYPE (HcWindow, hc_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -55,6 +64,7 @@ G_DEFINE_FINAL_TYPE (HcWindow, hc_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_STORE,
+  PROP_STORE_DIR,
   N_PROPS
 };
 
@@ -199,7 +209,7 @@ start_search (HcWindow *self)
 {
   const char *query;
 
-  if (self->store == NULL)
+  if (self->store == NULL || hc_store_is_locked (self->store))
     return;
 
   g_cancellable_cancel (self->search_cancellable);
@@ -282,6 +292,258 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
                gpointer                  user_data)
 {
   hc_patient_row_set_patient (HC_PATIENT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* ---- locking ---------------------------------------------------------------------------- */
+
+static void lock_window (HcWindow *self);
+
+/* Focus leaves the page first: a text field that is hidden while focused keeps its cursor
+ * blinking and GTK complains. */
+static void
+switch_main_page (HcWindow   *self,
+                  const char *name,
+                  GtkWidget  *focus)
+{
+  gtk_root_set_focus (GTK_ROOT (self), NULL);
+  gtk_stack_set_visible_child_name (self->main_stack, name);
+  gtk_widget_grab_focus (focus);
+}
+
+static gboolean
+auto_lock_cb (gpointer user_data)
+{
+  HcWindow *self = user_data;
+  gint64 limit = (gint64) self->auto_lock_ms * 1000;
+  gint64 idle = g_get_monotonic_time () - self->last_input;
+
+  self->auto_lock_id = 0;
+  if (idle >= limit)
+    lock_window (self);
+  else
+    self->auto_lock_id = g_timeout_add ((guint) ((limit - idle) / 1000) + 1, auto_lock_cb, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_auto_lock (HcWindow *self)
+{
+  g_clear_handle_id (&self->auto_lock_id, g_source_remove);
+  if (self->auto_lock_ms == 0 || self->store == NULL || hc_store_is_locked (self->store))
+    return;
+  self->auto_lock_id = g_timeout_add (self->auto_lock_ms, auto_lock_cb, self);
+}
+
+static gboolean
+input_cb (HcWindow                 *self,
+          GdkEvent                 *event,
+          GtkEventControllerLegacy *controller)
+{
+  self->last_input = g_get_monotonic_time ();
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+auto_lock_changed_cb (HcWindow   *self,
+                      const char *key,
+                      GSettings  *settings)
+{
+  self->auto_lock_ms = g_settings_get_uint (settings, "auto-lock-minutes") * 60 * 1000;
+  start_auto_lock (self);
+}
+
+/* Nothing a passer-by could read stays in the widgets: the list, the chart and the query. */
+static void
+clear_patient_data (HcWindow *self)
+{
+  GtkLabel *labels[] = { self->patient_name_label, self->birth_value, self->sex_value,
+                         self->mrn_value, self->phone_value };
+
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  g_clear_pointer (&self->pending_query, g_free);
+  g_clear_pointer (&self->completed_query, g_free);
+  gtk_no_selection_set_model (self->selection, NULL);
+  show_patient (self, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    gtk_label_set_label (labels[i], "");
+  /* the search that this starts finds the store locked and does nothing */
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+}
+
+static void
+lock_window (HcWindow *self)
+{
+  if (self->store == NULL || hc_store_is_locked (self->store))
+    return;
+
+  g_debug ("Locking the store");
+  g_clear_handle_id (&self->auto_lock_id, g_source_remove);
+  clear_patient_data (self);
+  hc_store_lock (self->store);
+  switch_main_page (self, "locked", GTK_WIDGET (self->passphrase_entry));
+}
+
+static void
+show_unlocked (HcWindow *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->passphrase_entry), "");
+  gtk_widget_set_visible (GTK_WIDGET (self->unlock_error_label), FALSE);
+  switch_main_page (self, "patients", GTK_WIDGET (self->search_entry));
+  self->last_input = g_get_monotonic_time ();
+  start_auto_lock (self);
+  start_search (self);
+}
+
+static void
+set_unlocking (HcWindow *self,
+               gboolean  unlocking)
+{
+  /* not insensitive: that would take the focus away from the entry */
+  gtk_editable_set_editable (GTK_EDITABLE (self->passphrase_entry), !unlocking);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "store.unlock", !unlocking);
+  gtk_widget_set_visible (self->unlock_spinner, unlocking);
+}
+
+static void
+show_unlock_error (HcWindow   *self,
+                   const char *message)
+{
+  gtk_label_set_label (self->unlock_error_label, message);
+  gtk_widget_set_visible (GTK_WIDGET (self->unlock_error_label), TRUE);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->passphrase_entry),
+                               GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE, -1);
+  gtk_widget_grab_focus (GTK_WIDGET (self->passphrase_entry));
+  gtk_editable_select_region (GTK_EDITABLE (self->passphrase_entry), 0, -1);
+}
+
+static void
+unlock_finished (HcWindow     *self,
+                 const GError *error)
+{
+  self->unlock_serial++;
+  set_unlocking (self, FALSE);
+  if (error == NULL)
+    show_unlocked (self);
+  else if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_WRONG_PASSPHRASE))
+    show_unlock_error (self, _("That passphrase does not unlock this chart store. Check Caps "
+                               "Lock and try again."));
+  else
+    hc_window_show_open_error (self, self->store_dir, error);
+}
+
+static void
+open_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  HcStore *store = hc_store_open_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (store != NULL)
+    {
+      self->store = store;
+      g_signal_connect_object (self->store, "changed", G_CALLBACK (store_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+    }
+  unlock_finished (self, error);
+}
+
+static void
+unlock_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (hc_store_unlock_sync (HC_STORE (source_object), task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+unlock_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  unlock_finished (self, error);
+}
+
+static void
+wipe_string (gpointer data)
+{
+  char *s = data;
+
+  explicit_bzero (s, strlen (s));
+  g_free (s);
+}
+
+static void
+unlock_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+  const char *passphrase = gtk_editable_get_text (GTK_EDITABLE (self->passphrase_entry));
+
+  if (passphrase == NULL || *passphrase == '\0')
+    {
+      show_unlock_error (self, _("Enter the passphrase first."));
+      return;
+    }
+
+  /* the key derivation takes a moment on purpose: off the UI thread */
+  set_unlocking (self, TRUE);
+  if (self->store == NULL)
+    {
+      hc_store_open_async (self->store_dir, HC_STORE_OPEN_NONE, passphrase, self->cancellable,
+                           open_cb, g_object_ref (self));
+    }
+  else
+    {
+      g_autoptr(GTask) task = g_task_new (self->store, self->cancellable, unlock_cb,
+                                          g_object_ref (self));
+
+      g_task_set_source_tag (task, unlock_action);
+      g_task_set_task_data (task, g_strdup (passphrase), wipe_string);
+      g_task_run_in_thread (task, unlock_thread);
+    }
+}
+
+static void
+lock_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  lock_window (HC_WINDOW (widget));
+}
+
+static void
+passphrase_activate_cb (HcWindow         *self,
+                        GtkPasswordEntry *entry)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "store.unlock", NULL);
+}
+
+static void
+passphrase_changed_cb (HcWindow         *self,
+                       GtkPasswordEntry *entry)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->unlock_error_label), FALSE);
+  gtk_accessible_reset_state (GTK_ACCESSIBLE (self->passphrase_entry),
+                              GTK_ACCESSIBLE_STATE_INVALID);
 }
 
 static void
@@ -391,6 +653,8 @@ hc_window_map (GtkWidget *widget)
   /* start in the search field, so Enter opens what was typed */
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "patients") == 0)
     gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "locked") == 0)
+    gtk_widget_grab_focus (GTK_WIDGET (self->passphrase_entry));
 }
 
 static void
@@ -404,7 +668,14 @@ hc_window_constructed (GObject *object)
     {
       g_signal_connect_object (self->store, "changed", G_CALLBACK (store_changed_cb), self,
                                G_CONNECT_SWAPPED);
-      start_search (self);
+      if (hc_store_is_locked (self->store))
+        gtk_stack_set_visible_child_name (self->main_stack, "locked");
+      else
+        show_unlocked (self);
+    }
+  else if (self->store_dir != NULL)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "locked");
     }
 }
 
@@ -415,6 +686,7 @@ hc_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->search_cancellable);
+  g_clear_handle_id (&self->auto_lock_id, g_source_remove);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_WINDOW);
 
@@ -434,6 +706,7 @@ hc_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->pending_query, g_free);
   g_clear_pointer (&self->completed_query, g_free);
+  g_clear_pointer (&self->store_dir, g_free);
 
   G_OBJECT_CLASS (hc_window_parent_class)->finalize (object);
 }
@@ -450,6 +723,10 @@ hc_window_get_property (GObject    *object,
     {
     case PROP_STORE:
       g_value_set_object (value, self->store);
+      break;
+
+    case PROP_STORE_DIR:
+      g_value_set_string (value, self->store_dir);
       break;
 
     default:
@@ -469,6 +746,10 @@ hc_window_set_property (GObject      *object,
     {
     case PROP_STORE:
       self->store = g_value_dup_object (value);
+      break;
+
+    case PROP_STORE_DIR:
+      self->store_dir = g_value_dup_string (value);
       break;
 
     default:
@@ -502,6 +783,14 @@ hc_window_class_init (HcWindowClass *klass)
     g_param_spec_object ("store", NULL, NULL,
                          HC_TYPE_STORE,
                          (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  /**
+   * HcWindow:store-dir:
+   *
+   * Where the unlock page opens the store when the window has none yet.
+   */
+  properties[PROP_STORE_DIR] =
+    g_param_spec_string ("store-dir", NULL, NULL, NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -524,25 +813,35 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcWindow, problem_page);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, command_box);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, command_label);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, passphrase_entry);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, unlock_error_label);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, unlock_spinner);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, list_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, passphrase_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, passphrase_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "patients.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "patients.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "problem.copy-command", NULL,
                                    copy_command_action);
+  gtk_widget_class_install_action (widget_class, "store.unlock", NULL, unlock_action);
+  gtk_widget_class_install_action (widget_class, "store.lock", NULL, lock_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "patients.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
                                        "patients.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
+                                       "store.lock", NULL);
 }
 
 static void
 hc_window_init (HcWindow *self)
 {
   g_autoptr(GtkListItemFactory) factory = NULL;
+  GtkEventController *controller;
 
   g_type_ensure (HC_TYPE_PATIENT_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -550,6 +849,19 @@ hc_window_init (HcWindow *self)
   self->cancellable = g_cancellable_new ();
   self->settings = new_settings ();
   load_window_state (self);
+
+  /* any key, click, scroll or pointer motion in the window postpones the auto-lock */
+  controller = gtk_event_controller_legacy_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (controller, "event", G_CALLBACK (input_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+  self->auto_lock_ms = 5 * 60 * 1000;
+  if (self->settings != NULL)
+    {
+      g_signal_connect_object (self->settings, "changed::auto-lock-minutes",
+                               G_CALLBACK (auto_lock_changed_cb), self, G_CONNECT_SWAPPED);
+      auto_lock_changed_cb (self, "auto-lock-minutes", self->settings);
+    }
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
@@ -579,6 +891,86 @@ hc_window_new (GtkApplication *application,
                        "application", application,
                        "store", store,
                        NULL);
+}
+
+/**
+ * hc_window_new_locked:
+ * @application: (nullable): the application
+ * @store_dir: the store to open once the user gives the passphrase
+ *
+ * Returns: (transfer full): a new window showing the unlock page
+ */
+HcWindow *
+hc_window_new_locked (GtkApplication *application,
+                      const char     *store_dir)
+{
+  g_return_val_if_fail (application == NULL || GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (store_dir != NULL, NULL);
+
+  return g_object_new (HC_TYPE_WINDOW,
+                       "application", application,
+                       "store-dir", store_dir,
+                       NULL);
+}
+
+/**
+ * hc_window_show_open_error:
+ * @store_dir: the store that could not be opened
+ * @error: why
+ *
+ * Shows the problem page that explains @error in a physician's words.
+ */
+void
+hc_window_show_open_error (HcWindow     *self,
+                           const char   *store_dir,
+                           const GError *error)
+{
+  g_autofree char *quoted = g_shell_quote (store_dir);
+  g_autofree char *description = NULL;
+  g_autofree char *command = NULL;
+  const char *title;
+  const char *icon = "dialog-warning-symbolic";
+
+  g_return_if_fail (HC_IS_WINDOW (self));
+  g_return_if_fail (store_dir != NULL && error != NULL);
+
+  if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND))
+    {
+      icon = "folder-symbolic";
+      title = _("No Chart Store Yet");
+      description = g_strdup_printf (_("Housecall keeps patient charts in a store folder, and "
+                                       "there is none in “%s” yet. Create one with this command, "
+                                       "then start Housecall again."), store_dir);
+      command = g_strdup_printf ("housecall-cli --store %s init", quoted);
+    }
+  else if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_A_STORE))
+    {
+      title = _("Not a Chart Store");
+      description = g_strdup_printf (_("“%s” holds something other than a Housecall store, so "
+                                       "Housecall did not touch it. Choose another folder with "
+                                       "--store or HOUSECALL_STORE."), store_dir);
+    }
+  else if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_TOO_NEW))
+    {
+      title = _("Newer Store");
+      description = g_strdup (_("This chart store was written by a newer version of Housecall. "
+                                "Update Housecall to open it; nothing was changed."));
+    }
+  else if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_BUSY))
+    {
+      title = _("Store in Use");
+      description = g_strdup (_("Another program is using this chart store. Close it and "
+                                "start Housecall again."));
+    }
+  else
+    {
+      title = _("Could Not Open the Chart Store");
+      /* Translators: %s is a technical reason, in English */
+      description = g_strdup_printf (_("Nothing was changed. The reason given was: %s"),
+                                     error->message);
+    }
+
+  hc_window_show_problem (self, icon, title, description, command);
 }
 
 /**
@@ -681,4 +1073,36 @@ const char *
 _hc_window_get_shown_name (HcWindow *self)
 {
   return gtk_label_get_label (self->patient_name_label);
+}
+
+GtkEditable *
+_hc_window_get_passphrase_entry (HcWindow *self)
+{
+  return GTK_EDITABLE (self->passphrase_entry);
+}
+
+GtkLabel *
+_hc_window_get_unlock_error (HcWindow *self)
+{
+  return self->unlock_error_label;
+}
+
+guint
+_hc_window_get_unlock_serial (HcWindow *self)
+{
+  return self->unlock_serial;
+}
+
+guint
+_hc_window_get_auto_lock_ms (HcWindow *self)
+{
+  return self->auto_lock_ms;
+}
+
+void
+_hc_window_set_auto_lock_ms (HcWindow *self,
+                             guint     ms)
+{
+  self->auto_lock_ms = ms;
+  start_auto_lock (self);
 }

@@ -18,7 +18,12 @@ G_DECLARE_FINAL_TYPE (HcWindow, hc_window, HC, WINDOW, AdwApplicationWindow)
 
 HcWindow  *hc_window_new          (GtkApplication *application,
                                    HcStore        *store);
+HcWindow  *hc_window_new_locked   (GtkApplication *application,
+                                   const char     *store_dir);
 HcStore   *hc_window_get_store    (HcWindow       *self);
+void       hc_window_show_open_error (HcWindow     *self,
+                                   const char     *store_dir,
+                                   const GError   *error);
 void       hc_window_show_problem (HcWindow       *self,
                                    const char     *icon_name,
                                    const char     *title,

@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gstdio.h>
 #include <adwaita.h>
 
@@ -127,6 +128,105 @@ wait_finalized (gpointer object)
   g_source_remove (id);
 }
 
+typedef gboolean (*Predicate) (HcWindow *window);
+
+/* Iterates the main context until @done says so. */
+static void
+wait_until (HcWindow   *window,
+            Predicate   done,
+            const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+
+  while (!done (window) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("%s did not happen within %d s", what, TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+static gboolean
+is_locked (HcWindow *window)
+{
+  return g_strcmp0 (_hc_window_get_main_state (window), "locked") == 0;
+}
+
+static gboolean
+is_drawn (HcWindow *window)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (window)) &&
+         gtk_widget_get_width (GTK_WIDGET (window)) > 0;
+}
+
+static gboolean
+settle_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Renders @window as it looks now into $G_TEST_BUILDDIR/screenshots/@name.png, a test
+ * artifact to look at. */
+static void
+save_screenshot (HcWindow   *window,
+                 const char *name)
+{
+  GtkWidget *widget = GTK_WIDGET (window);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  GtkSnapshot *snapshot;
+  gboolean settled = FALSE;
+  int width, height;
+
+  wait_until (window, is_drawn, "drawing the window");
+  /* let transitions and the first frames finish */
+  g_timeout_add (400, settle_cb, &settled);
+  while (!settled)
+    g_main_context_iteration (NULL, TRUE);
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                          "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+/* Types @passphrase into the unlock page, presses Enter and waits for the answer. */
+static void
+unlock_with (HcWindow   *window,
+             const char *passphrase)
+{
+  GtkEditable *entry = _hc_window_get_passphrase_entry (window);
+  guint serial = _hc_window_get_unlock_serial (window);
+  gboolean timed_out = FALSE;
+  guint id;
+
+  gtk_editable_set_text (entry, passphrase);
+  g_signal_emit_by_name (entry, "activate");
+  id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+  while (_hc_window_get_unlock_serial (window) == serial && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("unlocking did not finish within %d s", TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -158,7 +258,8 @@ fixture_teardown (Fixture       *f,
 
   gtk_window_destroy (GTK_WINDOW (f->window));
   wait_finalized (f->window);
-  wait_finalized (f->store);
+  if (f->store != NULL)
+    wait_finalized (f->store);
 
   dir = g_dir_open (f->dir, 0, &error);
   g_assert_no_error (error);
@@ -331,6 +432,118 @@ test_problem_page (void)
   g_assert_finalize_object (window);
 }
 
+static void
+test_auto_lock (Fixture       *f,
+                gconstpointer  data)
+{
+  GtkListView *list_view = _hc_window_get_list_view (f->window);
+  GListModel *results = _hc_window_get_results (f->window);
+  GtkLabel *error_label = _hc_window_get_unlock_error (f->window);
+  guint serial;
+
+  /* the default from the schema: five minutes */
+  g_assert_cmpuint (_hc_window_get_auto_lock_ms (f->window), ==, 5 * 60 * 1000);
+
+  search_for (f->window, "mül");
+  g_signal_emit_by_name (list_view, "activate", 0);
+  g_assert_cmpstr (_hc_window_get_shown_name (f->window), ==, "Müller, Anna");
+
+  _hc_window_set_auto_lock_ms (f->window, 200);
+  wait_until (f->window, is_locked, "the auto-lock");
+  g_assert_true (hc_store_is_locked (f->store));
+  /* no patient data is left in the widgets */
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 0);
+  g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "none");
+  g_assert_cmpstr (_hc_window_get_shown_name (f->window), ==, "");
+  g_assert_cmpstr (gtk_editable_get_text (_hc_window_get_search_entry (f->window)), ==, "");
+  save_screenshot (f->window, "unlock-page");
+
+  /* a wrong passphrase: an inline error, the entry keeps what was typed */
+  unlock_with (f->window, "not the passphrase");
+  g_assert_cmpstr (_hc_window_get_main_state (f->window), ==, "locked");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_nonnull (strstr (gtk_label_get_label (error_label), "passphrase"));
+  g_assert_cmpstr (gtk_editable_get_text (_hc_window_get_passphrase_entry (f->window)), ==,
+                   "not the passphrase");
+  g_assert_true (hc_store_is_locked (f->store));
+  save_screenshot (f->window, "unlock-page-wrong-passphrase");
+
+  /* the right one: the list comes back, the passphrase leaves the entry */
+  serial = _hc_window_get_search_serial (f->window);
+  _hc_window_set_auto_lock_ms (f->window, 0);
+  unlock_with (f->window, "test passphrase");
+  g_assert_cmpstr (_hc_window_get_main_state (f->window), ==, "patients");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_cmpstr (gtk_editable_get_text (_hc_window_get_passphrase_entry (f->window)), ==, "");
+  wait_for_search (f->window, serial);
+  g_assert_cmpuint (g_list_model_get_n_items (results), ==, 4);
+}
+
+static void
+test_lock_action (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "store.lock", NULL));
+  g_assert_cmpstr (_hc_window_get_main_state (f->window), ==, "locked");
+  g_assert_true (hc_store_is_locked (f->store));
+  g_assert_cmpuint (g_list_model_get_n_items (_hc_window_get_results (f->window)), ==, 0);
+}
+
+static void
+test_auto_lock_setting (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  g_settings_set_uint (settings, "auto-lock-minutes", 1);
+  g_assert_cmpuint (_hc_window_get_auto_lock_ms (f->window), ==, 60 * 1000);
+  g_settings_set_uint (settings, "auto-lock-minutes", 0);
+  g_assert_cmpuint (_hc_window_get_auto_lock_ms (f->window), ==, 0);
+  g_settings_reset (settings, "auto-lock-minutes");
+  g_assert_cmpuint (_hc_window_get_auto_lock_ms (f->window), ==, 5 * 60 * 1000);
+}
+
+/* Without a passphrase the window opens on the unlock page and opens the store itself. */
+static void
+test_unlock_opens_store (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hc-test-unlock-XXXXXX", &error);
+  HcStore *store;
+  HcWindow *window;
+  Fixture f = { 0 };
+
+  g_assert_no_error (error);
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, "test passphrase", NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (patients); i++)
+    put_patient (store, patients[i]);
+  drain ();
+  wait_finalized (store);
+
+  window = g_object_ref (hc_window_new_locked (NULL, dir));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpstr (_hc_window_get_main_state (window), ==, "locked");
+  g_assert_null (hc_window_get_store (window));
+
+  /* a wrong passphrase opens nothing */
+  unlock_with (window, "wrong");
+  g_assert_cmpstr (_hc_window_get_main_state (window), ==, "locked");
+  g_assert_null (hc_window_get_store (window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (_hc_window_get_unlock_error (window))));
+
+  unlock_with (window, "test passphrase");
+  g_assert_cmpstr (_hc_window_get_main_state (window), ==, "patients");
+  g_assert_nonnull (hc_window_get_store (window));
+  wait_for_search (window, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (_hc_window_get_results (window)), ==, 4);
+
+  f.dir = g_steal_pointer (&dir);
+  f.window = window;
+  f.store = g_object_ref (hc_window_get_store (window));
+  fixture_teardown (&f, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -350,8 +563,12 @@ main (int   argc,
   ADD ("activate-shows-patient", test_activate_shows_patient, TRUE);
   ADD ("ctrl-f-focuses-search", test_ctrl_f_focuses_search, TRUE);
   ADD ("empty-store", test_empty_store, FALSE);
+  ADD ("auto-lock", test_auto_lock, TRUE);
+  ADD ("lock-action", test_lock_action, TRUE);
+  ADD ("auto-lock-setting", test_auto_lock_setting, TRUE);
 #undef ADD
   g_test_add_func ("/hc/ui/window/problem-page", test_problem_page);
+  g_test_add_func ("/hc/ui/window/unlock-opens-store", test_unlock_opens_store);
 
   return g_test_run ();
 }
