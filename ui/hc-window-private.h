@@ -6,6 +6,7 @@
 
 #pragma once
 
+#include "hc-sync-engine.h"
 #include "hc-window.h"
 
 G_BEGIN_DECLS
@@ -34,5 +35,11 @@ guint          _hc_window_get_auto_lock_ms   (HcWindow *self);
 /* Overrides the auto-lock-minutes setting, for tests; restarts the timer. */
 void           _hc_window_set_auto_lock_ms   (HcWindow *self,
                                               guint     ms);
+/* NULL until the store is known to be logged in */
+HcSyncEngine  *_hc_window_get_sync_engine    (HcWindow *self);
+/* How many "Sync now" runs have finished, to wait on. */
+guint          _hc_window_get_sync_serial    (HcWindow *self);
+GtkWidget     *_hc_window_get_sync_button    (HcWindow *self);
+const char    *_hc_window_get_sync_label     (HcWindow *self);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "hc-format.h"
 #include "hc-patient.h"
 #include "hc-patient-row.h"
+#include "hc-sync-engine.h"
 #include "hc-window-private.h"
 
 struct _HcWindow
@@ -42,6 +43,11 @@ struct _HcWindow
   GtkPasswordEntry     *passphrase_entry;
   GtkLabel             *unlock_error_label;
   GtkWidget            *unlock_spinner;
+  GtkWidget            *sync_button;
+  GtkImage             *sync_icon;
+  GtkLabel             *sync_label;
+  GtkLabel             *sync_detail_label;
+  GtkProgressBar       *sync_progress;
 
   /* owned */
   HcStore              *store;
@@ -57,6 +63,8 @@ struct _HcWindow
   guint                 auto_lock_ms;        /* 0: never */
   guint                 auto_lock_id;
   gint64                last_input;          /* monotonic time of the last input event */
+  HcSyncEngine         *sync_engine;         /* NULL until the store is known to be logged in */
+  guint                 sync_serial;         /* "Sync now" runs finished */
 };
 
 G_DEFINE_FINAL_TYPE (HcWindow, hc_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -294,6 +302,218 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
   hc_patient_row_set_patient (HC_PATIENT_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
+/* ---- sync --------------------------------------------------------------------------------- */
+
+/* "Synced at 14:32" today, else with the date. */
+static char *
+format_last_sync (const char *last_sync)
+{
+  g_autoptr(GDateTime) when = NULL;
+  g_autoptr(GDateTime) local = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *time = NULL;
+
+  if (last_sync == NULL || (when = g_date_time_new_from_iso8601 (last_sync, NULL)) == NULL)
+    return g_strdup (_("Not synced yet"));
+  local = g_date_time_to_local (when);
+  if (g_date_time_get_year (local) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (local) == g_date_time_get_day_of_year (now))
+    {
+      time = g_date_time_format (local, "%H:%M");
+      /* Translators: %s is a time of day like 14:32 */
+      return g_strdup_printf (_("Synced at %s"), time);
+    }
+  time = g_date_time_format (local, "%Y-%m-%d %H:%M");
+  /* Translators: %s is a date and time like 2026-11-27 14:32 */
+  return g_strdup_printf (_("Synced on %s"), time);
+}
+
+static void
+update_sync_indicator (HcWindow *self)
+{
+  g_autofree char *label = NULL;
+  g_autofree char *detail = NULL;
+  HcSyncState state;
+  guint pending;
+  double progress;
+  const char *icon;
+  const char *error;
+
+  if (self->sync_engine == NULL)
+    {
+      gtk_widget_set_visible (self->sync_button, FALSE);
+      return;
+    }
+
+  state = hc_sync_engine_get_state (self->sync_engine);
+  pending = hc_sync_engine_get_pending_count (self->sync_engine);
+  progress = hc_sync_engine_get_progress (self->sync_engine);
+  error = hc_sync_engine_get_error (self->sync_engine);
+  gtk_widget_remove_css_class (self->sync_button, "error");
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_progress), state == HC_SYNC_STATE_SYNCING);
+
+  switch (state)
+    {
+    case HC_SYNC_STATE_SYNCING:
+      icon = "emblem-synchronizing-symbolic";
+      if (progress > 0.0)
+        /* Translators: sync progress, e.g. "Syncing 40 %" */
+        label = g_strdup_printf (_("Syncing %d %%"), (int) (progress * 100.0));
+      else
+        label = g_strdup (_("Syncing…"));
+      detail = g_strdup (_("Sending changes made here and fetching colleagues’ changes."));
+      gtk_progress_bar_set_fraction (self->sync_progress, progress);
+      break;
+
+    case HC_SYNC_STATE_OFFLINE:
+      icon = "network-offline-symbolic";
+      label = g_strdup (_("Offline"));
+      detail = g_strdup (_("The practice server cannot be reached. Changes are kept on this "
+                           "computer and sent when it can be reached again."));
+      break;
+
+    case HC_SYNC_STATE_ERROR:
+      icon = "dialog-warning-symbolic";
+      label = g_strdup (_("Sync Problem"));
+      detail = g_strdup (error != NULL ? error : _("Sync stopped and needs attention."));
+      gtk_widget_add_css_class (self->sync_button, "error");
+      break;
+
+    case HC_SYNC_STATE_LOGGED_OUT:
+      icon = "dialog-warning-symbolic";
+      label = g_strdup (_("Not Logged In"));
+      detail = g_strdup (_("This computer is not logged in to the practice server. Log in "
+                           "with housecall-cli login."));
+      break;
+
+    case HC_SYNC_STATE_IDLE:
+    default:
+      icon = pending > 0 ? "document-send-symbolic" : "emblem-ok-symbolic";
+      label = format_last_sync (hc_sync_engine_get_last_sync (self->sync_engine));
+      detail = g_strdup (label);
+      break;
+    }
+
+  /* what waits matters more than when the last sync was */
+  if (pending > 0 && state != HC_SYNC_STATE_SYNCING && state != HC_SYNC_STATE_ERROR)
+    {
+      g_autofree char *waiting = g_strdup_printf (ngettext ("%u change waiting",
+                                                           "%u changes waiting", pending),
+                                                 pending);
+      g_autofree char *both = g_strdup_printf ("%s\n%s", detail, waiting);
+
+      g_free (detail);
+      detail = g_steal_pointer (&both);
+      g_free (label);
+      label = g_steal_pointer (&waiting);
+    }
+
+  gtk_image_set_from_icon_name (self->sync_icon, icon);
+  gtk_label_set_label (self->sync_label, label);
+  gtk_label_set_label (self->sync_detail_label, detail);
+  gtk_widget_set_tooltip_text (self->sync_button, detail);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_button),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, detail, -1);
+  gtk_widget_set_visible (self->sync_button, TRUE);
+}
+
+static void
+sync_notify_cb (HcWindow     *self,
+                GParamSpec   *pspec,
+                HcSyncEngine *engine)
+{
+  update_sync_indicator (self);
+}
+
+static void
+logged_in_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  g_autofree char *url = NULL;
+  GError *error = NULL;
+
+  url = hc_store_get_sync_value_sync (HC_STORE (source_object), "server_url", cancellable,
+                                      &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, url != NULL);
+}
+
+static void
+logged_in_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean logged_in = g_task_propagate_boolean (G_TASK (result), &error);
+
+  if (error != NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_LOCKED))
+        g_warning ("Could not read the sync login: %s %d", g_quark_to_string (error->domain),
+                   error->code);
+      return;
+    }
+  if (!logged_in || self->sync_engine != NULL || hc_store_is_locked (self->store))
+    return;
+
+  self->sync_engine = hc_sync_engine_new (self->store);
+  g_signal_connect_object (self->sync_engine, "notify", G_CALLBACK (sync_notify_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.now", TRUE);
+  update_sync_indicator (self);
+  hc_sync_engine_start (self->sync_engine);
+}
+
+/* Syncs in the background once the store is open, if it is logged in to a server. */
+static void
+start_sync (HcWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->sync_engine != NULL)
+    {
+      hc_sync_engine_start (self->sync_engine);
+      return;
+    }
+  task = g_task_new (self->store, self->cancellable, logged_in_cb, g_object_ref (self));
+  g_task_set_source_tag (task, start_sync);
+  g_task_run_in_thread (task, logged_in_thread);
+}
+
+static void
+sync_now_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  HcSyncStats stats;
+
+  /* the engine's state and error properties show how it went */
+  if (!hc_sync_engine_sync_finish (HC_SYNC_ENGINE (source), result, &stats, &error))
+    g_debug ("Sync now failed: %s %d", g_quark_to_string (error->domain), error->code);
+  self->sync_serial++;
+}
+
+static void
+sync_now_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  if (self->sync_engine == NULL || hc_store_is_locked (self->store))
+    return;
+  hc_sync_engine_sync_async (self->sync_engine, self->cancellable, sync_now_cb,
+                             g_object_ref (self));
+}
+
 /* ---- locking ---------------------------------------------------------------------------- */
 
 static void lock_window (HcWindow *self);
@@ -379,6 +599,8 @@ lock_window (HcWindow *self)
 
   g_debug ("Locking the store");
   g_clear_handle_id (&self->auto_lock_id, g_source_remove);
+  if (self->sync_engine != NULL)
+    hc_sync_engine_stop (self->sync_engine);
   clear_patient_data (self);
   hc_store_lock (self->store);
   switch_main_page (self, "locked", GTK_WIDGET (self->passphrase_entry));
@@ -393,6 +615,7 @@ show_unlocked (HcWindow *self)
   self->last_input = g_get_monotonic_time ();
   start_auto_lock (self);
   start_search (self);
+  start_sync (self);
 }
 
 static void
@@ -687,11 +910,14 @@ hc_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->search_cancellable);
   g_clear_handle_id (&self->auto_lock_id, g_source_remove);
+  if (self->sync_engine != NULL)
+    hc_sync_engine_stop (self->sync_engine);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_WINDOW);
 
   g_clear_object (&self->search_cancellable);
   g_clear_object (&self->shown_patient);
+  g_clear_object (&self->sync_engine);
   g_clear_object (&self->store);
 
   G_OBJECT_CLASS (hc_window_parent_class)->dispose (object);
@@ -816,6 +1042,11 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcWindow, passphrase_entry);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, unlock_error_label);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, unlock_spinner);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, sync_button);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, sync_icon);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, sync_label);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, sync_detail_label);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, sync_progress);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, list_activate_cb);
@@ -828,6 +1059,7 @@ hc_window_class_init (HcWindowClass *klass)
                                    copy_command_action);
   gtk_widget_class_install_action (widget_class, "store.unlock", NULL, unlock_action);
   gtk_widget_class_install_action (widget_class, "store.lock", NULL, lock_action);
+  gtk_widget_class_install_action (widget_class, "sync.now", NULL, sync_now_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "patients.search", NULL);
@@ -835,6 +1067,8 @@ hc_window_class_init (HcWindowClass *klass)
                                        "patients.back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
                                        "store.lock", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "sync.now", NULL);
 }
 
 static void
@@ -845,6 +1079,7 @@ hc_window_init (HcWindow *self)
 
   g_type_ensure (HC_TYPE_PATIENT_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.now", FALSE);
 
   self->cancellable = g_cancellable_new ();
   self->settings = new_settings ();
@@ -1105,4 +1340,28 @@ _hc_window_set_auto_lock_ms (HcWindow *self,
 {
   self->auto_lock_ms = ms;
   start_auto_lock (self);
+}
+
+HcSyncEngine *
+_hc_window_get_sync_engine (HcWindow *self)
+{
+  return self->sync_engine;
+}
+
+guint
+_hc_window_get_sync_serial (HcWindow *self)
+{
+  return self->sync_serial;
+}
+
+GtkWidget *
+_hc_window_get_sync_button (HcWindow *self)
+{
+  return self->sync_button;
+}
+
+const char *
+_hc_window_get_sync_label (HcWindow *self)
+{
+  return gtk_label_get_label (self->sync_label);
 }

@@ -13,10 +13,16 @@
 #include <adwaita.h>
 
 #include "hc-patient.h"
+#include "hc-test-utils.h"
 #include "hc-store.h"
 #include "hc-window-private.h"
 
 #define TIMEOUT_SECONDS 10
+#define PASSWORD "correct horse battery staple"
+
+/* a housecall-server for the sync tests, when $HOUSECALL_SERVER names one */
+static HcTestServer server;
+static guint server_port;
 
 typedef struct
 {
@@ -544,14 +550,125 @@ test_unlock_opens_store (void)
   fixture_teardown (&f, NULL);
 }
 
+static gboolean
+has_sync_engine (HcWindow *window)
+{
+  return _hc_window_get_sync_engine (window) != NULL;
+}
+
+static gboolean
+is_synced (HcWindow *window)
+{
+  HcSyncEngine *engine = _hc_window_get_sync_engine (window);
+
+  return engine != NULL && hc_sync_engine_get_state (engine) == HC_SYNC_STATE_IDLE &&
+         hc_sync_engine_get_pending_count (engine) == 0 &&
+         g_str_has_prefix (_hc_window_get_sync_label (window), "Synced at ");
+}
+
+/* Ctrl+R and wait for that sync to finish. */
+static void
+sync_now (HcWindow *window)
+{
+  guint serial = _hc_window_get_sync_serial (window);
+  gboolean timed_out = FALSE;
+  guint id;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.now", NULL));
+  id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+  while (_hc_window_get_sync_serial (window) == serial && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("Sync now did not finish within %d s", TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+/* A store that is not logged in has no engine and no indicator. */
+static void
+test_sync_logged_out (Fixture       *f,
+                      gconstpointer  data)
+{
+  drain ();
+  g_assert_null (_hc_window_get_sync_engine (f->window));
+  g_assert_false (gtk_widget_get_visible (_hc_window_get_sync_button (f->window)));
+  /* Ctrl+R does nothing without a server */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "sync.now", NULL);
+  drain ();
+  g_assert_null (_hc_window_get_sync_engine (f->window));
+  g_assert_cmpuint (_hc_window_get_sync_serial (f->window), ==, 0);
+}
+
+/* A logged-in store syncs by itself; the indicator says when, what waits, and offline. */
+static void
+test_sync_indicator (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWidget *button;
+  HcSyncEngine *engine;
+
+  if (server.url == NULL)
+    {
+      g_test_skip ("HOUSECALL_SERVER is not set");
+      return;
+    }
+
+  /* the fixture's window saw a logged-out store: log in and open a second window */
+  g_assert_true (hc_sync_login_sync (f->store, server.url, "alice", PASSWORD, server.ca_file,
+                                     NULL, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  wait_finalized (f->window);
+  f->window = g_object_ref (hc_window_new (NULL, f->store));
+  gtk_window_present (GTK_WINDOW (f->window));
+
+  wait_until (f->window, has_sync_engine, "creating the sync engine");
+  engine = _hc_window_get_sync_engine (f->window);
+  button = _hc_window_get_sync_button (f->window);
+  wait_until (f->window, is_synced, "the first sync");
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (button), "Synced at "));
+  save_screenshot (f->window, "main-window-synced");
+
+  /* the server goes away: a local change waits and the indicator says so */
+  hc_test_server_stop (&server);
+  hc_sync_engine_stop (engine);
+  put_patient (f->store,
+               "{\"resourceType\":\"Patient\",\"id\":\"p-offline\","
+               " \"name\":[{\"family\":\"Berger\",\"given\":[\"Lena\"]}]}");
+  sync_now (f->window);
+  g_assert_cmpint (hc_sync_engine_get_state (engine), ==, HC_SYNC_STATE_OFFLINE);
+  g_assert_cmpuint (hc_sync_engine_get_pending_count (engine), ==, 1);
+  g_assert_cmpstr (_hc_window_get_sync_label (f->window), ==, "1 change waiting");
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (button), "cannot be reached"));
+  save_screenshot (f->window, "main-window-offline");
+
+  /* back online: Sync now sends it */
+  hc_test_server_start (&server, server_port);
+  sync_now (f->window);
+  wait_until (f->window, is_synced, "the sync after coming back online");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   /* untranslated strings, whatever the machine's locale */
   g_setenv ("LANGUAGE", "C", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+
+  if (g_getenv ("HOUSECALL_SERVER") != NULL)
+    {
+      server.workdir = hc_test_tmpdir ("hc-test-window-server");
+      hc_test_server_cli (server.workdir, (const char * const []) { "dev-cert", "--out", "certs", NULL }, NULL);
+      hc_test_server_cli (server.workdir, (const char * const []) { "init-db", "--db", "server.db", NULL }, NULL);
+      hc_test_server_cli (server.workdir, (const char * const []) { "user", "add", "alice", "--role", "physician", "--db", "server.db", NULL }, PASSWORD);
+      hc_test_server_start (&server, 0);
+      server_port = (guint) g_ascii_strtoull (strrchr (server.url, ':') + 1, NULL, 10);
+    }
 
 #define ADD(path, func, with_patients) \
   g_test_add ("/hc/ui/window/" path, Fixture, GINT_TO_POINTER (with_patients), fixture_setup, \
@@ -566,9 +683,15 @@ main (int   argc,
   ADD ("auto-lock", test_auto_lock, TRUE);
   ADD ("lock-action", test_lock_action, TRUE);
   ADD ("auto-lock-setting", test_auto_lock_setting, TRUE);
+  ADD ("sync-logged-out", test_sync_logged_out, TRUE);
+  ADD ("sync-indicator", test_sync_indicator, TRUE);
 #undef ADD
   g_test_add_func ("/hc/ui/window/problem-page", test_problem_page);
   g_test_add_func ("/hc/ui/window/unlock-opens-store", test_unlock_opens_store);
 
-  return g_test_run ();
+  status = g_test_run ();
+  if (server.url != NULL)
+    hc_test_server_stop (&server);
+  hc_test_server_clear (&server);
+  return status;
 }
