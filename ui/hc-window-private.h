@@ -24,7 +24,7 @@ const char    *_hc_window_get_list_state     (HcWindow *self);
 AdwStatusPage *_hc_window_get_empty_page     (HcWindow *self);
 /* "patients", "locked" or "problem" */
 const char    *_hc_window_get_main_state     (HcWindow *self);
-/* "none" or "patient" */
+/* "none", "patient" or "conflicts" */
 const char    *_hc_window_get_content_state  (HcWindow *self);
 const char    *_hc_window_get_shown_name     (HcWindow *self);
 GtkEditable   *_hc_window_get_passphrase_entry (HcWindow *self);
@@ -41,5 +41,12 @@ HcSyncEngine  *_hc_window_get_sync_engine    (HcWindow *self);
 guint          _hc_window_get_sync_serial    (HcWindow *self);
 GtkWidget     *_hc_window_get_sync_button    (HcWindow *self);
 const char    *_hc_window_get_sync_label     (HcWindow *self);
+/* How many loads of the conflict inbox have finished, to wait on. */
+guint          _hc_window_get_conflicts_serial (HcWindow *self);
+GtkListBox    *_hc_window_get_conflict_list  (HcWindow *self);
+GtkWidget     *_hc_window_get_conflicts_button (HcWindow *self);
+/* The lines marked as differing in the local or the server's version, one per line. */
+char          *_hc_window_get_marked_elements (HcWindow *self,
+                                               gboolean  local);
 
 G_END_DECLS

@@ -649,6 +649,124 @@ test_sync_indicator (Fixture       *f,
   wait_until (f->window, is_synced, "the sync after coming back online");
 }
 
+static void
+sync_store_once (HcStore *store)
+{
+  g_autoptr(HcSyncEngine) engine = hc_sync_engine_new (store);
+  g_autoptr(GError) error = NULL;
+  HcSyncStats stats;
+
+  g_assert_true (hc_sync_engine_sync_sync (engine, &stats, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+log_in (HcStore *store)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hc_sync_login_sync (store, server.url, "alice", PASSWORD, server.ca_file,
+                                     NULL, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+has_conflict_badge (HcWindow *window)
+{
+  return gtk_widget_get_visible (_hc_window_get_conflicts_button (window));
+}
+
+static void
+wait_for_conflicts (HcWindow *window,
+                    guint     serial)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+
+  while (_hc_window_get_conflicts_serial (window) <= serial && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("the conflict inbox did not load within %d s", TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+#define CONFLICT_PATIENT(birth) \
+  "{\"resourceType\":\"Patient\",\"id\":\"p-conflict\"," \
+  " \"name\":[{\"family\":\"Wagner\",\"given\":[\"Ida\"]}],\"gender\":\"female\"," \
+  " \"birthDate\":\"" birth "\"}"
+
+/* Two computers change the same birth date: the inbox shows both versions with the birth
+ * date marked, and Keep Mine settles it. */
+static void
+test_conflict_inbox (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) left = NULL;
+  g_autofree char *other_dir = NULL;
+  g_autofree char *mine = NULL;
+  g_autofree char *theirs = NULL;
+  GtkListBox *list;
+  HcStore *other;
+  guint serial;
+
+  if (server.url == NULL)
+    {
+      g_test_skip ("HOUSECALL_SERVER is not set");
+      return;
+    }
+
+  other_dir = hc_test_tmpdir ("hc-test-window-other");
+  other = hc_store_open_sync (other_dir, HC_STORE_OPEN_CREATE, "test passphrase", NULL, &error);
+  g_assert_no_error (error);
+  log_in (other);
+  log_in (f->store);
+  put_patient (other, CONFLICT_PATIENT ("1950-01-01"));
+  sync_store_once (other);
+  sync_store_once (f->store);
+  put_patient (other, CONFLICT_PATIENT ("1951-02-02"));
+  sync_store_once (other);
+  put_patient (f->store, CONFLICT_PATIENT ("1960-06-06"));
+  sync_store_once (f->store);
+
+  /* a window on the logged-in store: its engine counts the conflict for the badge */
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  wait_finalized (f->window);
+  f->window = g_object_ref (hc_window_new (NULL, f->store));
+  gtk_window_present (GTK_WINDOW (f->window));
+  wait_until (f->window, has_conflict_badge, "the conflict badge");
+
+  serial = _hc_window_get_conflicts_serial (f->window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "conflicts.show", NULL));
+  wait_for_conflicts (f->window, serial);
+  g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "conflicts");
+  list = _hc_window_get_conflict_list (f->window);
+  g_assert_nonnull (gtk_list_box_get_row_at_index (list, 0));
+  g_assert_null (gtk_list_box_get_row_at_index (list, 1));
+  g_assert_nonnull (gtk_list_box_get_selected_row (list));
+  mine = _hc_window_get_marked_elements (f->window, TRUE);
+  theirs = _hc_window_get_marked_elements (f->window, FALSE);
+  g_assert_cmpstr (mine, ==, "≠ birthDate: \"1960-06-06\"\n");
+  g_assert_cmpstr (theirs, ==, "≠ birthDate: \"1951-02-02\"\n");
+  save_screenshot (f->window, "conflict-inbox");
+
+  serial = _hc_window_get_conflicts_serial (f->window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "conflicts.keep-mine",
+                                             NULL));
+  wait_for_conflicts (f->window, serial);
+  g_assert_null (gtk_list_box_get_row_at_index (list, 0));
+  left = hc_store_list_conflicts_sync (f->store, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (left), ==, 0);
+
+  wait_finalized (other);
+  {
+    const char *rm[] = { "rm", "-rf", other_dir, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 NULL, NULL, NULL, NULL));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -685,6 +803,7 @@ main (int   argc,
   ADD ("auto-lock-setting", test_auto_lock_setting, TRUE);
   ADD ("sync-logged-out", test_sync_logged_out, TRUE);
   ADD ("sync-indicator", test_sync_indicator, TRUE);
+  ADD ("conflict-inbox", test_conflict_inbox, TRUE);
 #undef ADD
   g_test_add_func ("/hc/ui/window/problem-page", test_problem_page);
   g_test_add_func ("/hc/ui/window/unlock-opens-store", test_unlock_opens_store);
