@@ -13,11 +13,12 @@
 
 #include "hc-fhir.h"
 #include "hc-json.h"
+#include "hc-search-params.h"
 #include "hc-server-db.h"
 #include "hc-server-db-pg.h"
 
 #define APPLICATION_ID 0x48435356   /* "HCSV" */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 G_DEFINE_QUARK (hc-server-error, hc_server_error)
 
@@ -33,11 +34,6 @@ struct _HcServerDb
 
 static const char schema[] =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-  "CREATE TABLE resource ("
-  "  type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, deleted INTEGER NOT NULL,"
-  "  seq INTEGER NOT NULL, last_updated TEXT NOT NULL, json TEXT,"
-  "  UNIQUE (type, id));"
-  "CREATE UNIQUE INDEX resource_seq ON resource (seq);"
   "CREATE TABLE history ("
   "  type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, deleted INTEGER NOT NULL,"
   "  seq INTEGER NOT NULL UNIQUE, last_updated TEXT NOT NULL, json TEXT,"
@@ -54,6 +50,29 @@ static const char schema[] =
   /* the server's own record of who did what: AuditEvents, never synced, never PHI */
   "CREATE TABLE audit_event (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
   "  recorded TEXT NOT NULL, json TEXT NOT NULL);";
+
+/* Schema 2: the current version of each resource with its search index (hc-search-params.h):
+ * sort keys and patient compartment in the row, the other entries in search_index. */
+static const char schema_resource[] =
+  "CREATE TABLE resource ("
+  "  rid INTEGER PRIMARY KEY,"
+  "  type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, deleted INTEGER NOT NULL,"
+  "  seq INTEGER NOT NULL, last_updated TEXT NOT NULL, json TEXT,"
+  "  sort_family TEXT NOT NULL DEFAULT '', sort_given TEXT NOT NULL DEFAULT '',"
+  "  sort_date TEXT NOT NULL DEFAULT '', compartment TEXT,"
+  "  UNIQUE (type, id));"
+  "CREATE UNIQUE INDEX resource_seq ON resource (seq);"
+  "CREATE INDEX resource_type ON resource (type);"
+  "CREATE INDEX resource_name ON resource (type, sort_family, sort_given);"
+  "CREATE INDEX resource_date ON resource (type, sort_date);"
+  "CREATE INDEX resource_compartment ON resource (compartment) WHERE compartment IS NOT NULL;"
+  "CREATE TABLE search_index ("
+  "  rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL, system TEXT NOT NULL,"
+  "  value TEXT NOT NULL, lo INTEGER, hi INTEGER);"
+  "CREATE INDEX search_value ON search_index (type, param, value, system);"
+  "CREATE INDEX search_date ON search_index (type, param, lo) WHERE lo IS NOT NULL;"
+  "CREATE INDEX search_rid ON search_index (rid);"
+  "CREATE INDEX history_type ON history (type, seq);";
 
 void
 hc_server_resource_free (HcServerResource *r)
@@ -155,6 +174,111 @@ hc_server_db_free (HcServerDb *self)
   g_free (self);
 }
 
+/* Inside a transaction: the search index of row @rid, from @resource (NULL: a tombstone,
+ * which has none). */
+static gboolean
+store_index (HcServerDb  *self,
+             gint64       rid,
+             const char  *type,
+             JsonObject  *resource,
+             GError     **error)
+{
+  g_autoptr(HcSearchIndex) index = NULL;
+  sqlite3_stmt *s = stmt (self, "DELETE FROM search_index WHERE rid = ?", error);
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, rid);
+  if (!step_done (self, s, error))
+    return FALSE;
+  if (resource == NULL)
+    return TRUE;
+
+  index = hc_search_index_resource (resource);
+  s = stmt (self, "UPDATE resource SET sort_family = ?, sort_given = ?, sort_date = ?, "
+                  "compartment = ? WHERE rid = ?", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, index->family, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, index->given, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 3, index->date, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 4, index->compartment, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (s, 5, rid);
+  if (!step_done (self, s, error))
+    return FALSE;
+  for (guint i = 0; i < index->entries->len; i++)
+    {
+      const HcSearchEntry *e = &g_array_index (index->entries, HcSearchEntry, i);
+      gboolean date = strcmp (e->name, "date") == 0 || strcmp (e->name, "birthdate") == 0;
+
+      s = stmt (self, "INSERT INTO search_index (rid, type, param, system, value, lo, hi) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)", error);
+      if (s == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (s, 1, rid);
+      sqlite3_bind_text (s, 2, type, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 3, e->name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 4, e->system, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 5, e->value, -1, SQLITE_STATIC);
+      if (date)
+        {
+          sqlite3_bind_int64 (s, 6, e->lo);
+          sqlite3_bind_int64 (s, 7, e->hi);
+        }
+      if (!step_done (self, s, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Schema 1 -> 2: row numbers, sort keys and the search index for what is stored. */
+static gboolean
+migrate (HcServerDb  *self,
+         GError     **error)
+{
+  g_autofree char *set = g_strdup_printf ("PRAGMA user_version = %d;", SCHEMA_VERSION);
+  sqlite3_stmt *rows = NULL;
+  int rc;
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!exec (self, "DROP INDEX resource_seq; ALTER TABLE resource RENAME TO resource_v1;", error) ||
+      !exec (self, schema_resource, error) ||
+      !exec (self, "INSERT INTO resource (type, id, version, deleted, seq, last_updated, json) "
+                   "SELECT type, id, version, deleted, seq, last_updated, json FROM resource_v1 "
+                   "ORDER BY seq; DROP TABLE resource_v1;", error) ||
+      sqlite3_prepare_v2 (self->db, "SELECT rid, type, json FROM resource WHERE NOT deleted", -1,
+                          &rows, NULL) != SQLITE_OK)
+    goto fail;
+  while ((rc = sqlite3_step (rows)) == SQLITE_ROW)
+    {
+      const char *json = (const char *) sqlite3_column_text (rows, 2);
+      g_autoptr(JsonNode) node = json ? hc_json_parse (json, strlen (json), NULL) : NULL;
+
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
+          !store_index (self, sqlite3_column_int64 (rows, 0),
+                        (const char *) sqlite3_column_text (rows, 1),
+                        json_node_get_object (node), error))
+        goto fail;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sql_error (self, "migrate", error);
+      goto fail;
+    }
+  sqlite3_finalize (rows);
+  rows = NULL;
+  if (!exec (self, set, error) || !exec (self, "COMMIT", error))
+    goto fail;
+  g_message ("database migrated to schema %d", SCHEMA_VERSION);
+  return TRUE;
+
+fail:
+  sqlite3_finalize (rows);
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
 HcServerDb *
 hc_server_db_open (const char  *path,
                    gboolean     create,
@@ -206,7 +330,8 @@ hc_server_db_open (const char  *path,
 
       if (!exec (self, "BEGIN IMMEDIATE", error))
         return NULL;
-      if (!exec (self, schema, error) || !exec (self, set, error) ||
+      if (!exec (self, schema, error) || !exec (self, schema_resource, error) ||
+          !exec (self, set, error) ||
           (s = stmt (self, "INSERT INTO meta (key, value) VALUES ('epoch', ?)", error)) == NULL ||
           (sqlite3_bind_text (s, 1, epoch, -1, SQLITE_STATIC), !step_done (self, s, error)) ||
           !exec (self, "COMMIT", error))
@@ -215,6 +340,8 @@ hc_server_db_open (const char  *path,
           return NULL;
         }
     }
+  else if (pragma_int (self, "PRAGMA user_version") < SCHEMA_VERSION && !migrate (self, error))
+    return NULL;
 
   s = stmt (self, "SELECT value FROM meta WHERE key = 'epoch'", error);
   if (s == NULL)
@@ -561,7 +688,8 @@ store_version (HcServerDb  *self,
 
   s = stmt (self, "INSERT INTO resource (type, id, version, deleted, seq, last_updated, json) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (type, id) DO UPDATE SET "
-                  "version = ?3, deleted = ?4, seq = ?5, last_updated = ?6, json = ?7", error);
+                  "version = ?3, deleted = ?4, seq = ?5, last_updated = ?6, json = ?7 "
+                  "RETURNING rid", error);
   if (s == NULL)
     return NULL;
   for (int pass = 0; pass < 2; pass++)
@@ -573,7 +701,20 @@ store_version (HcServerDb  *self,
       sqlite3_bind_int64 (s, 5, seq);
       sqlite3_bind_text (s, 6, at, -1, SQLITE_STATIC);
       sqlite3_bind_text (s, 7, json, -1, SQLITE_STATIC);
-      if (!step_done (self, s, error))
+      if (pass == 0)
+        {
+          gint64 rid = sqlite3_step (s) == SQLITE_ROW ? sqlite3_column_int64 (s, 0) : 0;
+
+          sqlite3_reset (s);
+          if (rid == 0)
+            {
+              sql_error (self, "store", error);
+              return NULL;
+            }
+          if (!store_index (self, rid, type, resource, error))
+            return NULL;
+        }
+      else if (!step_done (self, s, error))
         return NULL;
       if (pass == 0 &&
           (s = stmt (self, "INSERT INTO history (type, id, version, deleted, seq, last_updated, json) "
@@ -894,42 +1035,351 @@ hc_server_db_read_audit (HcServerDb  *self,
   return json;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Queries built at run time: search, compartment, history. Every value is a bound parameter. */
+
+typedef struct
+{
+  GString *sql;
+  GPtrArray *texts;     /* owned texts, bound in order with the numbers below */
+  GArray *numbers;
+  GArray *is_text;      /* gboolean per binding */
+} Query;
+
+static void
+query_init (Query      *q,
+            const char *sql)
+{
+  q->sql = g_string_new (sql);
+  q->texts = g_ptr_array_new_with_free_func (g_free);
+  q->numbers = g_array_new (FALSE, TRUE, sizeof (gint64));
+  q->is_text = g_array_new (FALSE, TRUE, sizeof (gboolean));
+}
+
+static void
+query_clear (Query *q)
+{
+  g_string_free (q->sql, TRUE);
+  g_ptr_array_unref (q->texts);
+  g_array_unref (q->numbers);
+  g_array_unref (q->is_text);
+}
+
+/* Appends @sql with one '?' bound to @text (owned copy). */
+static void
+query_text (Query      *q,
+            const char *sql,
+            const char *text)
+{
+  gboolean yes = TRUE;
+  gint64 zero = 0;
+
+  g_string_append (q->sql, sql);
+  g_ptr_array_add (q->texts, g_strdup (text));
+  g_array_append_val (q->numbers, zero);
+  g_array_append_val (q->is_text, yes);
+}
+
+static void
+query_int (Query      *q,
+           const char *sql,
+           gint64      n)
+{
+  gboolean no = FALSE;
+
+  g_string_append (q->sql, sql);
+  g_ptr_array_add (q->texts, NULL);
+  g_array_append_val (q->numbers, n);
+  g_array_append_val (q->is_text, no);
+}
+
+/* " AND r.type IN (?, …)", or nothing for NULL @types */
+static void
+query_types (Query              *q,
+             const char * const *types)
+{
+  if (types == NULL)
+    return;
+  g_string_append (q->sql, " AND r.type IN (''");
+  for (guint i = 0; types[i]; i++)
+    query_text (q, ", ?", types[i]);
+  g_string_append (q->sql, ")");
+}
+
+/* Runs @q; @each gets the resource row (columns 0-6), its row number (7) and @n_keys sort keys
+ * (8…). */
+static gboolean
+query_run (HcServerDb          *self,
+           Query               *q,
+           guint                n_keys,
+           HcServerSearchFunc   each,
+           gpointer             user_data,
+           GError             **error)
+{
+  sqlite3_stmt *s = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, q->sql->str, -1, &s, NULL) != SQLITE_OK)
+    return sql_error (self, "search", error);
+  for (guint i = 0; i < q->texts->len; i++)
+    {
+      if (g_array_index (q->is_text, gboolean, i))
+        sqlite3_bind_text (s, i + 1, q->texts->pdata[i], -1, SQLITE_STATIC);
+      else
+        sqlite3_bind_int64 (s, i + 1, g_array_index (q->numbers, gint64, i));
+    }
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      HcServerResource r = row_view (s);
+      HcServerSearchRow row = { &r, sqlite3_column_int64 (s, 7), { NULL } };
+
+      for (guint i = 0; i < n_keys; i++)
+        row.keys[i] = (const char *) sqlite3_column_text (s, 8 + i);
+      if (!each (&row, user_data))
+        break;
+    }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      sql_error (self, "search", error);
+      sqlite3_finalize (s);
+      return FALSE;
+    }
+  sqlite3_finalize (s);
+  return TRUE;
+}
+
+static const char *
+sort_column (HcSearchSortKey key)
+{
+  switch (key)
+    {
+    case HC_SEARCH_SORT_FAMILY: return "r.sort_family";
+    case HC_SEARCH_SORT_GIVEN: return "r.sort_given";
+    case HC_SEARCH_SORT_DATE: return "r.sort_date";
+    case HC_SEARCH_SORT_ID: return "r.id";
+    case HC_SEARCH_SORT_LAST_UPDATED: return "r.seq";
+    }
+  g_return_val_if_reached ("r.rid");
+}
+
+static void
+query_key (Query                *q,
+           const char           *sql,
+           const HcSearchParams *params,
+           guint                 i)
+{
+  if (params->sort[i].key == HC_SEARCH_SORT_LAST_UPDATED)
+    query_int (q, sql, g_ascii_strtoll (params->page_keys[i], NULL, 10));
+  else
+    query_text (q, sql, params->page_keys[i]);
+}
+
+/* The value condition of one criterion value, on search_index. */
+static void
+query_value (Query                   *q,
+             const HcSearchCriterion *c,
+             const HcSearchValue     *v)
+{
+  switch (c->type)
+    {
+    case HC_SEARCH_STRING:
+      if (c->match == HC_SEARCH_MATCH_EXACT)
+        query_text (q, "system = ?", v->value);
+      else if (c->match == HC_SEARCH_MATCH_CONTAINS)
+        query_text (q, "instr(value, ?) > 0", v->value);
+      else
+        {
+          /* a prefix: folded text is UTF-8, which never has the byte 0xff */
+          g_autofree char *end = g_strconcat (v->value, "\xff", NULL);
+          query_text (q, "(value >= ?", v->value);
+          query_text (q, " AND value < ?)", end);
+        }
+      break;
+    case HC_SEARCH_TOKEN:
+    case HC_SEARCH_REFERENCE:
+      g_string_append (q->sql, "(1");
+      if (v->value != NULL)
+        query_text (q, " AND value = ?", v->value);
+      if (v->system != NULL)
+        query_text (q, " AND system = ?", v->system);
+      g_string_append (q->sql, ")");
+      break;
+    case HC_SEARCH_DATE:
+      switch (v->prefix)
+        {
+        case HC_SEARCH_EQ:
+        case HC_SEARCH_NE:
+          g_string_append (q->sql, v->prefix == HC_SEARCH_NE ? "NOT " : "");
+          query_int (q, "(lo >= ?", v->lo);
+          query_int (q, " AND hi <= ?)", v->hi);
+          break;
+        case HC_SEARCH_LT:
+          query_int (q, "lo < ?", v->lo);
+          break;
+        case HC_SEARCH_GT:
+          query_int (q, "hi > ?", v->hi);
+          break;
+        case HC_SEARCH_LE:
+          query_int (q, "(lo < ?", v->lo);
+          query_int (q, " OR (lo >= ?", v->lo);
+          query_int (q, " AND hi <= ?))", v->hi);
+          break;
+        case HC_SEARCH_GE:
+          query_int (q, "(hi > ?", v->hi);
+          query_int (q, " OR (lo >= ?", v->lo);
+          query_int (q, " AND hi <= ?))", v->hi);
+          break;
+        }
+      break;
+    }
+}
+
+#define ROW_COLUMNS "r.type, r.id, r.version, r.deleted, r.last_updated, r.json, r.seq, r.rid"
+
+gboolean
+hc_server_db_search (HcServerDb            *self,
+                     const HcSearchParams  *params,
+                     guint                  limit,
+                     HcServerSearchFunc     each,
+                     gpointer               user_data,
+                     GError               **error)
+{
+  gboolean back = params->has_page && params->page_before;
+  Query q;
+  gboolean ok;
+
+  g_return_val_if_fail (!params->has_page || params->page_keys != NULL, FALSE);
+
+  query_init (&q, "SELECT " ROW_COLUMNS);
+  for (guint i = 0; i < params->n_sort; i++)
+    g_string_append_printf (q.sql, ", %s", sort_column (params->sort[i].key));
+  query_text (&q, " FROM resource r WHERE r.type = ?", params->type);
+  g_string_append (q.sql, " AND NOT r.deleted");
+
+  for (guint i = 0; i < params->criteria->len; i++)
+    {
+      const HcSearchCriterion *c = params->criteria->pdata[i];
+
+      if (strcmp (c->name, "_id") == 0)
+        {
+          g_string_append (q.sql, " AND r.id IN (''");
+          for (guint j = 0; j < c->values->len; j++)
+            query_text (&q, ", ?", ((HcSearchValue *) c->values->pdata[j])->value);
+          g_string_append (q.sql, ")");
+          continue;
+        }
+      query_text (&q, " AND r.rid IN (SELECT rid FROM search_index WHERE type = ?", params->type);
+      query_text (&q, " AND param = ? AND (", c->name);
+      for (guint j = 0; j < c->values->len; j++)
+        {
+          if (j > 0)
+            g_string_append (q.sql, " OR ");
+          query_value (&q, c, c->values->pdata[j]);
+        }
+      g_string_append (q.sql, "))");
+    }
+
+  if (params->has_page)
+    {
+      /* keyset: rows after (before) the page's row in the sort order, the row number last */
+      for (guint i = 0; i < params->n_sort; i++)
+        {
+          gboolean greater = params->sort[i].descending == back;
+          g_autofree char *sql = g_strdup_printf (" AND (%s %s ?", sort_column (params->sort[i].key),
+                                                  greater ? ">" : "<");
+          g_autofree char *tie = g_strdup_printf (" OR (%s = ?", sort_column (params->sort[i].key));
+
+          if (i == 0)
+            {
+              /* the same bound, inclusive, once more: a range the planner can use */
+              g_autofree char *range = g_strdup_printf (" AND %s %s= ?", sort_column (params->sort[0].key),
+                                                        greater ? ">" : "<");
+              query_key (&q, range, params, 0);
+            }
+          query_key (&q, sql, params, i);
+          query_key (&q, tie, params, i);
+        }
+      query_int (&q, back ? " AND r.rid < ?" : " AND r.rid > ?", params->page_row);
+      for (guint i = 0; i < params->n_sort; i++)
+        g_string_append (q.sql, "))");
+    }
+
+  g_string_append (q.sql, " ORDER BY ");
+  for (guint i = 0; i < params->n_sort; i++)
+    g_string_append_printf (q.sql, "%s %s, ", sort_column (params->sort[i].key),
+                            params->sort[i].descending != back ? "DESC" : "ASC");
+  g_string_append_printf (q.sql, "r.rid %s", back ? "DESC" : "ASC");
+  query_int (&q, " LIMIT ?", limit);
+
+  ok = query_run (self, &q, params->n_sort, each, user_data, error);
+  query_clear (&q);
+  return ok;
+}
+
+gboolean
+hc_server_db_compartment (HcServerDb          *self,
+                          const char          *patient,
+                          const char * const  *types,
+                          const char          *since,
+                          gint64               after_row,
+                          guint                limit,
+                          HcServerSearchFunc   each,
+                          gpointer             user_data,
+                          GError             **error)
+{
+  Query q;
+  gboolean ok;
+
+  query_init (&q, "SELECT " ROW_COLUMNS " FROM resource r WHERE");
+  query_text (&q, " r.compartment = ? AND NOT r.deleted", patient);
+  query_types (&q, types);
+  if (since != NULL)
+    query_text (&q, " AND r.last_updated >= ?", since);
+  query_int (&q, " AND r.rid > ? ORDER BY r.rid", after_row);
+  query_int (&q, " LIMIT ?", limit);
+  ok = query_run (self, &q, 0, each, user_data, error);
+  query_clear (&q);
+  return ok;
+}
+
 gboolean
 hc_server_db_history (HcServerDb          *self,
                       const char          *type,
                       const char          *id,
+                      const char * const  *types,
+                      const char          *since,
+                      gint64               before_seq,
                       guint                limit,
-                      HcServerChangeFunc   each,
+                      HcServerSearchFunc   each,
                       gpointer             user_data,
                       GError             **error)
 {
-  if (self->pg)
-    return hc_server_pg_history (self->pg, type, id, limit, each, user_data, error);
-  sqlite3_stmt *s;
-  int rc;
+  Query q;
+  gboolean ok;
 
+  if (self->pg)
+    return hc_server_pg_history (self->pg, type, id, types, since, before_seq, limit, each,
+                                 user_data, error);
+
+  g_return_val_if_fail (id == NULL || type != NULL, FALSE);
+
+  /* the sequence number stands in for the row number: history rows are versions */
+  query_init (&q, "SELECT r.type, r.id, r.version, r.deleted, r.last_updated, r.json, r.seq, "
+                  "r.seq FROM history r WHERE 1");
+  if (type != NULL)
+    query_text (&q, " AND r.type = ?", type);
   if (id != NULL)
-    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json, seq FROM history "
-                    "WHERE type = ?1 AND id = ?2 ORDER BY version DESC LIMIT ?3", error);
-  else
-    s = stmt (self, "SELECT type, id, version, deleted, last_updated, json, seq FROM history "
-                    "WHERE type = ?1 ORDER BY seq DESC LIMIT ?3", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_text (s, 1, type, -1, SQLITE_STATIC);
-  if (id != NULL)
-    sqlite3_bind_text (s, 2, id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (s, 3, limit);
-  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
-    {
-      HcServerResource r = row_view (s);
-      if (!each (&r, user_data))
-        break;
-    }
-  sqlite3_reset (s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return sql_error (self, "history", error);
-  return TRUE;
+    query_text (&q, " AND r.id = ?", id);
+  if (type == NULL)
+    query_types (&q, types);
+  if (since != NULL)
+    query_text (&q, " AND r.last_updated >= ?", since);
+  if (before_seq > 0)
+    query_int (&q, " AND r.seq < ?", before_seq);
+  query_int (&q, " ORDER BY r.seq DESC LIMIT ?", limit);
+  ok = query_run (self, &q, 0, each, user_data, error);
+  query_clear (&q);
+  return ok;
 }
 
 /* ------------------------------------------------------------------------------------------ */

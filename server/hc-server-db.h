@@ -14,6 +14,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "hc-search-params.h"
+
 G_BEGIN_DECLS
 
 #define HC_SERVER_ERROR (hc_server_error_quark ())
@@ -190,15 +192,64 @@ gboolean          hc_server_db_changes      (HcServerDb         *db,
                                              gpointer            user_data,
                                              GError            **error);
 
-/* History, newest first: every version of @type/@id, or of every @type resource when @id is
- * NULL; at most @limit. */
-gboolean          hc_server_db_history      (HcServerDb         *db,
-                                             const char         *type,
-                                             const char         *id,
-                                             guint               limit,
-                                             HcServerChangeFunc  each,
-                                             gpointer            user_data,
-                                             GError            **error);
+/* Search, $everything and history report rows with their row number and sort keys. */
+typedef struct
+{
+  const HcServerResource *resource;
+  gint64                  row;                          /* the store's number for the row */
+  const char             *keys[HC_SEARCH_MAX_SORT];     /* its sort keys, params->n_sort */
+} HcServerSearchRow;
+
+typedef gboolean (*HcServerSearchFunc) (const HcServerSearchRow *row,
+                                        gpointer                 user_data);
+
+/* A write (hc_server_db_write) stores the current version's search index: the entries, sort
+ * keys and compartment of hc_search_index_resource(); a delete drops its entries.
+ *
+ * Search: the live (not deleted) resources of params->type that match every criterion of
+ * @params (hc-search-params.h gives the matching rules), ordered by params->sort and then by
+ * row number ascending (row numbers are stable per resource: assigned at its first write and
+ * kept across updates). With params->has_page, only rows strictly after the row
+ * (page_row, page_keys) in that order; with page_before, strictly before it, reported in the
+ * reverse order (nearest first). Each row's keys are the n_sort sort key values as text
+ * ("_lastUpdated" is the sequence number in decimal), as hc_search_page_token() takes them.
+ * Calls @each for at most @limit rows, until it returns FALSE. */
+gboolean          hc_server_db_search       (HcServerDb           *db,
+                                             const HcSearchParams *params,
+                                             guint                 limit,
+                                             HcServerSearchFunc    each,
+                                             gpointer              user_data,
+                                             GError              **error);
+
+/* Patient/{id}/$everything: the live resources whose compartment is @patient ("Patient/id",
+ * the resource itself included), of one of @types (NULL: any), last updated at or after
+ * @since (hc_search_canonical_instant(), compared as text; NULL: any), with a row number
+ * greater than @after_row, by row number; at most @limit. */
+gboolean          hc_server_db_compartment  (HcServerDb          *db,
+                                             const char          *patient,
+                                             const char * const  *types,
+                                             const char          *since,
+                                             gint64               after_row,
+                                             guint                limit,
+                                             HcServerSearchFunc   each,
+                                             gpointer             user_data,
+                                             GError             **error);
+
+/* History, newest first (by sequence number): every version of @type/@id; of every @type
+ * resource when @id is NULL; of every resource of one of @types (NULL: any) when @type is
+ * NULL too. Only versions last updated at or after @since (as for compartments; NULL: any)
+ * and with a sequence number below @before_seq (0: no bound); at most @limit. The rows'
+ * row number is their sequence number; no keys. */
+gboolean          hc_server_db_history      (HcServerDb          *db,
+                                             const char          *type,
+                                             const char          *id,
+                                             const char * const  *types,
+                                             const char          *since,
+                                             gint64               before_seq,
+                                             guint                limit,
+                                             HcServerSearchFunc   each,
+                                             gpointer             user_data,
+                                             GError             **error);
 
 /* Group commit. With deferred sync, a commit does not wait for the disk (it is atomic and
  * isolated, and a crash of the process loses nothing, but a power cut may undo it);
