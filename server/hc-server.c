@@ -18,6 +18,8 @@
 #include "hc-import.h"
 #include "hc-json.h"
 #include "hc-outcome.h"
+#include "hc-request.h"
+#include "hc-search-params.h"
 #include "hc-server.h"
 
 #define MAX_BODY_BYTES (16 * 1024 * 1024)
@@ -98,7 +100,8 @@ respond_json_shared (SoupServerMessage  *msg,
   g_autoptr(GBytes) gzipped = NULL;
 
   soup_server_message_set_status (msg, status, NULL);
-  if (length > 1400 && soup_message_headers_header_contains (request, "Accept-Encoding", "gzip"))
+  if (length > 1400 &&
+      hc_request_accepts_gzip (soup_message_headers_get_list (request, "Accept-Encoding")))
     {
       if (gzip_cache != NULL && *gzip_cache != NULL)
         gzipped = g_bytes_ref (*gzip_cache);
@@ -212,26 +215,6 @@ respond_resource (SoupServerMessage      *msg,
 
 /* ------------------------------------------------------------------------------------------ */
 /* Requests */
-
-/* W/"3" or "3" -> 3; 0 when absent or malformed (-1). */
-static gint64
-parse_etag (const char *value)
-{
-  const char *p = value;
-  char *end = NULL;
-  gint64 v;
-
-  if (value == NULL)
-    return 0;
-  if (g_str_has_prefix (p, "W/"))
-    p += 2;
-  if (*p == '"')
-    p++;
-  v = g_ascii_strtoll (p, &end, 10);
-  if (end == p || v <= 0 || (*end != '"' && *end != '\0'))
-    return -1;
-  return v;
-}
 
 /* Drops the connection of a request whose body passed the limit on the wire: nothing of it
  * was stored, and the client learns no more than that the connection went. */
@@ -477,20 +460,21 @@ authenticate (HcServer          *self,
               char             **user_out)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *auth = soup_message_headers_get_one (headers, "Authorization");
+  g_autofree char *token = hc_request_bearer_token (soup_message_headers_get_one (headers,
+                                                                                   "Authorization"));
   g_autofree char *hash = NULL;
   g_autofree char *user = NULL;
   g_autofree char *role_name = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (auth == NULL || g_ascii_strncasecmp (auth, "Bearer ", 7) != 0 || auth[7] == '\0')
+  if (token == NULL)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "WWW-Authenticate", "Bearer realm=\"housecall\"");
       respond_outcome (msg, SOUP_STATUS_UNAUTHORIZED, "login", "a bearer token is required");
       return FALSE;
     }
-  hash = hc_auth_token_hash (auth + 7);
+  hash = hc_auth_token_hash (token);
   if (!hc_server_db_check_token (self->db, hash, "access", g_get_real_time (), &user, &role_name,
                                  &error) ||
       !hc_role_from_string (role_name, role))
@@ -1059,46 +1043,355 @@ respond_changes (HcServer          *self,
   return TRUE;
 }
 
-/* GET [type]/[id]/_history and [type]/_history: a history Bundle, newest first, in the
- * $sync-changes entry format. */
+/* ------------------------------------------------------------------------------------------ */
+/* Search, $everything and paged history */
+
+/* The absolute base of the FHIR endpoint as the client reached it: "https://host:port/fhir". */
+static char *
+request_base (SoupServerMessage *msg)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+
+  return g_uri_join (G_URI_FLAGS_NONE, "https", NULL, g_uri_get_host (uri), g_uri_get_port (uri),
+                     "/fhir", NULL, NULL);
+}
+
+/* Parses the query (and, for POST _search, the form body) of @msg; an error answer is set
+ * when it returns NULL. */
+static HcSearchParams *
+read_search_params (SoupServerMessage  *msg,
+                    const char         *type,
+                    HcSearchParseFlags  flags,
+                    gboolean            form)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  HcSearchParams *params;
+
+  if (hc_request_prefers_strict (soup_message_headers_get_list (headers, "Prefer")))
+    flags |= HC_SEARCH_PARSE_STRICT;
+  if (form)
+    {
+      const char *content_type = soup_message_headers_get_content_type (headers, NULL);
+      g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+      gsize len = g_bytes_get_size (bytes);
+
+      if (g_strcmp0 (content_type, "application/x-www-form-urlencoded") != 0)
+        {
+          respond_outcome (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "not-supported",
+                           "POST _search takes an application/x-www-form-urlencoded body");
+          return NULL;
+        }
+      text = g_strdup_printf ("%s&%.*s", query ? query : "", (int) MIN (len, 64 * 1024 + 1),
+                              len ? (const char *) g_bytes_get_data (bytes, NULL) : "");
+      query = text;
+    }
+  params = hc_search_params_parse (type, query, flags, &error);
+  if (params == NULL)
+    respond_outcome (msg, SOUP_STATUS_BAD_REQUEST,
+                     g_error_matches (error, HC_SEARCH_ERROR, HC_SEARCH_ERROR_UNKNOWN)
+                       ? "not-supported" : "value", error->message);
+  return params;
+}
+
+/* A page of a searchset or history Bundle being collected. */
+typedef struct
+{
+  HcRole      role;
+  const char *base;
+  gboolean    history;      /* entries in the history format */
+  guint       n_keys;
+  GPtrArray  *entries;      /* entry JSON texts, in the order the store reported them */
+  GPtrArray  *tokens_next;  /* per row: the token of the page after it */
+  GPtrArray  *tokens_prev;  /* per row: the token of the page before it */
+  guint       visited;
+} Page;
+
+static void
+page_init (Page       *page,
+           HcRole      role,
+           const char *base,
+           gboolean    history,
+           guint       n_keys)
+{
+  page->role = role;
+  page->base = base;
+  page->history = history;
+  page->n_keys = n_keys;
+  page->entries = g_ptr_array_new_with_free_func (g_free);
+  page->tokens_next = g_ptr_array_new_with_free_func (g_free);
+  page->tokens_prev = g_ptr_array_new_with_free_func (g_free);
+  page->visited = 0;
+}
+
+static void
+page_clear (Page *page)
+{
+  g_ptr_array_unref (page->entries);
+  g_ptr_array_unref (page->tokens_next);
+  g_ptr_array_unref (page->tokens_prev);
+}
+
+static gboolean
+page_add (const HcServerSearchRow *row,
+          gpointer                 user_data)
+{
+  Page *page = user_data;
+  const HcServerResource *r = row->resource;
+
+  page->visited++;
+  g_ptr_array_add (page->tokens_next, hc_search_page_token (row->keys, page->n_keys, row->row, FALSE));
+  g_ptr_array_add (page->tokens_prev, hc_search_page_token (row->keys, page->n_keys, row->row, TRUE));
+  /* the store already left out what the role may not read; this is a second lock */
+  if (!hc_role_allows (page->role, r->type, HC_ACCESS_READ))
+    {
+      g_ptr_array_add (page->entries, NULL);
+      return TRUE;
+    }
+  if (page->history)
+    g_ptr_array_add (page->entries,
+                     g_strdup_printf ("{%s%s%s\"request\":{\"method\":\"%s\",\"url\":\"%s/%s\"},"
+                                      "\"response\":{\"status\":\"%s\",\"etag\":\"W/\\\"%" G_GINT64_FORMAT
+                                      "\\\"\",\"lastModified\":\"%s\"}}",
+                                      r->deleted ? "" : "\"resource\":", r->deleted ? "" : r->json,
+                                      r->deleted ? "" : ",", r->deleted ? "DELETE" : "PUT", r->type,
+                                      r->id, r->deleted ? "204" : "200", r->version,
+                                      r->last_updated));
+  else
+    g_ptr_array_add (page->entries,
+                     g_strdup_printf ("{\"fullUrl\":\"%s/%s/%s\",\"resource\":%s,"
+                                      "\"search\":{\"mode\":\"match\"}}", page->base, r->type, r->id,
+                                      r->json));
+  return TRUE;
+}
+
+static void
+append_link (GString    *out,
+             const char *relation,
+             const char *base,
+             const char *path,
+             const char *query,
+             const char *page)
+{
+  g_autoptr(JsonObject) link = json_object_new ();
+  g_autofree char *url = g_strdup_printf ("%s/%s%s%s%s%s", base, path,
+                                          (query && *query) || page ? "?" : "", query ? query : "",
+                                          page && query && *query ? "&" : "",
+                                          page ? page : "");
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (link, "relation", relation);
+  json_object_set_string_member (link, "url", url);
+  text = hc_json_object_to_string (link, FALSE);
+  g_string_append_printf (out, "%s%s", out->str[out->len - 1] == '[' ? "" : ",", text);
+}
+
+/* Answers a page: @page holds up to count + 1 rows in store order; the extra row says there is
+ * more in that direction. Only searches page backwards (previous links). */
+static void
+respond_page (SoupServerMessage    *msg,
+              const HcSearchParams *params,
+              Page                 *page,
+              const char           *bundle_type,
+              const char           *path,
+              gboolean              backward_links)
+{
+  gboolean back = params->has_page && params->page_before;
+  guint n = MIN (page->visited, params->count);
+  gboolean more = page->visited > params->count;
+  g_autofree char *query = hc_search_params_to_query (params);
+  g_autofree char *self_page = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  guint first, last, written = 0;
+
+  g_string_append_printf (out, "{\"resourceType\":\"Bundle\",\"type\":\"%s\",\"link\":[", bundle_type);
+  if (params->has_page)
+    {
+      g_autofree char *token = hc_search_page_token ((const char * const *) params->page_keys,
+                                                     params->n_sort, params->page_row, back);
+      self_page = g_strconcat ("_page=", token, NULL);
+    }
+  append_link (out, "self", page->base, path, query, self_page);
+  /* in display order, rows run first..last; a backward page came nearest first */
+  first = back ? n - 1 : 0;
+  last = back ? 0 : n - 1;
+  if (n > 0 && (back || more))
+    {
+      g_autofree char *next = g_strconcat ("_page=", (char *) page->tokens_next->pdata[last], NULL);
+      append_link (out, "next", page->base, path, query, next);
+    }
+  if (n > 0 && backward_links && (back ? more : params->has_page))
+    {
+      g_autofree char *prev = g_strconcat ("_page=", (char *) page->tokens_prev->pdata[first], NULL);
+      append_link (out, "previous", page->base, path, query, prev);
+    }
+  g_string_append (out, "]");
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *entry = page->entries->pdata[back ? n - 1 - i : i];
+
+      if (entry == NULL)
+        continue;
+      g_string_append (out, written++ == 0 ? ",\"entry\":[" : ",");
+      g_string_append (out, entry);
+    }
+  if (params->ignored->len > 0)
+    {
+      /* FHIR: say which parameters were not used, in an outcome entry */
+      g_autoptr(GString) names = g_string_new (NULL);
+      g_autoptr(JsonObject) outcome = NULL;
+      g_autoptr(GError) warning = NULL;
+      g_autofree char *text = NULL;
+      JsonObject *issue;
+
+      for (guint i = 0; i < params->ignored->len && i < 20; i++)
+        {
+          g_autofree char *name = g_uri_escape_string (params->ignored->pdata[i], NULL, FALSE);
+          g_string_append_printf (names, "%s%s", i ? ", " : "", name);
+        }
+      warning = g_error_new (HC_SEARCH_ERROR, HC_SEARCH_ERROR_UNKNOWN,
+                             "parameters not understood and ignored: %s", names->str);
+      outcome = hc_operation_outcome_new (warning);
+      issue = json_array_get_object_element (json_object_get_array_member (outcome, "issue"), 0);
+      json_object_set_string_member (issue, "severity", "warning");
+      json_object_set_string_member (issue, "code", "not-supported");
+      text = hc_json_object_to_string (outcome, FALSE);
+      g_string_append (out, written++ == 0 ? ",\"entry\":[" : ",");
+      g_string_append_printf (out, "{\"resource\":%s,\"search\":{\"mode\":\"outcome\"}}", text);
+    }
+  if (written > 0)
+    g_string_append (out, "]");
+  g_string_append (out, "}");
+  respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
+}
+
+/* The types @role may read, NULL-terminated. */
+static GStrv
+readable_types (HcRole role)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (const char * const *t = hc_fhir_resource_types (); *t; t++)
+    if (hc_role_allows (role, *t, HC_ACCESS_READ))
+      g_strv_builder_add (builder, *t);
+  return g_strv_builder_end (builder);
+}
+
+/* GET [type]?… and POST [type]/_search */
+static void
+search (HcServer          *self,
+        SoupServerMessage *msg,
+        HcRole             role,
+        const char        *type,
+        gboolean           form)
+{
+  g_autoptr(HcSearchParams) params = NULL;
+  g_autofree char *base = request_base (msg);
+  g_autoptr(GError) error = NULL;
+  Page page;
+
+  if (hc_search_params_for_type (type, NULL) == NULL)
+    {
+      respond_outcome (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "not-supported",
+                       "this type cannot be searched");
+      return;
+    }
+  params = read_search_params (msg, type, 0, form);
+  if (params == NULL)
+    return;
+  page_init (&page, role, base, FALSE, params->n_sort);
+  if (!hc_server_db_search (self->db, params, params->count + 1, page_add, &page, &error))
+    respond_error (msg, error);
+  else
+    respond_page (msg, params, &page, "searchset", type, TRUE);
+  page_clear (&page);
+}
+
+/* GET Patient/[id]/$everything */
+static void
+everything (HcServer          *self,
+            SoupServerMessage *msg,
+            HcRole             role,
+            const char        *id)
+{
+  g_autoptr(HcSearchParams) params = read_search_params (msg, "Patient", HC_SEARCH_PARSE_SINCE |
+                                                         HC_SEARCH_PARSE_NO_CRITERIA, FALSE);
+  g_autoptr(HcServerResource) patient = NULL;
+  g_autofree char *base = request_base (msg);
+  g_autofree char *reference = g_strconcat ("Patient/", id, NULL);
+  g_autofree char *path = g_strconcat ("Patient/", id, "/$everything", NULL);
+  g_auto(GStrv) types = readable_types (role);
+  g_autoptr(GError) error = NULL;
+  Page page;
+
+  if (params == NULL)
+    return;
+  if (params->has_page && params->page_before)
+    {
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "_page: not a page of this operation");
+      return;
+    }
+  patient = hc_server_db_read (self->db, "Patient", id, 0, &error);
+  if (patient == NULL)
+    {
+      respond_error (msg, error);
+      return;
+    }
+  page_init (&page, role, base, FALSE, 0);
+  if (!hc_server_db_compartment (self->db, reference, (const char * const *) types, params->since,
+                                 params->has_page ? params->page_row : 0, params->count + 1,
+                                 page_add, &page, &error))
+    respond_error (msg, error);
+  else
+    respond_page (msg, params, &page, "searchset", path, FALSE);
+  page_clear (&page);
+}
+
+/* GET [type]/[id]/_history, [type]/_history and _history: a history Bundle, newest first, in
+ * the $sync-changes entry format, paged. */
 static void
 history (HcServer          *self,
          SoupServerMessage *msg,
          HcRole             role,
          const char        *type,
-         const char        *id,
-         GHashTable        *query)
+         const char        *id)
 {
-  const char *count_text = query ? g_hash_table_lookup (query, "_count") : NULL;
-  ChangePage page = { g_string_new (NULL), role, 0, 0, 0, FALSE };
+  g_autoptr(HcSearchParams) params = read_search_params (msg, type, HC_SEARCH_PARSE_SINCE |
+                                                         HC_SEARCH_PARSE_NO_CRITERIA, FALSE);
+  g_autofree char *base = request_base (msg);
+  g_autofree char *path = id ? g_strconcat (type, "/", id, "/_history", NULL)
+                             : type ? g_strconcat (type, "/_history", NULL) : g_strdup ("_history");
+  g_auto(GStrv) types = readable_types (role);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) out = NULL;
-  guint64 count = 100;
+  Page page;
 
-  if (count_text && !g_ascii_string_to_unsigned (count_text, 10, 1, 1000, &count, NULL))
+  if (params == NULL)
+    return;
+  if (params->has_page && params->page_before)
     {
-      g_string_free (page.entries, TRUE);
-      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "_count must be 1-1000");
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "_page: not a page of this history");
       return;
     }
-  if (!hc_server_db_history (self->db, type, id, (guint) count, add_change, &page, &error))
+  if (id != NULL)
     {
-      g_string_free (page.entries, TRUE);
-      respond_error (msg, error);
-      return;
+      g_autoptr(HcServerResource) current = hc_server_db_read (self->db, type, id, -1, &error);
+      if (current == NULL)
+        {
+          respond_error (msg, error);
+          return;
+        }
     }
-  if (id != NULL && page.visited == 0)
-    {
-      g_string_free (page.entries, TRUE);
-      respond_outcome (msg, SOUP_STATUS_NOT_FOUND, "not-found", "no such resource");
-      return;
-    }
-  out = g_string_new ("{\"resourceType\":\"Bundle\",\"type\":\"history\"");
-  if (page.n_entries > 0)
-    g_string_append_printf (out, ",\"entry\":[%s]", page.entries->str);
-  g_string_append (out, "}");
-  g_string_free (page.entries, TRUE);
-  respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, out->str);
+  page_init (&page, role, base, TRUE, 0);
+  if (!hc_server_db_history (self->db, type, id, (const char * const *) types, params->since,
+                             params->has_page ? params->page_row : 0, params->count + 1,
+                             page_add, &page, &error))
+    respond_error (msg, error);
+  else
+    respond_page (msg, params, &page, "history", path, FALSE);
+  page_clear (&page);
 }
 
 typedef struct
@@ -1478,7 +1771,7 @@ apply_changeset (HcServer   *self,
       JsonObject *resource = hc_json_get_object (entry, "resource");
       const char *method = hc_json_get_string (request, "method");
       const char *url = hc_json_get_string (request, "url");
-      gint64 if_match = parse_etag (hc_json_get_string (request, "ifMatch"));
+      gint64 if_match = hc_request_parse_etag (hc_json_get_string (request, "ifMatch"));
       gboolean if_none_match = g_strcmp0 (hc_json_get_string (request, "ifNoneMatch"), "*") == 0;
       g_auto(GStrv) parts = url ? g_strsplit (url, "/", -1) : NULL;
       g_autoptr(HcServerResource) r = NULL;
@@ -1951,6 +2244,9 @@ metadata (HcServer          *self,
   JsonArray *formats = json_array_new ();
   JsonObject *software = json_object_new ();
   static const char * const interactions[] = { "read", "vread", "create", "update", "delete", NULL };
+  static const char * const history_interactions[] = { "history-instance", "history-type", NULL };
+  static const char * const system_interactions[] = { "transaction", "batch", "history-system", NULL };
+  JsonArray *system = json_array_new ();
 
   json_object_set_string_member (cs, "resourceType", "CapabilityStatement");
   json_object_set_string_member (cs, "status", "active");
@@ -1967,6 +2263,8 @@ metadata (HcServer          *self,
     {
       JsonObject *r = json_object_new ();
       JsonArray *ia = json_array_new ();
+      const HcSearchType *param_types = NULL;
+      const char * const *params = hc_search_params_for_type (*t, &param_types);
 
       json_object_set_string_member (r, "type", *t);
       for (guint i = 0; interactions[i]; i++)
@@ -1975,6 +2273,40 @@ metadata (HcServer          *self,
           json_object_set_string_member (interaction, "code", interactions[i]);
           json_array_add_object_element (ia, interaction);
         }
+      for (guint i = 0; history_interactions[i]; i++)
+        {
+          JsonObject *interaction = json_object_new ();
+          json_object_set_string_member (interaction, "code", history_interactions[i]);
+          json_array_add_object_element (ia, interaction);
+        }
+      if (params != NULL)
+        {
+          JsonObject *interaction = json_object_new ();
+          JsonArray *sp = json_array_new ();
+          static const char * const type_names[] = { "string", "token", "date", "reference" };
+
+          json_object_set_string_member (interaction, "code", "search-type");
+          json_array_add_object_element (ia, interaction);
+          for (guint i = 0; params[i]; i++)
+            {
+              JsonObject *p = json_object_new ();
+              json_object_set_string_member (p, "name", params[i]);
+              json_object_set_string_member (p, "type", type_names[param_types[i]]);
+              json_array_add_object_element (sp, p);
+            }
+          json_object_set_array_member (r, "searchParam", sp);
+        }
+      if (strcmp (*t, "Patient") == 0)
+        {
+          JsonArray *ops = json_array_new ();
+          JsonObject *op = json_object_new ();
+
+          json_object_set_string_member (op, "name", "everything");
+          json_object_set_string_member (op, "definition",
+                                         "http://hl7.org/fhir/OperationDefinition/Patient-everything");
+          json_array_add_object_element (ops, op);
+          json_object_set_array_member (r, "operation", ops);
+        }
       json_object_set_array_member (r, "interaction", ia);
       json_object_set_string_member (r, "versioning", "versioned-update");
       json_object_set_boolean_member (r, "readHistory", TRUE);
@@ -1982,6 +2314,13 @@ metadata (HcServer          *self,
       json_array_add_object_element (resources, r);
     }
   json_object_set_array_member (server, "resource", resources);
+  for (guint i = 0; system_interactions[i]; i++)
+    {
+      JsonObject *interaction = json_object_new ();
+      json_object_set_string_member (interaction, "code", system_interactions[i]);
+      json_array_add_object_element (system, interaction);
+    }
+  json_object_set_array_member (server, "interaction", system);
   json_array_add_object_element (rest, server);
   json_object_set_array_member (cs, "rest", rest);
   respond_object (msg, SOUP_STATUS_OK, cs);
@@ -2004,6 +2343,7 @@ fhir_cb (SoupServer        *server,
   guint n;
   HcRole role;
   const char *type, *id;
+  gboolean form_search, reading;
 
   parts = g_strsplit (path + strlen ("/fhir"), "/", -1);
   n = g_strv_length (parts);   /* parts[0] is "" */
@@ -2034,6 +2374,13 @@ fhir_cb (SoupServer        *server,
       return;
     }
 
+  if (n == 2 && strcmp (parts[1], "_history") == 0 && strcmp (method, "GET") == 0)
+    {
+      history (self, msg, role, NULL, NULL);
+      audit (self, user, "R", "history-system", NULL, soup_server_message_get_status (msg) < 400,
+             FALSE);
+      return;
+    }
   if (n < 2 || !hc_fhir_is_known_type (parts[1]))
     {
       respond_outcome (msg, SOUP_STATUS_NOT_FOUND, "not-supported",
@@ -2041,19 +2388,22 @@ fhir_cb (SoupServer        *server,
       return;
     }
   type = parts[1];
-  id = n >= 3 && strcmp (parts[2], "_history") != 0 ? parts[2] : NULL;
+  form_search = n == 3 && strcmp (parts[2], "_search") == 0 && strcmp (method, "POST") == 0;
+  reading = strcmp (method, "GET") == 0 || form_search;
+  id = n >= 3 && strcmp (parts[2], "_history") != 0 && !form_search ? parts[2] : NULL;
   if (id != NULL && !hc_fhir_is_valid_id (id))
     {
       respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "not a valid FHIR id");
       return;
     }
-  if (!hc_role_allows (role, type, strcmp (method, "GET") == 0 ? HC_ACCESS_READ : HC_ACCESS_WRITE))
+  if (!hc_role_allows (role, type, reading ? HC_ACCESS_READ : HC_ACCESS_WRITE))
     {
       g_message ("%s %s: forbidden for %s", method, type, hc_role_to_string (role));
       {
         g_autofree char *entity = id ? g_strconcat (type, "/", id, NULL) : g_strdup (type);
-        audit (self, user, strcmp (method, "GET") == 0 ? "R" : strcmp (method, "DELETE") == 0 ? "D" : "U",
-               strcmp (method, "GET") == 0 ? "read" : "update", entity, FALSE, TRUE);
+        audit (self, user, reading ? "R" : strcmp (method, "DELETE") == 0 ? "D" : "U",
+               id == NULL && reading ? "search-type" : reading ? "read" : "update", entity, FALSE,
+               TRUE);
       }
       respond_outcome (msg, SOUP_STATUS_FORBIDDEN, "forbidden",
                        "your role does not give access to this kind of record");
@@ -2066,9 +2416,26 @@ fhir_cb (SoupServer        *server,
       const char *hid = n == 4 ? parts[2] : NULL;
       g_autofree char *entity = hid ? g_strconcat (type, "/", hid, NULL) : g_strdup (type);
 
-      history (self, msg, role, type, hid, query);
+      history (self, msg, role, type, hid);
       audit (self, user, "R", hid ? "history-instance" : "history-type", entity,
              soup_server_message_get_status (msg) < 400, FALSE);
+      return;
+    }
+  if ((strcmp (method, "GET") == 0 && n == 2) || form_search)
+    {
+      search (self, msg, role, type, form_search);
+      audit (self, user, "E", "search-type", type, soup_server_message_get_status (msg) < 400,
+             FALSE);
+      return;
+    }
+  if (strcmp (method, "GET") == 0 && n == 4 && strcmp (type, "Patient") == 0 &&
+      strcmp (parts[3], "$everything") == 0)
+    {
+      g_autofree char *entity = g_strconcat (type, "/", id, NULL);
+
+      everything (self, msg, role, id);
+      audit (self, user, "E", "operation", entity, soup_server_message_get_status (msg) < 400,
+             FALSE);
       return;
     }
   if (strcmp (method, "GET") == 0 && n == 3 && strcmp (type, "AuditEvent") == 0)
@@ -2102,7 +2469,7 @@ fhir_cb (SoupServer        *server,
   else if ((strcmp (method, "PUT") == 0 && n == 3) || (strcmp (method, "POST") == 0 && n == 2))
     {
       g_autoptr(JsonObject) resource = read_body (msg);
-      gint64 if_match = parse_etag (soup_message_headers_get_one (headers, "If-Match"));
+      gint64 if_match = hc_request_parse_etag (soup_message_headers_get_one (headers, "If-Match"));
       gboolean if_none_match = g_strcmp0 (soup_message_headers_get_one (headers, "If-None-Match"),
                                           "*") == 0;
       const char *body_id;
@@ -2157,7 +2524,7 @@ fhir_cb (SoupServer        *server,
     }
   else if (strcmp (method, "DELETE") == 0 && n == 3)
     {
-      gint64 if_match = parse_etag (soup_message_headers_get_one (headers, "If-Match"));
+      gint64 if_match = hc_request_parse_etag (soup_message_headers_get_one (headers, "If-Match"));
       result = hc_server_db_delete (self->db, type, id, MAX (if_match, 0), &error);
       if (result != NULL)
         {

@@ -1493,6 +1493,12 @@ test_audit_trail (void)
                              "AND json LIKE '%Patient/client-made-1%'"), >, 0);
   g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"create\"%'"), >, 0);
   g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"delete\"%'"), >, 0);
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"search-type\"%' "
+                             "AND json LIKE '%\"code\":\"Patient\"%'"), >, 10);
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"operation\"%' "
+                             "AND json LIKE '%Patient/c-p%'"), >, 0);
+  g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%Zq%' "
+                             "OR json LIKE '%pagetest%'"), ==, 0);
   g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"transaction\"%' "
                              "AND json LIKE '%Observation/push-o%'"), >, 0);
   g_assert_cmpint (db_count ("SELECT COUNT(*) FROM audit_event WHERE json LIKE '%\"code\":\"110122\"%' "
@@ -1780,6 +1786,718 @@ test_pg_two_processes (void)
   stop_server (b);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Search, history paging, $everything */
+
+static Reply
+request_prefer (const char *path,
+                const char *token,
+                const char *prefer)
+{
+  g_autofree char *url = g_strconcat (base, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+
+  g_assert_nonnull (msg);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Prefer", prefer);
+  return send_message (msg);
+}
+
+/* The url of the link @relation of a Bundle, made relative to the server, or NULL. */
+static char *
+bundle_link (Reply      *r,
+             const char *relation)
+{
+  JsonArray *links = json_object_has_member (r->body, "link")
+                       ? json_object_get_array_member (r->body, "link") : NULL;
+
+  for (guint i = 0; links && i < json_array_get_length (links); i++)
+    {
+      JsonObject *l = json_array_get_object_element (links, i);
+      const char *url = json_object_get_string_member (l, "url");
+
+      if (g_str_equal (json_object_get_string_member (l, "relation"), relation))
+        {
+          g_assert_true (g_str_has_prefix (url, base));
+          return g_strdup (url + strlen (base));
+        }
+    }
+  return NULL;
+}
+
+/* The ids of the matches of a searchset page, in order, joined with spaces. */
+static char *
+match_ids (Reply *r)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (r->body, "type"), ==, "searchset");
+  g_assert_false (json_object_has_member (r->body, "total"));
+  for (guint i = 0; i < n_entries (r); i++)
+    {
+      JsonObject *e = json_array_get_object_element (json_object_get_array_member (r->body, "entry"), i);
+      JsonObject *resource = json_object_get_object_member (e, "resource");
+
+      if (!g_str_equal (json_object_get_string_member (json_object_get_object_member (e, "search"),
+                                                       "mode"), "match"))
+        continue;
+      g_assert_true (g_str_has_suffix (json_object_get_string_member (e, "fullUrl"),
+                                       json_object_get_string_member (resource, "id")));
+      g_string_append_printf (out, "%s%s", out->len ? " " : "",
+                              json_object_get_string_member (resource, "id"));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* The ids a search finds (one page), joined with spaces. */
+static char *
+search_ids (const char *token,
+            const char *path)
+{
+  Reply r = request ("GET", path, token, NULL);
+  char *ids;
+
+  if (r.status != 200)
+    g_error ("%s: %u", path, r.status);
+  ids = match_ids (&r);
+  reply_clear (&r);
+  return ids;
+}
+
+#define assert_search(token, path, expected) \
+  G_STMT_START { g_autofree char *_ids = search_ids (token, path); \
+                 g_assert_cmpstr (_ids, ==, expected); } G_STMT_END
+
+static void
+put_json (const char *token,
+          const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+  JsonObject *o = json_node_get_object (node);
+  g_autofree char *path = g_strdup_printf ("/fhir/%s/%s", json_object_get_string_member (o, "resourceType"),
+                                           json_object_get_string_member (o, "id"));
+  Reply r = request ("PUT", path, token, json);
+
+  if (r.status != 200 && r.status != 201)
+    g_error ("PUT %s: %u", path, r.status);
+  reply_clear (&r);
+}
+
+static void
+test_search_patient (void)
+{
+  g_autofree char *token = login ("alice");
+
+  put_json (token, "{\"resourceType\":\"Patient\",\"id\":\"s-1\",\"name\":[{\"family\":\"Zqëllë\","
+                   "\"given\":[\"Anna\",\"Maria\"]}],\"birthDate\":\"1970-03-05\",\"identifier\":"
+                   "[{\"system\":\"urn:mrn\",\"value\":\"M-1\"},{\"system\":\"urn:ssn\",\"value\":\"111\"}]}");
+  put_json (token, "{\"resourceType\":\"Patient\",\"id\":\"s-2\",\"name\":[{\"family\":\"Zqader\","
+                   "\"given\":[\"Bo\"]}],\"birthDate\":\"1970-11\",\"identifier\":"
+                   "[{\"system\":\"urn:mrn\",\"value\":\"M-2\"}]}");
+  put_json (token, "{\"resourceType\":\"Patient\",\"id\":\"s-3\",\"name\":[{\"family\":\"ZQUIST\","
+                   "\"given\":[\"Édith\"]},{\"family\":\"Maidenname\"}],\"birthDate\":\"1985-01-01\","
+                   "\"identifier\":[{\"value\":\"111\"}]}");
+  put_json (token, "{\"resourceType\":\"Patient\",\"id\":\"s-4\",\"name\":[{\"family\":\"Zqo\","
+                   "\"given\":[\"Anders\"]}]}");
+
+  /* string: case- and accent-insensitive prefix, on any part of any name */
+  assert_search (token, "/fhir/Patient?family=zq&_sort=_id", "s-1 s-2 s-3 s-4");
+  assert_search (token, "/fhir/Patient?family=ZQE", "s-1");
+  assert_search (token, "/fhir/Patient?family=zqëll", "s-1");
+  assert_search (token, "/fhir/Patient?family=zqellez", "");
+  assert_search (token, "/fhir/Patient?family=maidenn", "s-3");
+  assert_search (token, "/fhir/Patient?given=edi&family=zq", "s-3");
+  assert_search (token, "/fhir/Patient?given=mar&family=zq", "s-1");
+  assert_search (token, "/fhir/Patient?name=zqa", "s-2");
+  assert_search (token, "/fhir/Patient?name=edith&family=zq", "s-3");
+  assert_search (token, "/fhir/Patient?family:exact=Zq%C3%ABll%C3%AB", "s-1");
+  assert_search (token, "/fhir/Patient?family:exact=zqelle", "");
+  assert_search (token, "/fhir/Patient?family:contains=uis", "s-3");
+  /* a comma is OR, repeating a parameter is AND */
+  assert_search (token, "/fhir/Patient?family=zqa,zqu&_sort=_id", "s-2 s-3");
+  assert_search (token, "/fhir/Patient?family=zq&given=an&_sort=_id", "s-1 s-4");
+  assert_search (token, "/fhir/Patient?given=an&given=ma&family=zq", "s-1");
+
+  /* dates: partial dates are ranges; prefixes */
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=1970&_sort=_id", "s-1 s-2");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=1970-03", "s-1");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=eq1970-03-05", "s-1");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=1970-11-02", "");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=ne1970&_sort=_id", "s-3");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=lt1970-11-01", "s-1");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=le1970-11&_sort=_id", "s-1 s-2");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=gt1970-11-15&_sort=_id", "s-2 s-3");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=ge1970-11&_sort=_id", "s-2 s-3");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=ge1970-03-05&birthdate=lt1971", "s-1 s-2");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=1985-01-01T10:00:00Z", "");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=lt1985-01-01T10:00:00Z&_sort=-_id", "s-3 s-2 s-1");
+
+  /* tokens */
+  assert_search (token, "/fhir/Patient?identifier=urn:mrn%7CM-1", "s-1");
+  assert_search (token, "/fhir/Patient?identifier=M-2", "s-2");
+  assert_search (token, "/fhir/Patient?identifier=urn:mrn%7C&_sort=_id", "s-1 s-2");
+  assert_search (token, "/fhir/Patient?identifier=111&_sort=_id", "s-1 s-3");
+  assert_search (token, "/fhir/Patient?identifier=%7C111", "s-3");
+  assert_search (token, "/fhir/Patient?identifier=urn:ssn%7CM-1", "");
+  assert_search (token, "/fhir/Patient?_id=s-4,s-2&_sort=_id", "s-2 s-4");
+
+  /* POST _search with a form body finds the same */
+  {
+    Reply r = request_full ("POST", "/fhir/Patient/_search?_sort=_id", token,
+                            "application/x-www-form-urlencoded", "family=zq&birthdate=1970", NULL, NULL);
+    g_autofree char *ids = match_ids (&r);
+    g_assert_cmpstr (ids, ==, "s-1 s-2");
+    reply_clear (&r);
+    r = request_full ("POST", "/fhir/Patient/_search", token, "application/fhir+json", "{}", NULL, NULL);
+    g_assert_cmpuint (r.status, ==, 415);
+    reply_clear (&r);
+  }
+
+  /* a deleted patient is not found */
+  {
+    Reply r = request ("DELETE", "/fhir/Patient/s-4", token, NULL);
+    g_assert_cmpuint (r.status, ==, 204);
+    reply_clear (&r);
+    assert_search (token, "/fhir/Patient?family=zq&_sort=_id", "s-1 s-2 s-3");
+  }
+  /* an update is found by its new values only */
+  put_json (token, "{\"resourceType\":\"Patient\",\"id\":\"s-2\",\"name\":[{\"family\":\"Zqbertson\"}]}");
+  assert_search (token, "/fhir/Patient?family=zqa", "");
+  assert_search (token, "/fhir/Patient?family=zqb", "s-2");
+  assert_search (token, "/fhir/Patient?family=zq&birthdate=1970", "s-1");
+}
+
+static void
+test_search_sort (void)
+{
+  g_autofree char *token = login ("alice");
+
+  /* family, then given; folded: Zqbertson < Zqëllë < ZQUIST */
+  assert_search (token, "/fhir/Patient?family=zq&_sort=family,given", "s-2 s-1 s-3");
+  assert_search (token, "/fhir/Patient?family=zq&_sort=-family", "s-3 s-1 s-2");
+  assert_search (token, "/fhir/Patient?family=zq&_sort=name", "s-2 s-1 s-3");
+  /* no birth date sorts as the lowest */
+  assert_search (token, "/fhir/Patient?family=zq&_sort=birthdate", "s-2 s-1 s-3");
+  assert_search (token, "/fhir/Patient?family=zq&_sort=-birthdate", "s-3 s-1 s-2");
+  /* write order: s-2 was written last */
+  assert_search (token, "/fhir/Patient?family=zq&_sort=_lastUpdated", "s-1 s-3 s-2");
+  assert_search (token, "/fhir/Patient?family=zq&_sort=-_lastUpdated", "s-2 s-3 s-1");
+}
+
+/* Pages through @path to the end with next links: every match once; then, when @backward,
+ * back to the start with previous links, the same pages. Returns the ids in order. */
+static char *
+walk_pages (const char *token,
+            const char *path,
+            guint       page_size,
+            gboolean    backward,
+            guint      *n_pages)
+{
+  g_autoptr(GPtrArray) pages = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *next = g_strdup (path);
+  g_autofree char *prev = NULL;
+  g_autoptr(GString) all = g_string_new (NULL);
+
+  while (next != NULL)
+    {
+      Reply r = request ("GET", next, token, NULL);
+      char *ids = match_ids (&r);
+      g_auto(GStrv) list = g_strsplit (ids, " ", -1);
+
+      g_assert_cmpuint (g_strv_length (list), <=, page_size);
+      for (guint i = 0; list[i] && *list[i]; i++)
+        {
+          g_assert_false (g_hash_table_contains (seen, list[i]));
+          g_hash_table_add (seen, g_strdup (list[i]));
+          g_string_append_printf (all, "%s%s", all->len ? " " : "", list[i]);
+        }
+      g_ptr_array_add (pages, ids);
+      g_free (next);
+      g_free (prev);
+      next = bundle_link (&r, "next");
+      prev = bundle_link (&r, "previous");
+      if (next != NULL)
+        g_assert_cmpuint (g_strv_length (list), ==, page_size);
+      g_assert_true ((prev != NULL) == (backward && pages->len > 1));
+      reply_clear (&r);
+      g_assert_cmpuint (pages->len, <, 100);
+    }
+  /* and back */
+  for (guint i = pages->len - 1; prev != NULL; i--)
+    {
+      Reply r = request ("GET", prev, token, NULL);
+      g_autofree char *ids = match_ids (&r);
+
+      g_assert_cmpuint (i, >, 0);
+      g_assert_cmpstr (ids, ==, pages->pdata[i - 1]);
+      g_free (prev);
+      prev = bundle_link (&r, "previous");
+      g_assert_true ((prev != NULL) == (i > 1));
+      {
+        g_autofree char *forward = bundle_link (&r, "next");
+        g_assert_nonnull (forward);
+      }
+      reply_clear (&r);
+    }
+  g_hash_table_foreach (seen, (GHFunc) (void (*) (void)) g_free, NULL);
+  *n_pages = pages->len;
+  return g_string_free (g_steal_pointer (&all), FALSE);
+}
+
+static void
+test_search_paging (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autoptr(GString) bundle = g_string_new ("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[");
+  g_autofree char *by_given = NULL;
+  g_autofree char *by_given_desc = NULL;
+  g_autofree char *by_rid = NULL;
+  g_autofree char *by_date = NULL;
+  guint n_pages;
+  Reply r;
+
+  /* 23 patients; given names repeat, so ties are broken by the row */
+  for (int i = 0; i < 23; i++)
+    g_string_append_printf (bundle, "%s{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"pg-%02d\","
+                            "\"name\":[{\"family\":\"Pagetest\",\"given\":[\"G%d\"]}],"
+                            "\"birthDate\":\"19%02d-01-01\"},\"request\":{\"method\":\"PUT\","
+                            "\"url\":\"Patient/pg-%02d\"}}", i ? "," : "", i, (i * 7) % 5,
+                            50 + (i * 11) % 23, i);
+  g_string_append (bundle, "]}");
+  r = request ("POST", "/fhir", token, bundle->str);
+  g_assert_cmpuint (r.status, ==, 200);
+  reply_clear (&r);
+
+  by_rid = walk_pages (token, "/fhir/Patient?family=pagetest&_count=5", 5, TRUE, &n_pages);
+  g_assert_cmpuint (n_pages, ==, 5);
+  g_assert_cmpuint (strlen (by_rid), ==, 23 * 5 + 22);
+  g_assert_true (g_str_has_prefix (by_rid, "pg-00 pg-01 pg-02"));
+
+  by_given = walk_pages (token, "/fhir/Patient?family=pagetest&_sort=given&_count=4", 4, TRUE, &n_pages);
+  g_assert_cmpuint (n_pages, ==, 6);
+  g_assert_true (g_str_has_prefix (by_given, "pg-00 pg-05 pg-10 pg-15 pg-20 pg-03"));
+  by_given_desc = walk_pages (token, "/fhir/Patient?family=pagetest&_sort=-given,-_id&_count=7", 7,
+                              TRUE, &n_pages);
+  g_assert_cmpuint (n_pages, ==, 4);
+  g_assert_true (g_str_has_prefix (by_given_desc, "pg-22 pg-17 pg-12 pg-07 pg-02 pg-19"));
+  by_date = walk_pages (token, "/fhir/Patient?family=pagetest&_sort=-birthdate&_count=3", 3, TRUE, &n_pages);
+  g_assert_cmpuint (n_pages, ==, 8);
+  /* birth years 1950-1972 spread over the ids; the latest first */
+  g_assert_true (g_str_has_prefix (by_date, "pg-02 pg-04"));
+
+  /* a page of exactly the rest: no next link */
+  {
+    g_autofree char *all = walk_pages (token, "/fhir/Patient?family=pagetest&_count=23", 23, TRUE, &n_pages);
+    g_assert_cmpuint (n_pages, ==, 1);
+    g_assert_cmpstr (all, ==, by_rid);
+  }
+  /* the default page size is 50, the largest 1000 */
+  r = request ("GET", "/fhir/Patient?_count=1000", token, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  reply_clear (&r);
+}
+
+static void
+test_search_clinical (void)
+{
+  g_autofree char *token = login ("alice");
+
+  put_json (token, "{\"resourceType\":\"Patient\",\"id\":\"c-p\",\"name\":[{\"family\":\"Clinic\"}]}");
+  put_json (token, "{\"resourceType\":\"Patient\",\"id\":\"c-q\",\"name\":[{\"family\":\"Other\"}]}");
+  put_json (token, "{\"resourceType\":\"Encounter\",\"id\":\"c-e\",\"status\":\"finished\",\"class\":"
+                   "{\"code\":\"AMB\"},\"subject\":{\"reference\":\"Patient/c-p\"},\"period\":"
+                   "{\"start\":\"2026-03-01T09:00:00Z\",\"end\":\"2026-03-01T10:00:00Z\"}}");
+  put_json (token, "{\"resourceType\":\"Observation\",\"id\":\"c-o1\",\"status\":\"final\",\"code\":"
+                   "{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"29463-7\"}]},\"subject\":"
+                   "{\"reference\":\"Patient/c-p\"},\"encounter\":{\"reference\":\"Encounter/c-e\"},"
+                   "\"effectiveDateTime\":\"2026-03-01T09:30:00Z\"}");
+  put_json (token, "{\"resourceType\":\"Observation\",\"id\":\"c-o2\",\"status\":\"preliminary\",\"code\":"
+                   "{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8867-4\"}]},\"subject\":"
+                   "{\"reference\":\"Patient/c-p\"},\"effectiveDateTime\":\"2026-04-02\"}");
+  put_json (token, "{\"resourceType\":\"Observation\",\"id\":\"c-o3\",\"status\":\"final\",\"code\":"
+                   "{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"29463-7\"}]},\"subject\":"
+                   "{\"reference\":\"Patient/c-q\"},\"effectivePeriod\":{\"start\":\"2025-12-30\"}}");
+  put_json (token, "{\"resourceType\":\"Condition\",\"id\":\"c-c\",\"subject\":{\"reference\":\"Patient/c-p\"},"
+                   "\"code\":{\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":\"44054006\"}]}}");
+
+  assert_search (token, "/fhir/Observation?patient=Patient/c-p&_sort=_id", "c-o1 c-o2");
+  assert_search (token, "/fhir/Observation?patient=c-p&_sort=_id", "c-o1 c-o2");
+  assert_search (token, "/fhir/Observation?subject=Patient/c-q", "c-o3");
+  assert_search (token, "/fhir/Observation?subject=c-q", "c-o3");
+  assert_search (token, "/fhir/Observation?subject:Patient=c-q", "c-o3");
+  assert_search (token, "/fhir/Observation?subject=https://elsewhere.example/fhir/Patient/c-q", "c-o3");
+  assert_search (token, "/fhir/Observation?encounter=Encounter/c-e", "c-o1");
+  assert_search (token, "/fhir/Observation?encounter=c-e", "c-o1");
+  assert_search (token, "/fhir/Observation?patient=c-p&status=final", "c-o1");
+  assert_search (token, "/fhir/Observation?patient=c-p,c-q&status=final,preliminary&_sort=_id",
+                 "c-o1 c-o2 c-o3");
+  assert_search (token, "/fhir/Observation?code=http://loinc.org%7C29463-7&patient=c-p,c-q", "c-o1");
+  assert_search (token, "/fhir/Observation?code=29463-7&_sort=_id&subject=c-p,c-q", "c-o1 c-o3");
+  assert_search (token, "/fhir/Observation?patient=c-p&date=2026-03&_sort=_id", "c-o1");
+  /* c-o3's period has no end: it reaches past any date */
+  assert_search (token, "/fhir/Observation?patient=c-p,c-q&date=ge2026-03-01&_sort=date", "c-o3 c-o1 c-o2");
+  assert_search (token, "/fhir/Observation?patient=c-p&date=ge2026-03-02", "c-o2");
+  assert_search (token, "/fhir/Observation?patient=c-p,c-q&date=lt2026&_sort=date", "c-o3");
+  /* an open-ended period reaches every later date */
+  assert_search (token, "/fhir/Observation?patient=c-q&date=gt2030", "c-o3");
+  assert_search (token, "/fhir/Observation?patient=c-p,c-q&_sort=-date", "c-o2 c-o1 c-o3");
+  assert_search (token, "/fhir/Encounter?patient=c-p&date=2026-03-01", "c-e");
+  assert_search (token, "/fhir/Encounter?patient=c-p&date=2026-03-01T09:30:00Z", "");
+  assert_search (token, "/fhir/Encounter?patient=c-p&date=le2026-03-01T09:30:00Z", "c-e");
+  assert_search (token, "/fhir/Encounter?patient=c-p&status=finished", "c-e");
+  assert_search (token, "/fhir/Condition?patient=c-p&code=http://snomed.info/sct%7C44054006", "c-c");
+  assert_search (token, "/fhir/Condition?subject=c-p&code=http://loinc.org%7C", "");
+}
+
+static void
+test_search_roles (void)
+{
+  g_autofree char *desk = login ("frank");
+  g_autofree char *admin = login ("ada");
+  g_autofree char *nurse = login ("nina");
+  Reply r;
+
+  r = request ("GET", "/fhir/Observation?patient=c-p", desk, NULL);
+  g_assert_cmpuint (r.status, ==, 403);
+  g_assert_cmpstr (outcome_code (&r), ==, "forbidden");
+  reply_clear (&r);
+  r = request_full ("POST", "/fhir/Composition/_search", desk, "application/x-www-form-urlencoded",
+                    "patient=c-p", NULL, NULL);
+  g_assert_cmpuint (r.status, ==, 403);
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Patient?family=zq", admin, NULL);
+  g_assert_cmpuint (r.status, ==, 403);
+  reply_clear (&r);
+  assert_search (desk, "/fhir/Patient?family=clinic", "c-p");
+  assert_search (nurse, "/fhir/Observation?patient=c-p&_sort=_id", "c-o1 c-o2");
+}
+
+static void
+test_search_bad_values (void)
+{
+  g_autofree char *token = login ("alice");
+  static const struct { const char *query; const char *param; } bad[] = {
+    { "/fhir/Patient?birthdate=1970-13", "birthdate" },
+    { "/fhir/Patient?birthdate=1970-02-30", "birthdate" },
+    { "/fhir/Patient?birthdate=yesterday", "birthdate" },
+    { "/fhir/Patient?birthdate=xx1970", "birthdate" },
+    { "/fhir/Patient?birthdate=sa1970", "birthdate" },
+    { "/fhir/Patient?birthdate=1970-03-05T25:00:00Z", "birthdate" },
+    { "/fhir/Patient?_count=-1", "_count" },
+    { "/fhir/Patient?_count=0", "_count" },
+    { "/fhir/Patient?_count=1001", "_count" },
+    { "/fhir/Patient?_count=ten", "_count" },
+    { "/fhir/Patient?_sort=gender", "_sort" },
+    { "/fhir/Observation?_sort=family", "_sort" },
+    { "/fhir/Patient?_page=garbage", "_page" },
+    { "/fhir/Patient?family:sounds=x", "family" },
+    { "/fhir/Observation?patient=Group/g1", "patient" },
+    { "/fhir/Observation?code=a%7Cb%7Cc", "code" },
+    { "/fhir/Observation?code:text=x", "code" },
+    { "/fhir/Patient/_history?_since=2026", "_since" },
+    { "/fhir/Patient/_history?_count=0", "_count" },
+  };
+  Reply r;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *diagnostics;
+
+      r = request ("GET", bad[i].query, token, NULL);
+      if (r.status != 400)
+        g_error ("%s: %u", bad[i].query, r.status);
+      g_assert_cmpstr (outcome_code (&r), ==, "value");
+      diagnostics = json_object_get_string_member (json_array_get_object_element (
+                      json_object_get_array_member (r.body, "issue"), 0), "diagnostics");
+      if (!g_str_has_prefix (diagnostics, bad[i].param))
+        g_error ("%s: %s", bad[i].query, diagnostics);
+      reply_clear (&r);
+    }
+
+  /* unknown parameters: ignored and said so, or refused when the client asks for strictness */
+  r = request ("GET", "/fhir/Patient?family=zqe&shoe-size=44", token, NULL);
+  {
+    g_autofree char *ids = match_ids (&r);
+    JsonArray *entries = json_object_get_array_member (r.body, "entry");
+    JsonObject *last = json_array_get_object_element (entries, json_array_get_length (entries) - 1);
+    g_autofree char *self_link = bundle_link (&r, "self");
+
+    g_assert_cmpstr (ids, ==, "s-1");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (last, "search"),
+                                                    "mode"), ==, "outcome");
+    /* the self link shows what was used */
+    g_assert_cmpstr (self_link, ==, "/fhir/Patient?family=zqe");
+  }
+  reply_clear (&r);
+  r = request_prefer ("/fhir/Patient?family=zqe&shoe-size=44", token, "handling=strict");
+  g_assert_cmpuint (r.status, ==, 400);
+  g_assert_cmpstr (outcome_code (&r), ==, "not-supported");
+  reply_clear (&r);
+  r = request_prefer ("/fhir/Patient?family=zqe", token, "return=minimal, handling=strict");
+  g_assert_cmpuint (r.status, ==, 200);
+  reply_clear (&r);
+  /* an empty value is no criterion */
+  r = request ("GET", "/fhir/Patient?family=&_count=2", token, NULL);
+  g_assert_cmpuint (r.status, ==, 200);
+  g_assert_cmpuint (n_entries (&r), ==, 2);
+  reply_clear (&r);
+  /* AuditEvent is read by id only */
+  r = request ("GET", "/fhir/AuditEvent?_count=1", login ("ada"), NULL);
+  g_assert_cmpuint (r.status, ==, 405);
+  reply_clear (&r);
+}
+
+/* SQL metacharacters in values are text: they match what has them, nothing else */
+static void
+test_search_injection (void)
+{
+  g_autofree char *token = login ("alice");
+  static const char * const attacks[] = {
+    "'", "''", "%27%20OR%201%3D1%20--", "x%27)%3B%20DROP%20TABLE%20resource%3B--",
+    "%25", "_", "%5C", "%22", "Robert%27)%3B%20DELETE%20FROM%20search_index%3B--",
+    "%27%20UNION%20SELECT%20json%20FROM%20history%20--", "*", "%00",
+  };
+  g_autofree char *before = search_ids (token, "/fhir/Patient?family=zq&_sort=_id");
+
+  put_json (token, "{\"resourceType\":\"Patient\",\"id\":\"sql-1\",\"name\":[{\"family\":"
+                   "\"O'Brien\\\"; DROP TABLE resource;--\"}],\"identifier\":[{\"system\":"
+                   "\"urn:x'OR'1'='1\",\"value\":\"%_\\\\\"}]}");
+  for (guint i = 0; i < G_N_ELEMENTS (attacks); i++)
+    {
+      const char *params[] = { "family", "given", "name", "identifier", "_id", "family:exact",
+                               "family:contains", "patient" };
+
+      for (guint j = 0; j < G_N_ELEMENTS (params); j++)
+        {
+          g_autofree char *path = g_strdup_printf ("/fhir/%s?%s=%s", j == 7 ? "Observation" : "Patient",
+                                                   params[j], attacks[i]);
+          Reply r = request ("GET", path, token, NULL);
+
+          /* a 400 for a value that cannot be that parameter, or no match but the record that
+           * has these characters */
+          g_assert_true (r.status == 200 || r.status == 400);
+          if (r.status == 200)
+            {
+              g_autofree char *ids = match_ids (&r);
+              if (*ids != '\0')
+                g_assert_cmpstr (ids, ==, "sql-1");
+            }
+          reply_clear (&r);
+        }
+    }
+  /* the record with metacharacters is found by them */
+  assert_search (token, "/fhir/Patient?family=o%27brien%22%3B%20drop", "sql-1");
+  assert_search (token, "/fhir/Patient?family:exact=O%27Brien%22%3B%20DROP%20TABLE%20resource%3B--",
+                 "sql-1");
+  assert_search (token, "/fhir/Patient?family:contains=%3B%20drop%20table", "sql-1");
+  assert_search (token, "/fhir/Patient?identifier=urn:x%27OR%271%27%3D%271%7C%25_%5C%5C", "sql-1");
+  assert_search (token, "/fhir/Patient?identifier=%25_%5C%5C", "sql-1");
+  /* and everything else is as it was */
+  {
+    g_autofree char *after = search_ids (token, "/fhir/Patient?family=zq&_sort=_id");
+    g_assert_cmpstr (after, ==, before);
+  }
+}
+
+/* The CapabilityStatement lists exactly what works: each listed parameter is accepted under
+ * strict handling, and a parameter it does not list is refused. */
+static void
+test_search_capabilities (void)
+{
+  g_autofree char *token = login ("alice");
+  Reply cs = request ("GET", "/fhir/metadata", NULL, NULL);
+  JsonArray *resources = json_object_get_array_member (json_array_get_object_element (
+                           json_object_get_array_member (cs.body, "rest"), 0), "resource");
+  static const char * const probes[] = { "_id", "identifier", "name", "family", "given", "birthdate",
+                                         "patient", "subject", "encounter", "date", "status", "code" };
+  static const struct { const char *type; const char *value; } samples[] = {
+    { "string", "x" }, { "token", "a%7Cb" }, { "date", "ge2020" }, { "reference", "Patient/x" },
+  };
+  guint searchable = 0;
+
+  for (guint i = 0; i < json_array_get_length (resources); i++)
+    {
+      JsonObject *res = json_array_get_object_element (resources, i);
+      const char *type = json_object_get_string_member (res, "type");
+      JsonArray *sp = json_object_has_member (res, "searchParam")
+                        ? json_object_get_array_member (res, "searchParam") : NULL;
+      g_autoptr(GHashTable) listed = g_hash_table_new (g_str_hash, g_str_equal);
+
+      if (sp == NULL || g_str_equal (type, "AuditEvent"))
+        continue;
+      searchable++;
+      for (guint j = 0; j < json_array_get_length (sp); j++)
+        {
+          JsonObject *p = json_array_get_object_element (sp, j);
+          const char *name = json_object_get_string_member (p, "name");
+          const char *ptype = json_object_get_string_member (p, "type");
+          const char *value = NULL;
+          g_autofree char *path = NULL;
+          Reply r;
+
+          for (guint k = 0; k < G_N_ELEMENTS (samples); k++)
+            if (g_str_equal (samples[k].type, ptype))
+              value = samples[k].value;
+          g_assert_nonnull (value);
+          if (g_str_equal (name, "_id") || (g_str_equal (ptype, "reference") &&
+                                            !g_str_equal (name, "subject")))
+            value = "x";
+          g_hash_table_add (listed, (gpointer) name);
+          path = g_strdup_printf ("/fhir/%s?%s=%s", type, name, value);
+          r = request_prefer (path, token, "handling=strict");
+          if (r.status != 200)
+            g_error ("%s: %u", path, r.status);
+          reply_clear (&r);
+        }
+      for (guint k = 0; k < G_N_ELEMENTS (probes); k++)
+        if (!g_hash_table_contains (listed, probes[k]))
+          {
+            g_autofree char *path = g_strdup_printf ("/fhir/%s?%s=x", type, probes[k]);
+            Reply r = request_prefer (path, token, "handling=strict");
+            if (r.status != 400)
+              g_error ("%s is not listed but answers %u", path, r.status);
+            reply_clear (&r);
+          }
+    }
+  g_assert_cmpuint (searchable, >=, 15);
+  reply_clear (&cs);
+}
+
+static void
+test_history_paging (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *since = NULL;
+  g_autoptr(GString) versions = g_string_new (NULL);
+  g_autofree char *next = NULL;
+  guint pages = 0;
+  Reply r;
+
+  for (int v = 1; v <= 7; v++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"resourceType\":\"Patient\",\"id\":\"h-1\","
+                                               "\"birthDate\":\"19%02d-01-01\"}", 60 + v);
+      put_json (token, body);
+      if (v == 4)
+        {
+          r = request ("GET", "/fhir/Patient/h-1", token, NULL);
+          since = g_strdup (json_object_get_string_member (json_object_get_object_member (r.body, "meta"),
+                                                           "lastUpdated"));
+          reply_clear (&r);
+        }
+    }
+  /* instance history in pages of two, newest first, each version once */
+  next = g_strdup ("/fhir/Patient/h-1/_history?_count=2");
+  while (next != NULL)
+    {
+      r = request ("GET", next, token, NULL);
+      g_assert_cmpuint (r.status, ==, 200);
+      g_assert_cmpstr (json_object_get_string_member (r.body, "type"), ==, "history");
+      for (guint i = 0; i < n_entries (&r); i++)
+        g_string_append_printf (versions, "%s%s", versions->len ? " " : "",
+                                json_object_get_string_member (json_object_get_object_member (
+                                  json_array_get_object_element (json_object_get_array_member (r.body, "entry"), i),
+                                  "response"), "etag"));
+      g_free (next);
+      next = bundle_link (&r, "next");
+      reply_clear (&r);
+      pages++;
+    }
+  g_assert_cmpuint (pages, ==, 4);
+  g_assert_cmpstr (versions->str, ==, "W/\"7\" W/\"6\" W/\"5\" W/\"4\" W/\"3\" W/\"2\" W/\"1\"");
+
+  /* _since: the versions at or after an instant */
+  {
+    g_autofree char *escaped = g_uri_escape_string (since, NULL, FALSE);
+    g_autofree char *path = g_strdup_printf ("/fhir/Patient/h-1/_history?_since=%s", escaped);
+    g_autofree char *type_path = g_strdup_printf ("/fhir/Patient/_history?_since=%s&_count=3", escaped);
+    guint n = 0;
+
+    r = request ("GET", path, token, NULL);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_cmpuint (n_entries (&r), ==, 4);
+    reply_clear (&r);
+    /* type history: the same four, in pages of three */
+    g_free (next);
+    next = g_strdup (type_path);
+    while (next != NULL)
+      {
+        r = request ("GET", next, token, NULL);
+        g_assert_cmpuint (r.status, ==, 200);
+        n += n_entries (&r);
+        g_free (next);
+        next = bundle_link (&r, "next");
+        reply_clear (&r);
+      }
+    g_assert_cmpuint (n, ==, 4);
+  }
+
+  /* whole-system history: the front desk sees no observations in it */
+  {
+    g_autofree char *desk = login ("frank");
+    guint patients = 0;
+
+    r = request ("GET", "/fhir/_history?_count=1000", desk, NULL);
+    g_assert_cmpuint (r.status, ==, 200);
+    for (guint i = 0; i < n_entries (&r); i++)
+      {
+        JsonObject *e = json_array_get_object_element (json_object_get_array_member (r.body, "entry"), i);
+        const char *url = json_object_get_string_member (json_object_get_object_member (e, "request"), "url");
+        g_assert_false (g_str_has_prefix (url, "Observation/"));
+        patients += g_str_has_prefix (url, "Patient/");
+      }
+    g_assert_cmpuint (patients, >, 30);
+    reply_clear (&r);
+    r = request ("GET", "/fhir/_history?_count=2", token, NULL);
+    g_assert_cmpuint (n_entries (&r), ==, 2);
+    next = bundle_link (&r, "next");
+    g_assert_nonnull (next);
+    reply_clear (&r);
+  }
+}
+
+static void
+test_everything (void)
+{
+  g_autofree char *token = login ("alice");
+  g_autofree char *desk = login ("frank");
+  g_autofree char *admin = login ("ada");
+  g_autofree char *ids = NULL;
+  g_autofree char *desk_ids = NULL;
+  g_autofree char *since = NULL;
+  guint n_pages;
+  Reply r;
+
+  put_json (token, "{\"resourceType\":\"Appointment\",\"id\":\"c-a\",\"status\":\"booked\",\"participant\":"
+                   "[{\"actor\":{\"reference\":\"Patient/c-p\"},\"status\":\"accepted\"}],"
+                   "\"start\":\"2026-05-01T10:00:00Z\",\"end\":\"2026-05-01T10:30:00Z\"}");
+  ids = walk_pages (token, "/fhir/Patient/c-p/$everything?_count=2", 2, FALSE, &n_pages);
+  g_assert_cmpstr (ids, ==, "c-p c-e c-o1 c-o2 c-c c-a");
+  g_assert_cmpuint (n_pages, ==, 3);
+  /* the front desk: the patient and the appointment, no clinical records */
+  desk_ids = walk_pages (desk, "/fhir/Patient/c-p/$everything", 50, FALSE, &n_pages);
+  g_assert_cmpstr (desk_ids, ==, "c-p c-a");
+  r = request ("GET", "/fhir/Patient/c-p/$everything", admin, NULL);
+  g_assert_cmpuint (r.status, ==, 403);
+  reply_clear (&r);
+  r = request ("GET", "/fhir/Patient/nobody/$everything", token, NULL);
+  g_assert_cmpuint (r.status, ==, 404);
+  reply_clear (&r);
+
+  /* _since: what changed at or after an instant */
+  r = request ("GET", "/fhir/Appointment/c-a", token, NULL);
+  since = g_uri_escape_string (json_object_get_string_member (json_object_get_object_member (r.body, "meta"),
+                                                              "lastUpdated"), NULL, FALSE);
+  reply_clear (&r);
+  {
+    g_autofree char *path = g_strdup_printf ("/fhir/Patient/c-p/$everything?_since=%s", since);
+    assert_search (token, path, "c-a");
+  }
+}
+
 static void
 test_clean_shutdown (void)
 {
@@ -1839,6 +2557,8 @@ main (int   argc,
                   "correct horse battery staple");
   run_server_cli (SRV ("user", "add", "nora", "--role", "nurse"),
                   "correct horse battery staple");
+  run_server_cli (SRV ("user", "add", "nina", "--role", "nurse"),
+                  "correct horse battery staple");
   import_demo_panel ();
   start_server ();
 
@@ -1863,6 +2583,16 @@ main (int   argc,
   g_test_add_func ("/hc/server/sync/push", test_sync_push);
   g_test_add_func ("/hc/server/sync/push-conflict-reject-hold", test_sync_push_conflict_reject_hold);
   g_test_add_func ("/hc/server/audit/rest", test_audit_rest);
+  g_test_add_func ("/hc/server/search/patient", test_search_patient);
+  g_test_add_func ("/hc/server/search/sort", test_search_sort);
+  g_test_add_func ("/hc/server/search/paging", test_search_paging);
+  g_test_add_func ("/hc/server/search/clinical", test_search_clinical);
+  g_test_add_func ("/hc/server/search/roles", test_search_roles);
+  g_test_add_func ("/hc/server/search/bad-values", test_search_bad_values);
+  g_test_add_func ("/hc/server/search/injection", test_search_injection);
+  g_test_add_func ("/hc/server/search/capabilities", test_search_capabilities);
+  g_test_add_func ("/hc/server/search/history-paging", test_history_paging);
+  g_test_add_func ("/hc/server/search/everything", test_everything);
   if (pg != NULL)
     {
       g_test_add_func ("/hc/server/pg/two-processes", test_pg_two_processes);

@@ -45,7 +45,35 @@ async function main () {
     gone = e.response && e.response.status === 410;
   }
   check(gone, 'delete');
-  console.log('fhir-kit-client: metadata, create, read, update, vread, history, delete: ok');
+
+  // search, following the server's next links to the end and back with previous links
+  for (let i = 0; i < 7; i++) {
+    await client.create({
+      resourceType: 'Patient',
+      body: { resourceType: 'Patient', name: [{ family: 'Kitpage', given: ['P' + i] }] },
+    });
+  }
+  const seen = new Set();
+  let pages = 0;
+  let page = await client.search({ resourceType: 'Patient',
+                                   searchParams: { family: 'kitpage', _count: 3, _sort: 'given' } });
+  let last = page;
+  while (page) {
+    check(page.type === 'searchset', 'searchset');
+    for (const e of page.entry || []) {
+      check(!seen.has(e.resource.id), 'a duplicate across pages');
+      check(e.resource.name[0].family === 'Kitpage', 'a search match');
+      seen.add(e.resource.id);
+    }
+    pages++;
+    last = page;
+    page = await client.nextPage({ bundle: page });
+  }
+  check(seen.size === 7 && pages === 3, 'search paging: ' + seen.size + ' in ' + pages + ' pages');
+  const back = await client.prevPage({ bundle: last });
+  check(back && back.entry.length === 3 && back.entry[0].resource.name[0].given[0] === 'P3',
+        'previous page');
+  console.log('fhir-kit-client: metadata, create, read, update, vread, history, delete, search: ok');
 }
 
 main().catch((e) => { console.error('fhir-kit-client check failed: ' + e.message); process.exit(1); });
