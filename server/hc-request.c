@@ -35,15 +35,18 @@ hc_request_parse_etag (const char *value)
   return v;
 }
 
-/* The elements of a comma-separated header, each stripped, with its parameters after ';'. */
+/* The non-empty elements of a comma-separated header, each stripped, with its parameters
+ * after ';'. */
 static char **
 header_elements (const char *value)
 {
-  char **items = g_strsplit (value, ",", 64);
+  g_auto(GStrv) items = g_strsplit (value, ",", 64);
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
 
   for (guint i = 0; items[i]; i++)
-    g_strstrip (items[i]);
-  return items;
+    if (*g_strstrip (items[i]) != '\0')
+      g_strv_builder_add (out, items[i]);
+  return g_strv_builder_end (out);
 }
 
 gboolean

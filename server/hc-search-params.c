@@ -672,9 +672,7 @@ hc_search_params_parse (const char          *type,
   g_autoptr(HcSearchParams) params = g_new0 (HcSearchParams, 1);
   const TypeParams *tp = lookup_type (type);
   g_autofree char *page = NULL;
-  g_autoptr(GError) local_error = NULL;
-  GUriParamsIter iter;
-  char *name = NULL, *value = NULL;
+  g_auto(GStrv) pieces = NULL;
   gboolean sorted = FALSE;
 
   params->type = g_strdup (type);
@@ -697,15 +695,32 @@ hc_search_params_parse (const char          *type,
       return NULL;
     }
 
-  g_uri_params_iter_init (&iter, query, -1, "&", G_URI_PARAMS_WWW_FORM);
-  while (g_uri_params_iter_next (&iter, &name, &value, &local_error))
+  pieces = g_strsplit (query, "&", -1);
+  for (guint piece = 0; pieces[piece] != NULL; piece++)
     {
-      g_autofree char *owned_name = name;
-      g_autofree char *owned_value = value;
+      g_autofree char *name = NULL;
+      g_autofree char *value = NULL;
       g_autofree char *base = NULL;
       const char *modifier;
       int index;
 
+      /* name=value, '+' a space, %-escapes; empty pieces ("a=1&&b=2") are nothing */
+      if (*pieces[piece] == '\0')
+        continue;
+      g_strdelimit (pieces[piece], "+", ' ');
+      {
+        char *eq = strchr (pieces[piece], '=');
+        if (eq != NULL)
+          *eq = '\0';
+        name = g_uri_unescape_string (pieces[piece], NULL);
+        value = g_uri_unescape_string (eq ? eq + 1 : "", NULL);
+      }
+      if (name == NULL || value == NULL)
+        {
+          g_set_error_literal (error, HC_SEARCH_ERROR, HC_SEARCH_ERROR_INVALID,
+                               "malformed query: a bad %-escape");
+          return NULL;
+        }
       if (!g_utf8_validate (name, -1, NULL) || !g_utf8_validate (value, -1, NULL))
         {
           g_set_error_literal (error, HC_SEARCH_ERROR, HC_SEARCH_ERROR_INVALID,
@@ -831,12 +846,6 @@ hc_search_params_parse (const char          *type,
           }
         add_used (params, name, value);
       }
-    }
-  if (local_error != NULL)
-    {
-      g_set_error (error, HC_SEARCH_ERROR, HC_SEARCH_ERROR_INVALID, "malformed query: %s",
-                   local_error->message);
-      return NULL;
     }
   if (page != NULL && !read_page_token (params, page, error))
     return NULL;
