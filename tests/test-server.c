@@ -2245,9 +2245,12 @@ test_search_bad_values (void)
   g_assert_cmpuint (n_entries (&r), ==, 2);
   reply_clear (&r);
   /* AuditEvent is read by id only */
-  r = request ("GET", "/fhir/AuditEvent?_count=1", login ("ada"), NULL);
-  g_assert_cmpuint (r.status, ==, 405);
-  reply_clear (&r);
+  {
+    g_autofree char *admin = login ("ada");
+    r = request ("GET", "/fhir/AuditEvent?_count=1", admin, NULL);
+    g_assert_cmpuint (r.status, ==, 405);
+    reply_clear (&r);
+  }
 }
 
 /* SQL metacharacters in values are text: they match what has them, nothing else */
