@@ -48,6 +48,11 @@ char        *hc_fhir_patient_reference    (JsonObject  *resource);
 /* A new lowercase UUIDv7 string. */
 char        *hc_fhir_new_id               (void);
 
+/* @text lowercase (Unicode case folding), accents removed (NFD, combining marks dropped): how
+ * names are compared and sorted, in the client's patient lists and the server's FHIR string
+ * search. "" for NULL or text that is not UTF-8. */
+char        *hc_fhir_fold                 (const char  *text);
+
 
 /* Private to data/: the element tables generated into hc-fhir-schema.c by
  * data/gen-fhir-schema.py from the official FHIR R4 JSON schema. */

@@ -12,33 +12,13 @@
 
 #include "hc-json.h"
 #include "hc-patient.h"
+#include "hc-fhir.h"
 #include "hc-store-private.h"
 
 char *
 _hc_store_fold (const char *text)
 {
-  g_autofree char *decomposed = NULL;
-  g_autofree char *folded = NULL;
-  GString *out;
-
-  if (text == NULL)
-    return g_strdup ("");
-  decomposed = g_utf8_normalize (text, -1, G_NORMALIZE_NFD);
-  if (decomposed == NULL)
-    return g_strdup ("");
-  folded = g_utf8_casefold (decomposed, -1);
-  out = g_string_sized_new (strlen (folded));
-  for (const char *p = folded; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      GUnicodeType t = g_unichar_type (c);
-
-      if (t == G_UNICODE_NON_SPACING_MARK || t == G_UNICODE_SPACING_MARK ||
-          t == G_UNICODE_ENCLOSING_MARK)
-        continue;
-      g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
+  return hc_fhir_fold (text);
 }
 
 /* Letters that are not a base letter plus a combining mark, so FTS5's remove_diacritics
