@@ -1310,6 +1310,22 @@ search (HcServer          *self,
   page_clear (&page);
 }
 
+/* The parameters of $everything and _history, which page forwards only. */
+static HcSearchParams *
+read_forward_params (SoupServerMessage *msg,
+                     const char        *type)
+{
+  g_autoptr(HcSearchParams) params = read_search_params (msg, type, HC_SEARCH_PARSE_SINCE |
+                                                         HC_SEARCH_PARSE_NO_CRITERIA, FALSE);
+
+  if (params != NULL && params->has_page && params->page_before)
+    {
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "_page: not a page of this request");
+      return NULL;
+    }
+  return g_steal_pointer (&params);
+}
+
 /* GET Patient/[id]/$everything */
 static void
 everything (HcServer          *self,
@@ -1317,8 +1333,7 @@ everything (HcServer          *self,
             HcRole             role,
             const char        *id)
 {
-  g_autoptr(HcSearchParams) params = read_search_params (msg, "Patient", HC_SEARCH_PARSE_SINCE |
-                                                         HC_SEARCH_PARSE_NO_CRITERIA, FALSE);
+  g_autoptr(HcSearchParams) params = read_forward_params (msg, "Patient");
   g_autoptr(HcServerResource) patient = NULL;
   g_autofree char *base = request_base (msg);
   g_autofree char *reference = g_strconcat ("Patient/", id, NULL);
@@ -1329,11 +1344,6 @@ everything (HcServer          *self,
 
   if (params == NULL)
     return;
-  if (params->has_page && params->page_before)
-    {
-      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "_page: not a page of this operation");
-      return;
-    }
   patient = hc_server_db_read (self->db, "Patient", id, 0, &error);
   if (patient == NULL)
     {
@@ -1359,8 +1369,7 @@ history (HcServer          *self,
          const char        *type,
          const char        *id)
 {
-  g_autoptr(HcSearchParams) params = read_search_params (msg, type, HC_SEARCH_PARSE_SINCE |
-                                                         HC_SEARCH_PARSE_NO_CRITERIA, FALSE);
+  g_autoptr(HcSearchParams) params = read_forward_params (msg, type);
   g_autofree char *base = request_base (msg);
   g_autofree char *path = id ? g_strconcat (type, "/", id, "/_history", NULL)
                              : type ? g_strconcat (type, "/_history", NULL) : g_strdup ("_history");
@@ -1370,11 +1379,6 @@ history (HcServer          *self,
 
   if (params == NULL)
     return;
-  if (params->has_page && params->page_before)
-    {
-      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "value", "_page: not a page of this history");
-      return;
-    }
   if (id != NULL)
     {
       g_autoptr(HcServerResource) current = hc_server_db_read (self->db, type, id, -1, &error);
