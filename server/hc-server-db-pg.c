@@ -27,10 +27,11 @@
 
 #include "hc-fhir.h"
 #include "hc-json.h"
+#include "hc-search-params.h"
 #include "hc-server-db-pg.h"
 
 #define APPLICATION "housecall-server"
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 #define CHANNEL "housecall_changes"
 
 typedef struct
@@ -40,6 +41,7 @@ typedef struct
   gint64   version;
   char    *last_updated;
   char    *json;         /* NULL: a tombstone */
+  HcSearchIndex *index;  /* NULL: a tombstone */
 } Pending;
 
 struct _HcServerPg
@@ -60,6 +62,26 @@ struct _HcServerPg
   GSourceFunc  changed;
   gpointer     changed_data;
 };
+
+/* Row numbers, sort keys and the compartment of each resource, and the other entries of its
+ * search index; text that is compared or sorted is COLLATE "C", bytewise as in SQLite. */
+#define SCHEMA_SEARCH \
+  "ALTER TABLE resource ADD COLUMN rid bigserial UNIQUE," \
+  "  ADD COLUMN sort_family text COLLATE \"C\" NOT NULL DEFAULT ''," \
+  "  ADD COLUMN sort_given text COLLATE \"C\" NOT NULL DEFAULT ''," \
+  "  ADD COLUMN sort_date text COLLATE \"C\" NOT NULL DEFAULT ''," \
+  "  ADD COLUMN compartment text;" \
+  "CREATE INDEX resource_type ON resource (type, rid);" \
+  "CREATE INDEX resource_name ON resource (type, sort_family, sort_given, rid);" \
+  "CREATE INDEX resource_date ON resource (type, sort_date, rid);" \
+  "CREATE INDEX resource_compartment ON resource (compartment, rid) WHERE compartment IS NOT NULL;" \
+  "CREATE TABLE search_index (" \
+  "  rid bigint NOT NULL, type text NOT NULL, param text NOT NULL," \
+  "  system text COLLATE \"C\" NOT NULL, value text COLLATE \"C\" NOT NULL, lo bigint, hi bigint);" \
+  "CREATE INDEX search_value ON search_index (type, param, value, system);" \
+  "CREATE INDEX search_date ON search_index (type, param, lo) WHERE lo IS NOT NULL;" \
+  "CREATE INDEX search_rid ON search_index (rid);" \
+  "CREATE INDEX history_type ON history (type, seq);"
 
 static const char schema[] =
   "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);"
@@ -90,7 +112,9 @@ static const char schema[] =
   "CREATE INDEX login_failure_key ON login_failure (key, at);"
   "CREATE INDEX login_failure_at ON login_failure (at);"
   /* only HOUSECALL_TEST_NAIVE_SEQ uses it: the design the tests prove wrong */
-  "CREATE SEQUENCE naive_seq;";
+  "CREATE SEQUENCE naive_seq;"
+  /* schema 2: the search index (hc-search-params.h), as in the SQLite store */
+  SCHEMA_SEARCH;
 
 static void
 pending_free (gpointer data)
@@ -101,6 +125,7 @@ pending_free (gpointer data)
   g_free (p->id);
   g_free (p->last_updated);
   g_free (p->json);
+  hc_search_index_free (p->index);
   g_free (p);
 }
 
@@ -294,6 +319,9 @@ fail:
   return FALSE;
 }
 
+static gboolean migrate (HcServerPg  *self,
+                         GError     **error);
+
 HcServerPg *
 hc_server_pg_open (const char  *conninfo,
                    gboolean     create,
@@ -341,6 +369,8 @@ hc_server_pg_open (const char  *conninfo,
                    "the PostgreSQL database was written by a newer housecall-server");
       return NULL;
     }
+  if (g_ascii_strtoll (version, NULL, 10) < 2 && !migrate (self, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 
@@ -789,6 +819,92 @@ static const char flush_naive_sql[] =
   " ON CONFLICT (type, id) DO UPDATE SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,"
   " seq = EXCLUDED.seq, last_updated = EXCLUDED.last_updated, json = EXCLUDED.json";
 
+/* After the versions are stored: the search index of each resource's newest version. */
+static const char index_delete_sql[] =
+  "DELETE FROM search_index WHERE rid IN (SELECT r.rid FROM resource r"
+  " JOIN unnest ($1::text[], $2::text[]) AS t (type, id) ON r.type = t.type AND r.id = t.id)";
+static const char index_keys_sql[] =
+  "UPDATE resource r SET sort_family = t.f, sort_given = t.g, sort_date = t.d, compartment = t.c"
+  " FROM unnest ($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
+  " AS t (type, id, f, g, d, c) WHERE r.type = t.type AND r.id = t.id AND t.f IS NOT NULL";
+static const char index_insert_sql[] =
+  "INSERT INTO search_index (rid, type, param, system, value, lo, hi)"
+  " SELECT r.rid, t.type, t.param, t.system, t.value, t.lo, t.hi FROM unnest ($1::text[],"
+  " $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])"
+  " AS t (type, id, param, system, value, lo, hi) JOIN resource r ON r.type = t.type AND r.id = t.id";
+
+#define N_INDEX_ARRAYS 7
+
+static gboolean
+flush_index (HcServerPg  *self,
+             GError     **error)
+{
+  GString *keys[N_INDEX_ARRAYS], *entries[N_INDEX_ARRAYS];
+  const char *params[N_INDEX_ARRAYS];
+  GHashTableIter iter;
+  gpointer value;
+  gboolean ok;
+
+  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
+    {
+      keys[i] = g_string_new ("{");
+      entries[i] = g_string_new ("{");
+    }
+  g_hash_table_iter_init (&iter, self->latest);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Pending *p = value;
+
+      array_append (keys[0], p->type);
+      array_append (keys[1], p->id);
+      if (p->index == NULL)
+        {
+          for (guint i = 2; i < 6; i++)
+            array_append (keys[i], NULL);
+          continue;
+        }
+      array_append (keys[2], p->index->family);
+      array_append (keys[3], p->index->given);
+      array_append (keys[4], p->index->date);
+      array_append (keys[5], p->index->compartment);
+      for (guint i = 0; i < p->index->entries->len; i++)
+        {
+          const HcSearchEntry *e = &g_array_index (p->index->entries, HcSearchEntry, i);
+          gboolean date = strcmp (e->name, "date") == 0 || strcmp (e->name, "birthdate") == 0;
+          char lo[24], hi[24];
+
+          g_snprintf (lo, sizeof lo, "%" G_GINT64_FORMAT, e->lo);
+          g_snprintf (hi, sizeof hi, "%" G_GINT64_FORMAT, e->hi);
+          array_append (entries[0], p->type);
+          array_append (entries[1], p->id);
+          array_append (entries[2], e->name);
+          array_append (entries[3], e->system);
+          array_append (entries[4], e->value);
+          array_append (entries[5], date ? lo : NULL);
+          array_append (entries[6], date ? hi : NULL);
+        }
+    }
+  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
+    {
+      g_string_append_c (keys[i], '}');
+      g_string_append_c (entries[i], '}');
+    }
+  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
+    params[i] = keys[i]->str;
+  /* a tombstone (NULL keys) keeps its old sort keys: searches leave deleted rows out */
+  ok = run (self, index_delete_sql, 2, params, error) &&
+       run (self, index_keys_sql, 6, params, error);
+  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
+    params[i] = entries[i]->str;
+  ok = ok && run (self, index_insert_sql, 7, params, error);
+  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
+    {
+      g_string_free (keys[i], TRUE);
+      g_string_free (entries[i], TRUE);
+    }
+  return ok;
+}
+
 static gboolean
 flush_pending (HcServerPg  *self,
                GError     **error)
@@ -830,7 +946,8 @@ flush_pending (HcServerPg  *self,
   params[4] = deleted->str;
   params[5] = times->str;
   params[6] = jsons->str;
-  if (!run (self, self->naive_seq ? flush_naive_sql : flush_sql, 7, params, error))
+  if (!run (self, self->naive_seq ? flush_naive_sql : flush_sql, 7, params, error) ||
+      !flush_index (self, error))
     return FALSE;
   /* test only: widen the window between taking the numbers and committing */
   if (self->commit_delay_ms > 0)
@@ -892,6 +1009,59 @@ clear_pending (HcServerPg *self)
   g_hash_table_remove_all (self->known);
   g_hash_table_remove_all (self->latest);
   g_ptr_array_set_size (self->pending, 0);
+}
+
+/* Schema 1 -> 2: the search index of what is stored. */
+static gboolean
+migrate (HcServerPg  *self,
+         GError     **error)
+{
+  g_autofree char *version = NULL;
+  PGresult *res = NULL;
+
+  if (!exec (self, "BEGIN", error) || !exec (self, "SELECT pg_advisory_xact_lock (4843535356)", error))
+    goto fail;
+  /* another process may have done it meanwhile */
+  version = query_text (self, "SELECT value FROM meta WHERE key = 'schema_version'", 0, NULL, error);
+  if (g_strcmp0 (version, "1") != 0)
+    return exec (self, "COMMIT", error);
+  if (!exec (self, SCHEMA_SEARCH, error))
+    goto fail;
+  res = PQexec (self->conn, "SELECT type, id, json FROM resource WHERE NOT deleted");
+  if (PQresultStatus (res) != PGRES_TUPLES_OK)
+    {
+      pg_error (self, res, "migrate", error);
+      goto fail;
+    }
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      const char *json = PQgetvalue (res, i, 2);
+      g_autoptr(JsonNode) node = hc_json_parse (json, strlen (json), NULL);
+      Pending *p;
+
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      p = g_new0 (Pending, 1);
+      p->type = g_strdup (PQgetvalue (res, i, 0));
+      p->id = g_strdup (PQgetvalue (res, i, 1));
+      p->index = hc_search_index_resource (json_node_get_object (node));
+      g_ptr_array_add (self->pending, p);
+      g_hash_table_replace (self->latest, latest_key (p->type, p->id), p);
+    }
+  g_clear_pointer (&res, PQclear);
+  if (!flush_index (self, error) ||
+      !exec (self, "UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = 'schema_version'", error) ||
+      !exec (self, "COMMIT", error))
+    goto fail;
+  clear_pending (self);
+  g_message ("database migrated to schema " SCHEMA_VERSION);
+  return TRUE;
+
+fail:
+  g_clear_pointer (&res, PQclear);
+  clear_pending (self);
+  PQclear (PQexec (self->conn, "ROLLBACK"));
+  return FALSE;
 }
 
 static gboolean
@@ -966,6 +1136,7 @@ hc_server_pg_store (HcServerPg  *self,
     {
       hc_server_db_stamp (resource, p->version, p->last_updated);
       p->json = hc_json_object_to_string (resource, FALSE);
+      p->index = hc_search_index_resource (resource);
     }
   g_ptr_array_add (self->pending, p);
   g_hash_table_replace (self->latest, latest_key (type, id), p);
@@ -1115,23 +1286,31 @@ hc_server_pg_changes (HcServerPg          *self,
 }
 
 gboolean
-hc_server_pg_history (HcServerPg          *self,
-                      const char          *type,
-                      const char          *id,
-                      guint                limit,
-                      HcServerChangeFunc   each,
-                      gpointer             user_data,
-                      GError             **error)
+hc_server_pg_query (HcServerPg          *self,
+                    HcServerQuery       *q,
+                    HcServerSearchFunc   each,
+                    gpointer             user_data,
+                    GError             **error)
 {
-  g_autofree char *limit_text = g_strdup_printf ("%u", limit);
-  const char *params[] = { type, limit_text, id };
-  PGresult *res;
+  PGresult *res = PQexecParams (self->conn, q->sql->str, (int) q->values->len, NULL,
+                                (const char * const *) q->values->pdata, NULL, NULL, 0);
 
-  if (id != NULL)
-    res = query (self, "SELECT " RESOURCE_COLUMNS " FROM history "
-                       "WHERE type = $1 AND id = $3 ORDER BY version DESC LIMIT $2", 3, params, error);
-  else
-    res = query (self, "SELECT " RESOURCE_COLUMNS " FROM history "
-                       "WHERE type = $1 ORDER BY seq DESC LIMIT $2", 2, params, error);
-  return each_row (res, each, user_data);
+  if (PQresultStatus (res) != PGRES_TUPLES_OK)
+    {
+      pg_error (self, res, "search", error);
+      PQclear (res);
+      return FALSE;
+    }
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      HcServerResource r = row_view (res, i);
+      HcServerSearchRow row = { &r, g_ascii_strtoll (PQgetvalue (res, i, 7), NULL, 10), { NULL } };
+
+      for (guint k = 0; k < q->n_keys; k++)
+        row.keys[k] = PQgetvalue (res, i, 8 + (int) k);
+      if (!each (&row, user_data))
+        break;
+    }
+  PQclear (res);
+  return TRUE;
 }

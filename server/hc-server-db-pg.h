@@ -14,6 +14,7 @@
 G_BEGIN_DECLS
 
 typedef struct _HcServerPg HcServerPg;
+typedef struct _HcServerQuery HcServerQuery;
 
 HcServerPg       *hc_server_pg_open          (const char          *conninfo,
                                               gboolean             create,
@@ -105,15 +106,47 @@ gboolean          hc_server_pg_changes       (HcServerPg          *pg,
                                               HcServerChangeFunc   each,
                                               gpointer             user_data,
                                               GError             **error);
-gboolean          hc_server_pg_history       (HcServerPg          *pg,
-                                              const char          *type,
-                                              const char          *id,
-                                              guint                limit,
-                                              HcServerChangeFunc   each,
+/* A search, compartment or history query built by hc_server_query_*(): each row to @each */
+gboolean          hc_server_pg_query         (HcServerPg          *pg,
+                                              HcServerQuery       *query,
+                                              HcServerSearchFunc   each,
                                               gpointer             user_data,
                                               GError             **error);
 
 /* Shared with the SQLite store */
+
+/* A query of a search, a compartment or a history, built from hc_server_db_search() (&c.)
+ * arguments for SQLite (?N placeholders) or PostgreSQL ($N): SQL and the text of each
+ * parameter. Its rows are: type, id, version, deleted, last_updated, json, seq, the row number
+ * (the sequence number for history), then n_keys sort keys. */
+struct _HcServerQuery
+{
+  GString   *sql;
+  GPtrArray *values;
+  GArray    *is_int;        /* gboolean per parameter: an integer (SQLite binds it so) */
+  gboolean   postgres;
+  guint      n_keys;
+};
+
+void              hc_server_query_free       (HcServerQuery       *query);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcServerQuery, hc_server_query_free)
+HcServerQuery    *hc_server_query_search     (const HcSearchParams *params,
+                                              guint                limit,
+                                              gboolean             postgres);
+HcServerQuery    *hc_server_query_compartment (const char         *patient,
+                                              const char * const  *types,
+                                              const char          *since,
+                                              gint64               after_row,
+                                              guint                limit,
+                                              gboolean             postgres);
+HcServerQuery    *hc_server_query_history    (const char          *type,
+                                              const char          *id,
+                                              const char * const  *types,
+                                              const char          *since,
+                                              gint64               before_seq,
+                                              guint                limit,
+                                              gboolean             postgres);
+
 char             *hc_server_db_now_instant   (void);
 void              hc_server_db_stamp         (JsonObject          *resource,
                                               gint64               version,

@@ -1036,66 +1036,72 @@ hc_server_db_read_audit (HcServerDb  *self,
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Queries built at run time: search, compartment, history. Every value is a bound parameter. */
+/* Queries built at run time: search, compartment, history, for both stores. Every value is a
+ * bound parameter. */
 
-typedef struct
+void
+hc_server_query_free (HcServerQuery *q)
 {
-  GString *sql;
-  GPtrArray *texts;     /* owned texts, bound in order with the numbers below */
-  GArray *numbers;
-  GArray *is_text;      /* gboolean per binding */
-} Query;
-
-static void
-query_init (Query      *q,
-            const char *sql)
-{
-  q->sql = g_string_new (sql);
-  q->texts = g_ptr_array_new_with_free_func (g_free);
-  q->numbers = g_array_new (FALSE, TRUE, sizeof (gint64));
-  q->is_text = g_array_new (FALSE, TRUE, sizeof (gboolean));
-}
-
-static void
-query_clear (Query *q)
-{
+  if (q == NULL)
+    return;
   g_string_free (q->sql, TRUE);
-  g_ptr_array_unref (q->texts);
-  g_array_unref (q->numbers);
-  g_array_unref (q->is_text);
+  g_ptr_array_unref (q->values);
+  g_array_unref (q->is_int);
+  g_free (q);
 }
 
-/* Appends @sql with one '?' bound to @text (owned copy). */
-static void
-query_text (Query      *q,
-            const char *sql,
-            const char *text)
+static HcServerQuery *
+query_new (const char *sql,
+           gboolean    postgres,
+           guint       n_keys)
 {
-  gboolean yes = TRUE;
-  gint64 zero = 0;
+  HcServerQuery *q = g_new0 (HcServerQuery, 1);
 
-  g_string_append (q->sql, sql);
-  g_ptr_array_add (q->texts, g_strdup (text));
-  g_array_append_val (q->numbers, zero);
-  g_array_append_val (q->is_text, yes);
+  q->sql = g_string_new (sql);
+  q->values = g_ptr_array_new_with_free_func (g_free);
+  q->is_int = g_array_new (FALSE, TRUE, sizeof (gboolean));
+  q->postgres = postgres;
+  q->n_keys = n_keys;
+  return q;
+}
+
+/* Appends @sql, whose one '?' becomes the placeholder of a new parameter @text. */
+static void
+query_bind (HcServerQuery *q,
+            const char    *sql,
+            char          *text,    /* owned */
+            gboolean       is_int)
+{
+  g_ptr_array_add (q->values, text);
+  g_array_append_val (q->is_int, is_int);
+  for (const char *p = sql; *p; p++)
+    {
+      if (*p == '?')
+        g_string_append_printf (q->sql, "%c%u", q->postgres ? '$' : '?', q->values->len);
+      else
+        g_string_append_c (q->sql, *p);
+    }
 }
 
 static void
-query_int (Query      *q,
-           const char *sql,
-           gint64      n)
+query_text (HcServerQuery *q,
+            const char    *sql,
+            const char    *text)
 {
-  gboolean no = FALSE;
+  query_bind (q, sql, g_strdup (text), FALSE);
+}
 
-  g_string_append (q->sql, sql);
-  g_ptr_array_add (q->texts, NULL);
-  g_array_append_val (q->numbers, n);
-  g_array_append_val (q->is_text, no);
+static void
+query_int (HcServerQuery *q,
+           const char    *sql,
+           gint64         n)
+{
+  query_bind (q, sql, g_strdup_printf ("%" G_GINT64_FORMAT, n), TRUE);
 }
 
 /* " AND r.type IN (?, …)", or nothing for NULL @types */
 static void
-query_types (Query              *q,
+query_types (HcServerQuery      *q,
              const char * const *types)
 {
   if (types == NULL)
@@ -1106,12 +1112,11 @@ query_types (Query              *q,
   g_string_append (q->sql, ")");
 }
 
-/* Runs @q; @each gets the resource row (columns 0-6), its row number (7) and @n_keys sort keys
- * (8…). */
+/* Runs @q on SQLite; @each gets the resource row (columns 0-6), its row number (7) and the
+ * sort keys (8…). */
 static gboolean
 query_run (HcServerDb          *self,
-           Query               *q,
-           guint                n_keys,
+           HcServerQuery       *q,
            HcServerSearchFunc   each,
            gpointer             user_data,
            GError             **error)
@@ -1121,19 +1126,19 @@ query_run (HcServerDb          *self,
 
   if (sqlite3_prepare_v2 (self->db, q->sql->str, -1, &s, NULL) != SQLITE_OK)
     return sql_error (self, "search", error);
-  for (guint i = 0; i < q->texts->len; i++)
+  for (guint i = 0; i < q->values->len; i++)
     {
-      if (g_array_index (q->is_text, gboolean, i))
-        sqlite3_bind_text (s, i + 1, q->texts->pdata[i], -1, SQLITE_STATIC);
+      if (g_array_index (q->is_int, gboolean, i))
+        sqlite3_bind_int64 (s, i + 1, g_ascii_strtoll (q->values->pdata[i], NULL, 10));
       else
-        sqlite3_bind_int64 (s, i + 1, g_array_index (q->numbers, gint64, i));
+        sqlite3_bind_text (s, i + 1, q->values->pdata[i], -1, SQLITE_STATIC);
     }
   while ((rc = sqlite3_step (s)) == SQLITE_ROW)
     {
       HcServerResource r = row_view (s);
       HcServerSearchRow row = { &r, sqlite3_column_int64 (s, 7), { NULL } };
 
-      for (guint i = 0; i < n_keys; i++)
+      for (guint i = 0; i < q->n_keys; i++)
         row.keys[i] = (const char *) sqlite3_column_text (s, 8 + i);
       if (!each (&row, user_data))
         break;
@@ -1163,7 +1168,7 @@ sort_column (HcSearchSortKey key)
 }
 
 static void
-query_key (Query                *q,
+query_key (HcServerQuery        *q,
            const char           *sql,
            const HcSearchParams *params,
            guint                 i)
@@ -1176,7 +1181,7 @@ query_key (Query                *q,
 
 /* The value condition of one criterion value, on search_index. */
 static void
-query_value (Query                   *q,
+query_value (HcServerQuery           *q,
              const HcSearchCriterion *c,
              const HcSearchValue     *v)
 {
@@ -1186,18 +1191,19 @@ query_value (Query                   *q,
       if (c->match == HC_SEARCH_MATCH_EXACT)
         query_text (q, "system = ?", v->value);
       else if (c->match == HC_SEARCH_MATCH_CONTAINS)
-        query_text (q, "instr(value, ?) > 0", v->value);
+        query_text (q, q->postgres ? "strpos(value, ?) > 0" : "instr(value, ?) > 0", v->value);
       else
         {
-          /* a prefix: folded text is UTF-8, which never has the byte 0xff */
-          g_autofree char *end = g_strconcat (v->value, "\xff", NULL);
+          /* a prefix: below the prefix followed by the last code point (values compare
+           * bytewise: BINARY in SQLite, COLLATE "C" in PostgreSQL) */
+          g_autofree char *end = g_strconcat (v->value, "\xf4\x8f\xbf\xbf", NULL);
           query_text (q, "(value >= ?", v->value);
           query_text (q, " AND value < ?)", end);
         }
       break;
     case HC_SEARCH_TOKEN:
     case HC_SEARCH_REFERENCE:
-      g_string_append (q->sql, "(1");
+      g_string_append (q->sql, "(TRUE");
       if (v->value != NULL)
         query_text (q, " AND value = ?", v->value);
       if (v->system != NULL)
@@ -1236,25 +1242,20 @@ query_value (Query                   *q,
 
 #define ROW_COLUMNS "r.type, r.id, r.version, r.deleted, r.last_updated, r.json, r.seq, r.rid"
 
-gboolean
-hc_server_db_search (HcServerDb            *self,
-                     const HcSearchParams  *params,
-                     guint                  limit,
-                     HcServerSearchFunc     each,
-                     gpointer               user_data,
-                     GError               **error)
+HcServerQuery *
+hc_server_query_search (const HcSearchParams *params,
+                        guint                 limit,
+                        gboolean              postgres)
 {
   gboolean back = params->has_page && params->page_before;
-  Query q;
-  gboolean ok;
+  HcServerQuery *q = query_new ("SELECT " ROW_COLUMNS, postgres, params->n_sort);
 
-  g_return_val_if_fail (!params->has_page || params->page_keys != NULL, FALSE);
+  g_return_val_if_fail (!params->has_page || params->page_keys != NULL, NULL);
 
-  query_init (&q, "SELECT " ROW_COLUMNS);
   for (guint i = 0; i < params->n_sort; i++)
-    g_string_append_printf (q.sql, ", %s", sort_column (params->sort[i].key));
-  query_text (&q, " FROM resource r WHERE r.type = ?", params->type);
-  g_string_append (q.sql, " AND NOT r.deleted");
+    g_string_append_printf (q->sql, ", %s", sort_column (params->sort[i].key));
+  query_text (q, " FROM resource r WHERE r.type = ?", params->type);
+  g_string_append (q->sql, " AND NOT r.deleted");
 
   for (guint i = 0; i < params->criteria->len; i++)
     {
@@ -1262,21 +1263,21 @@ hc_server_db_search (HcServerDb            *self,
 
       if (strcmp (c->name, "_id") == 0)
         {
-          g_string_append (q.sql, " AND r.id IN (''");
+          g_string_append (q->sql, " AND r.id IN (''");
           for (guint j = 0; j < c->values->len; j++)
-            query_text (&q, ", ?", ((HcSearchValue *) c->values->pdata[j])->value);
-          g_string_append (q.sql, ")");
+            query_text (q, ", ?", ((HcSearchValue *) c->values->pdata[j])->value);
+          g_string_append (q->sql, ")");
           continue;
         }
-      query_text (&q, " AND r.rid IN (SELECT rid FROM search_index WHERE type = ?", params->type);
-      query_text (&q, " AND param = ? AND (", c->name);
+      query_text (q, " AND r.rid IN (SELECT rid FROM search_index WHERE type = ?", params->type);
+      query_text (q, " AND param = ? AND (", c->name);
       for (guint j = 0; j < c->values->len; j++)
         {
           if (j > 0)
-            g_string_append (q.sql, " OR ");
-          query_value (&q, c, c->values->pdata[j]);
+            g_string_append (q->sql, " OR ");
+          query_value (q, c, c->values->pdata[j]);
         }
-      g_string_append (q.sql, "))");
+      g_string_append (q->sql, "))");
     }
 
   if (params->has_page)
@@ -1285,35 +1286,92 @@ hc_server_db_search (HcServerDb            *self,
       for (guint i = 0; i < params->n_sort; i++)
         {
           gboolean greater = params->sort[i].descending == back;
-          g_autofree char *sql = g_strdup_printf (" AND (%s %s ?", sort_column (params->sort[i].key),
-                                                  greater ? ">" : "<");
-          g_autofree char *tie = g_strdup_printf (" OR (%s = ?", sort_column (params->sort[i].key));
+          const char *column = sort_column (params->sort[i].key);
+          g_autofree char *sql = g_strdup_printf (" AND (%s %s ?", column, greater ? ">" : "<");
+          g_autofree char *tie = g_strdup_printf (" OR (%s = ?", column);
 
           if (i == 0)
             {
               /* the same bound, inclusive, once more: a range the planner can use */
-              g_autofree char *range = g_strdup_printf (" AND %s %s= ?", sort_column (params->sort[0].key),
-                                                        greater ? ">" : "<");
-              query_key (&q, range, params, 0);
+              g_autofree char *range = g_strdup_printf (" AND %s %s= ?", column, greater ? ">" : "<");
+              query_key (q, range, params, 0);
             }
-          query_key (&q, sql, params, i);
-          query_key (&q, tie, params, i);
+          query_key (q, sql, params, i);
+          query_key (q, tie, params, i);
         }
-      query_int (&q, back ? " AND r.rid < ?" : " AND r.rid > ?", params->page_row);
+      query_int (q, back ? " AND r.rid < ?" : " AND r.rid > ?", params->page_row);
       for (guint i = 0; i < params->n_sort; i++)
-        g_string_append (q.sql, "))");
+        g_string_append (q->sql, "))");
     }
 
-  g_string_append (q.sql, " ORDER BY ");
+  g_string_append (q->sql, " ORDER BY ");
   for (guint i = 0; i < params->n_sort; i++)
-    g_string_append_printf (q.sql, "%s %s, ", sort_column (params->sort[i].key),
+    g_string_append_printf (q->sql, "%s %s, ", sort_column (params->sort[i].key),
                             params->sort[i].descending != back ? "DESC" : "ASC");
-  g_string_append_printf (q.sql, "r.rid %s", back ? "DESC" : "ASC");
-  query_int (&q, " LIMIT ?", limit);
+  g_string_append_printf (q->sql, "r.rid %s", back ? "DESC" : "ASC");
+  query_int (q, " LIMIT ?", limit);
+  return q;
+}
 
-  ok = query_run (self, &q, params->n_sort, each, user_data, error);
-  query_clear (&q);
-  return ok;
+HcServerQuery *
+hc_server_query_compartment (const char         *patient,
+                             const char * const *types,
+                             const char         *since,
+                             gint64              after_row,
+                             guint               limit,
+                             gboolean            postgres)
+{
+  HcServerQuery *q = query_new ("SELECT " ROW_COLUMNS " FROM resource r WHERE", postgres, 0);
+
+  query_text (q, " r.compartment = ? AND NOT r.deleted", patient);
+  query_types (q, types);
+  if (since != NULL)
+    query_text (q, " AND r.last_updated >= ?", since);
+  query_int (q, " AND r.rid > ? ORDER BY r.rid", after_row);
+  query_int (q, " LIMIT ?", limit);
+  return q;
+}
+
+HcServerQuery *
+hc_server_query_history (const char         *type,
+                         const char         *id,
+                         const char * const *types,
+                         const char         *since,
+                         gint64              before_seq,
+                         guint               limit,
+                         gboolean            postgres)
+{
+  /* the sequence number stands in for the row number: history rows are versions */
+  HcServerQuery *q = query_new ("SELECT r.type, r.id, r.version, r.deleted, r.last_updated, "
+                                "r.json, r.seq, r.seq FROM history r WHERE TRUE", postgres, 0);
+
+  if (type != NULL)
+    query_text (q, " AND r.type = ?", type);
+  if (id != NULL)
+    query_text (q, " AND r.id = ?", id);
+  if (type == NULL)
+    query_types (q, types);
+  if (since != NULL)
+    query_text (q, " AND r.last_updated >= ?", since);
+  if (before_seq > 0)
+    query_int (q, " AND r.seq < ?", before_seq);
+  query_int (q, " ORDER BY r.seq DESC LIMIT ?", limit);
+  return q;
+}
+
+gboolean
+hc_server_db_search (HcServerDb            *self,
+                     const HcSearchParams  *params,
+                     guint                  limit,
+                     HcServerSearchFunc     each,
+                     gpointer               user_data,
+                     GError               **error)
+{
+  g_autoptr(HcServerQuery) q = hc_server_query_search (params, limit, self->pg != NULL);
+
+  if (self->pg)
+    return hc_server_pg_query (self->pg, q, each, user_data, error);
+  return query_run (self, q, each, user_data, error);
 }
 
 gboolean
@@ -1327,19 +1385,12 @@ hc_server_db_compartment (HcServerDb          *self,
                           gpointer             user_data,
                           GError             **error)
 {
-  Query q;
-  gboolean ok;
+  g_autoptr(HcServerQuery) q = hc_server_query_compartment (patient, types, since, after_row, limit,
+                                                            self->pg != NULL);
 
-  query_init (&q, "SELECT " ROW_COLUMNS " FROM resource r WHERE");
-  query_text (&q, " r.compartment = ? AND NOT r.deleted", patient);
-  query_types (&q, types);
-  if (since != NULL)
-    query_text (&q, " AND r.last_updated >= ?", since);
-  query_int (&q, " AND r.rid > ? ORDER BY r.rid", after_row);
-  query_int (&q, " LIMIT ?", limit);
-  ok = query_run (self, &q, 0, each, user_data, error);
-  query_clear (&q);
-  return ok;
+  if (self->pg)
+    return hc_server_pg_query (self->pg, q, each, user_data, error);
+  return query_run (self, q, each, user_data, error);
 }
 
 gboolean
@@ -1354,32 +1405,14 @@ hc_server_db_history (HcServerDb          *self,
                       gpointer             user_data,
                       GError             **error)
 {
-  Query q;
-  gboolean ok;
-
-  if (self->pg)
-    return hc_server_pg_history (self->pg, type, id, types, since, before_seq, limit, each,
-                                 user_data, error);
+  g_autoptr(HcServerQuery) q = NULL;
 
   g_return_val_if_fail (id == NULL || type != NULL, FALSE);
 
-  /* the sequence number stands in for the row number: history rows are versions */
-  query_init (&q, "SELECT r.type, r.id, r.version, r.deleted, r.last_updated, r.json, r.seq, "
-                  "r.seq FROM history r WHERE 1");
-  if (type != NULL)
-    query_text (&q, " AND r.type = ?", type);
-  if (id != NULL)
-    query_text (&q, " AND r.id = ?", id);
-  if (type == NULL)
-    query_types (&q, types);
-  if (since != NULL)
-    query_text (&q, " AND r.last_updated >= ?", since);
-  if (before_seq > 0)
-    query_int (&q, " AND r.seq < ?", before_seq);
-  query_int (&q, " ORDER BY r.seq DESC LIMIT ?", limit);
-  ok = query_run (self, &q, 0, each, user_data, error);
-  query_clear (&q);
-  return ok;
+  q = hc_server_query_history (type, id, types, since, before_seq, limit, self->pg != NULL);
+  if (self->pg)
+    return hc_server_pg_query (self->pg, q, each, user_data, error);
+  return query_run (self, q, each, user_data, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
