@@ -74,12 +74,14 @@ struct _HcServerPg
   "CREATE INDEX resource_type ON resource (type, rid);" \
   "CREATE INDEX resource_name ON resource (type, sort_family, sort_given, rid);" \
   "CREATE INDEX resource_date ON resource (type, sort_date, rid);" \
+  "CREATE INDEX resource_written ON resource (type, seq);" \
   "CREATE INDEX resource_compartment ON resource (compartment, rid) WHERE compartment IS NOT NULL;" \
   "CREATE TABLE search_index (" \
   "  rid bigint NOT NULL, type text NOT NULL, param text NOT NULL," \
   "  system text COLLATE \"C\" NOT NULL, value text COLLATE \"C\" NOT NULL, lo bigint, hi bigint);" \
   "CREATE INDEX search_value ON search_index (type, param, value, system);" \
   "CREATE INDEX search_date ON search_index (type, param, lo) WHERE lo IS NOT NULL;" \
+  "CREATE INDEX search_date_end ON search_index (type, param, hi) WHERE hi IS NOT NULL;" \
   "CREATE INDEX search_rid ON search_index (rid);" \
   "CREATE INDEX history_type ON history (type, seq);"
 

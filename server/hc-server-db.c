@@ -65,12 +65,14 @@ static const char schema_resource[] =
   "CREATE INDEX resource_type ON resource (type);"
   "CREATE INDEX resource_name ON resource (type, sort_family, sort_given);"
   "CREATE INDEX resource_date ON resource (type, sort_date);"
+  "CREATE INDEX resource_written ON resource (type, seq);"
   "CREATE INDEX resource_compartment ON resource (compartment) WHERE compartment IS NOT NULL;"
   "CREATE TABLE search_index ("
   "  rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL, system TEXT NOT NULL,"
   "  value TEXT NOT NULL, lo INTEGER, hi INTEGER);"
   "CREATE INDEX search_value ON search_index (type, param, value, system);"
   "CREATE INDEX search_date ON search_index (type, param, lo) WHERE lo IS NOT NULL;"
+  "CREATE INDEX search_date_end ON search_index (type, param, hi) WHERE hi IS NOT NULL;"
   "CREATE INDEX search_rid ON search_index (rid);"
   "CREATE INDEX history_type ON history (type, seq);";
 
@@ -1179,6 +1181,17 @@ query_key (HcServerQuery        *q,
     query_text (q, sql, params->page_keys[i]);
 }
 
+/* The entry's range within the value's: lo >= P.lo and hi <= P.hi; lo < hi, so lo < P.hi
+ * too, which makes it an index range on lo. */
+static void
+query_date_within (HcServerQuery       *q,
+                   const HcSearchValue *v)
+{
+  query_int (q, "(lo >= ?", v->lo);
+  query_int (q, " AND lo < ?", v->hi);
+  query_int (q, " AND hi <= ?)", v->hi);
+}
+
 /* The value condition of one criterion value, on search_index. */
 static void
 query_value (HcServerQuery           *q,
@@ -1214,10 +1227,11 @@ query_value (HcServerQuery           *q,
       switch (v->prefix)
         {
         case HC_SEARCH_EQ:
+          query_date_within (q, v);
+          break;
         case HC_SEARCH_NE:
-          g_string_append (q->sql, v->prefix == HC_SEARCH_NE ? "NOT " : "");
-          query_int (q, "(lo >= ?", v->lo);
-          query_int (q, " AND hi <= ?)", v->hi);
+          g_string_append (q->sql, "NOT ");
+          query_date_within (q, v);
           break;
         case HC_SEARCH_LT:
           query_int (q, "lo < ?", v->lo);
@@ -1227,17 +1241,48 @@ query_value (HcServerQuery           *q,
           break;
         case HC_SEARCH_LE:
           query_int (q, "(lo < ?", v->lo);
-          query_int (q, " OR (lo >= ?", v->lo);
-          query_int (q, " AND hi <= ?))", v->hi);
+          g_string_append (q->sql, " OR ");
+          query_date_within (q, v);
+          g_string_append (q->sql, ")");
           break;
         case HC_SEARCH_GE:
           query_int (q, "(hi > ?", v->hi);
-          query_int (q, " OR (lo >= ?", v->lo);
-          query_int (q, " AND hi <= ?))", v->hi);
+          g_string_append (q->sql, " OR ");
+          query_date_within (q, v);
+          g_string_append (q->sql, ")");
           break;
         }
       break;
     }
+}
+
+/* " AND @column IN (…)" of an _id criterion */
+static void
+query_ids (HcServerQuery           *q,
+           const char              *column,
+           const HcSearchCriterion *c)
+{
+  g_string_append_printf (q->sql, " AND %s IN (''", column);
+  for (guint j = 0; j < c->values->len; j++)
+    query_text (q, ", ?", ((HcSearchValue *) c->values->pdata[j])->value);
+  g_string_append (q->sql, ")");
+}
+
+/* "type = ? AND param = ? AND (value conditions OR …)" of one criterion, on search_index */
+static void
+query_criterion (HcServerQuery           *q,
+                 const HcSearchParams    *params,
+                 const HcSearchCriterion *c)
+{
+  query_text (q, "type = ?", params->type);
+  query_text (q, " AND param = ? AND (", c->name);
+  for (guint j = 0; j < c->values->len; j++)
+    {
+      if (j > 0)
+        g_string_append (q->sql, " OR ");
+      query_value (q, c, c->values->pdata[j]);
+    }
+  g_string_append (q->sql, ")");
 }
 
 #define ROW_COLUMNS "r.type, r.id, r.version, r.deleted, r.last_updated, r.json, r.seq, r.rid"
@@ -1252,32 +1297,51 @@ hc_server_query_search (const HcSearchParams *params,
 
   g_return_val_if_fail (!params->has_page || params->page_keys != NULL, NULL);
 
+  const HcSearchCriterion *driver = NULL;
+
   for (guint i = 0; i < params->n_sort; i++)
     g_string_append_printf (q->sql, ", %s", sort_column (params->sort[i].key));
-  query_text (q, " FROM resource r WHERE r.type = ?", params->type);
+  /* the rows matching a criterion (_id, else the first) drive the query, then sorted: a
+   * sort index scan that tests each row would read most of the type to find a rare name
+   * (SQLite's planner cannot know; the CROSS JOIN fixes its order) */
+  for (guint i = 0; i < params->criteria->len; i++)
+    {
+      const HcSearchCriterion *c = params->criteria->pdata[i];
+
+      if (driver == NULL || strcmp (c->name, "_id") == 0)
+        driver = c;
+    }
+  if (driver != NULL && strcmp (driver->name, "_id") == 0)
+    {
+      query_text (q, " FROM (SELECT rid FROM resource WHERE type = ?", params->type);
+      query_ids (q, "id", driver);
+      g_string_append (q->sql, ") m CROSS JOIN resource r WHERE r.rid = m.rid AND");
+    }
+  else if (driver != NULL)
+    {
+      g_string_append (q->sql, " FROM (SELECT DISTINCT rid FROM search_index WHERE ");
+      query_criterion (q, params, driver);
+      g_string_append (q->sql, ") m CROSS JOIN resource r WHERE r.rid = m.rid AND");
+    }
+  else
+    g_string_append (q->sql, " FROM resource r WHERE");
+  query_text (q, " r.type = ?", params->type);
   g_string_append (q->sql, " AND NOT r.deleted");
 
   for (guint i = 0; i < params->criteria->len; i++)
     {
       const HcSearchCriterion *c = params->criteria->pdata[i];
 
+      if (c == driver)
+        continue;
       if (strcmp (c->name, "_id") == 0)
         {
-          g_string_append (q->sql, " AND r.id IN (''");
-          for (guint j = 0; j < c->values->len; j++)
-            query_text (q, ", ?", ((HcSearchValue *) c->values->pdata[j])->value);
-          g_string_append (q->sql, ")");
+          query_ids (q, "r.id", c);
           continue;
         }
-      query_text (q, " AND r.rid IN (SELECT rid FROM search_index WHERE type = ?", params->type);
-      query_text (q, " AND param = ? AND (", c->name);
-      for (guint j = 0; j < c->values->len; j++)
-        {
-          if (j > 0)
-            g_string_append (q->sql, " OR ");
-          query_value (q, c, c->values->pdata[j]);
-        }
-      g_string_append (q->sql, "))");
+      g_string_append (q->sql, " AND r.rid IN (SELECT rid FROM search_index WHERE ");
+      query_criterion (q, params, c);
+      g_string_append (q->sql, ")");
     }
 
   if (params->has_page)
@@ -1306,9 +1370,21 @@ hc_server_query_search (const HcSearchParams *params,
 
   g_string_append (q->sql, " ORDER BY ");
   for (guint i = 0; i < params->n_sort; i++)
-    g_string_append_printf (q->sql, "%s %s, ", sort_column (params->sort[i].key),
-                            params->sort[i].descending != back ? "DESC" : "ASC");
-  g_string_append_printf (q->sql, "r.rid %s", back ? "DESC" : "ASC");
+    {
+      g_string_append_printf (q->sql, "%s %s, ", sort_column (params->sort[i].key),
+                              params->sort[i].descending != back ? "DESC" : "ASC");
+      /* _id and _lastUpdated are unique within a type: nothing after them orders, and an
+       * index on (type, key) then serves the whole ORDER BY */
+      if (params->sort[i].key == HC_SEARCH_SORT_ID || params->sort[i].key == HC_SEARCH_SORT_LAST_UPDATED)
+        {
+          g_string_truncate (q->sql, q->sql->len - 2);
+          break;
+        }
+      if (i == params->n_sort - 1)
+        g_string_append_printf (q->sql, "r.rid %s", back ? "DESC" : "ASC");
+    }
+  if (params->n_sort == 0)
+    g_string_append_printf (q->sql, "r.rid %s", back ? "DESC" : "ASC");
   query_int (q, " LIMIT ?", limit);
   return q;
 }
