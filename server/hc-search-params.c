@@ -970,16 +970,12 @@ index_names (HcSearchIndex *index,
       g_autoptr(GPtrArray) suffix = strings_of (n, "suffix");
       const char *text = hc_json_get_string (n, "text");
 
+      /* "name" searches find family and given entries too (see HcSearchCriterion): they
+       * are not stored twice */
       if (family)
-        {
-          add_string (index, "family", family);
-          add_string (index, "name", family);
-        }
+        add_string (index, "family", family);
       for (guint j = 0; j < given->len; j++)
-        {
-          add_string (index, "given", given->pdata[j]);
-          add_string (index, "name", given->pdata[j]);
-        }
+        add_string (index, "given", given->pdata[j]);
       for (guint j = 0; j < prefix->len; j++)
         add_string (index, "name", prefix->pdata[j]);
       for (guint j = 0; j < suffix->len; j++)

@@ -82,6 +82,8 @@ typedef struct
  * - DATE, entry range [l, h), value range [lo, hi):
  *   EQ: lo <= l and h <= hi;  NE: not EQ;  LT: l < lo;  GT: h > hi;
  *   LE: LT or EQ;  GE: GT or EQ.
+ * A "name" criterion on a type with "family" matches its "family" and "given" entries as well
+ * as its "name" entries (prefix, suffix, text), which the index does not repeat.
  * The special parameter "_id" (a TOKEN without system) matches the resource id instead. */
 typedef struct
 {

@@ -67,13 +67,15 @@ static const char schema_resource[] =
   "CREATE INDEX resource_date ON resource (type, sort_date);"
   "CREATE INDEX resource_written ON resource (type, seq);"
   "CREATE INDEX resource_compartment ON resource (compartment) WHERE compartment IS NOT NULL;"
+  /* clustered by row: a new resource's entries go at the end, and its old ones are one
+   * range to delete */
   "CREATE TABLE search_index ("
-  "  rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL, system TEXT NOT NULL,"
-  "  value TEXT NOT NULL, lo INTEGER, hi INTEGER);"
+  "  rid INTEGER NOT NULL, n INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,"
+  "  system TEXT NOT NULL, value TEXT NOT NULL, lo INTEGER, hi INTEGER,"
+  "  PRIMARY KEY (rid, n)) WITHOUT ROWID;"
   "CREATE INDEX search_value ON search_index (type, param, value, system);"
   "CREATE INDEX search_date ON search_index (type, param, lo) WHERE lo IS NOT NULL;"
   "CREATE INDEX search_date_end ON search_index (type, param, hi) WHERE hi IS NOT NULL;"
-  "CREATE INDEX search_rid ON search_index (rid);"
   "CREATE INDEX history_type ON history (type, seq);";
 
 void
@@ -176,56 +178,63 @@ hc_server_db_free (HcServerDb *self)
   g_free (self);
 }
 
-/* Inside a transaction: the search index of row @rid, from @resource (NULL: a tombstone,
- * which has none). */
+/* Inside a transaction: the search index of row @rid (@index NULL: a tombstone, which has
+ * none). @fresh: the row has no entries yet. @keys: also set the row's sort keys and
+ * compartment (store_version() writes them with the row). */
 static gboolean
-store_index (HcServerDb  *self,
-             gint64       rid,
-             const char  *type,
-             JsonObject  *resource,
-             GError     **error)
+store_index (HcServerDb     *self,
+             gint64          rid,
+             const char     *type,
+             HcSearchIndex  *index,
+             gboolean        fresh,
+             gboolean        keys,
+             GError        **error)
 {
-  g_autoptr(HcSearchIndex) index = NULL;
-  sqlite3_stmt *s = stmt (self, "DELETE FROM search_index WHERE rid = ?", error);
+  sqlite3_stmt *s;
 
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (s, 1, rid);
-  if (!step_done (self, s, error))
-    return FALSE;
-  if (resource == NULL)
+  if (!fresh)
+    {
+      if ((s = stmt (self, "DELETE FROM search_index WHERE rid = ?", error)) == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (s, 1, rid);
+      if (!step_done (self, s, error))
+        return FALSE;
+    }
+  if (index == NULL)
     return TRUE;
-
-  index = hc_search_index_resource (resource);
-  s = stmt (self, "UPDATE resource SET sort_family = ?, sort_given = ?, sort_date = ?, "
-                  "compartment = ? WHERE rid = ?", error);
-  if (s == NULL)
-    return FALSE;
-  sqlite3_bind_text (s, 1, index->family, -1, SQLITE_STATIC);
-  sqlite3_bind_text (s, 2, index->given, -1, SQLITE_STATIC);
-  sqlite3_bind_text (s, 3, index->date, -1, SQLITE_STATIC);
-  sqlite3_bind_text (s, 4, index->compartment, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (s, 5, rid);
-  if (!step_done (self, s, error))
-    return FALSE;
+  if (keys)
+    {
+      s = stmt (self, "UPDATE resource SET sort_family = ?, sort_given = ?, sort_date = ?, "
+                      "compartment = ? WHERE rid = ?", error);
+      if (s == NULL)
+        return FALSE;
+      sqlite3_bind_text (s, 1, index->family, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 2, index->given, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 3, index->date, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 4, index->compartment, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (s, 5, rid);
+      if (!step_done (self, s, error))
+        return FALSE;
+    }
   for (guint i = 0; i < index->entries->len; i++)
     {
       const HcSearchEntry *e = &g_array_index (index->entries, HcSearchEntry, i);
       gboolean date = strcmp (e->name, "date") == 0 || strcmp (e->name, "birthdate") == 0;
 
-      s = stmt (self, "INSERT INTO search_index (rid, type, param, system, value, lo, hi) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?)", error);
+      s = stmt (self, "INSERT INTO search_index (rid, n, type, param, system, value, lo, hi) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
       if (s == NULL)
         return FALSE;
       sqlite3_bind_int64 (s, 1, rid);
-      sqlite3_bind_text (s, 2, type, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s, 3, e->name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s, 4, e->system, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s, 5, e->value, -1, SQLITE_STATIC);
+      sqlite3_bind_int (s, 2, (int) i);
+      sqlite3_bind_text (s, 3, type, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 4, e->name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 5, e->system, -1, SQLITE_STATIC);
+      sqlite3_bind_text (s, 6, e->value, -1, SQLITE_STATIC);
       if (date)
         {
-          sqlite3_bind_int64 (s, 6, e->lo);
-          sqlite3_bind_int64 (s, 7, e->hi);
+          sqlite3_bind_int64 (s, 7, e->lo);
+          sqlite3_bind_int64 (s, 8, e->hi);
         }
       if (!step_done (self, s, error))
         return FALSE;
@@ -257,10 +266,13 @@ migrate (HcServerDb  *self,
       const char *json = (const char *) sqlite3_column_text (rows, 2);
       g_autoptr(JsonNode) node = json ? hc_json_parse (json, strlen (json), NULL) : NULL;
 
-      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
-          !store_index (self, sqlite3_column_int64 (rows, 0),
-                        (const char *) sqlite3_column_text (rows, 1),
-                        json_node_get_object (node), error))
+      g_autoptr(HcSearchIndex) index = NULL;
+
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      index = hc_search_index_resource (json_node_get_object (node));
+      if (!store_index (self, sqlite3_column_int64 (rows, 0),
+                        (const char *) sqlite3_column_text (rows, 1), index, TRUE, TRUE, error))
         goto fail;
     }
   if (rc != SQLITE_DONE)
@@ -320,7 +332,8 @@ hc_server_db_open (const char  *path,
           return NULL;
         }
     }
-  if (!exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+  /* 64 MB of page cache: the search indexes take writes all over their B-trees */
+  if (!exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
                    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;", error))
     return NULL;
 
@@ -679,6 +692,7 @@ store_version (HcServerDb  *self,
   g_autofree char *at = hc_server_db_now_instant ();
   g_autofree char *json = NULL;
   gint64 seq = hc_server_db_head (self) + 1;
+  g_autoptr(HcSearchIndex) index = NULL;
   HcServerResource *r;
   sqlite3_stmt *s;
 
@@ -688,10 +702,14 @@ store_version (HcServerDb  *self,
       json = hc_json_object_to_string (resource, FALSE);
     }
 
-  s = stmt (self, "INSERT INTO resource (type, id, version, deleted, seq, last_updated, json) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (type, id) DO UPDATE SET "
-                  "version = ?3, deleted = ?4, seq = ?5, last_updated = ?6, json = ?7 "
-                  "RETURNING rid", error);
+  if (resource != NULL)
+    index = hc_search_index_resource (resource);
+  s = stmt (self, "INSERT INTO resource (type, id, version, deleted, seq, last_updated, json, "
+                  "sort_family, sort_given, sort_date, compartment) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (type, id) "
+                  "DO UPDATE SET version = ?3, deleted = ?4, seq = ?5, last_updated = ?6, "
+                  "json = ?7, sort_family = ?8, sort_given = ?9, sort_date = ?10, "
+                  "compartment = ?11 RETURNING rid", error);
   if (s == NULL)
     return NULL;
   for (int pass = 0; pass < 2; pass++)
@@ -705,6 +723,13 @@ store_version (HcServerDb  *self,
       sqlite3_bind_text (s, 7, json, -1, SQLITE_STATIC);
       if (pass == 0)
         {
+          sqlite3_bind_text (s, 8, index ? index->family : "", -1, SQLITE_STATIC);
+          sqlite3_bind_text (s, 9, index ? index->given : "", -1, SQLITE_STATIC);
+          sqlite3_bind_text (s, 10, index ? index->date : "", -1, SQLITE_STATIC);
+          sqlite3_bind_text (s, 11, index ? index->compartment : NULL, -1, SQLITE_STATIC);
+        }
+      if (pass == 0)
+        {
           gint64 rid = sqlite3_step (s) == SQLITE_ROW ? sqlite3_column_int64 (s, 0) : 0;
 
           sqlite3_reset (s);
@@ -713,7 +738,7 @@ store_version (HcServerDb  *self,
               sql_error (self, "store", error);
               return NULL;
             }
-          if (!store_index (self, rid, type, resource, error))
+          if (!store_index (self, rid, type, index, version == 1, FALSE, error))
             return NULL;
         }
       else if (!step_done (self, s, error))
@@ -1275,7 +1300,11 @@ query_criterion (HcServerQuery           *q,
                  const HcSearchCriterion *c)
 {
   query_text (q, "type = ?", params->type);
-  query_text (q, " AND param = ? AND (", c->name);
+  if (strcmp (c->name, "name") == 0 && g_strv_contains (hc_search_params_for_type (params->type, NULL),
+                                                        "family"))
+    g_string_append (q->sql, " AND param IN ('name', 'family', 'given') AND (");
+  else
+    query_text (q, " AND param = ? AND (", c->name);
   for (guint j = 0; j < c->values->len; j++)
     {
       if (j > 0)
