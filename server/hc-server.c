@@ -2277,7 +2277,8 @@ metadata (HcServer          *self,
           json_object_set_string_member (interaction, "code", interactions[i]);
           json_array_add_object_element (ia, interaction);
         }
-      for (guint i = 0; history_interactions[i]; i++)
+      /* audit events live outside the versioned records: read by id only */
+      for (guint i = 0; history_interactions[i] && strcmp (*t, "AuditEvent") != 0; i++)
         {
           JsonObject *interaction = json_object_new ();
           json_object_set_string_member (interaction, "code", history_interactions[i]);
