@@ -231,6 +231,21 @@ hc_test_server_cli (const char         *workdir,
   g_assert_no_error (error);
 }
 
+void
+hc_test_server_store_cli (HcTestServer       *server,
+                          const char * const *args,
+                          const char         *password)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, (gpointer) (server->postgres ? "--postgres" : "--db"));
+  g_ptr_array_add (argv, server->postgres ? server->postgres : (char *) "server.db");
+  g_ptr_array_add (argv, NULL);
+  hc_test_server_cli (server->workdir, (const char * const *) argv->pdata, password);
+}
+
 static void
 die_with_parent (gpointer data)
 {
@@ -253,7 +268,10 @@ hc_test_server_start (HcTestServer *server,
   /* the server goes when the test goes, even when it aborts */
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   server->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HOUSECALL_SERVER"),
-                                                 "serve", "--db", "server.db", "--listen", listen,
+                                                 "serve",
+                                                 server->postgres ? "--postgres" : "--db",
+                                                 server->postgres ? server->postgres : "server.db",
+                                                 "--listen", listen,
                                                  "--tls-cert", "certs/server.pem",
                                                  "--tls-key", "certs/server-key.pem", NULL);
   g_assert_no_error (error);
@@ -289,6 +307,7 @@ hc_test_server_clear (HcTestServer *server)
   g_clear_object (&server->process);
   g_clear_pointer (&server->url, g_free);
   g_clear_pointer (&server->ca_file, g_free);
+  g_clear_pointer (&server->postgres, g_free);
   if (server->workdir != NULL)
     {
       const char *rm[] = { "rm", "-rf", server->workdir, NULL };

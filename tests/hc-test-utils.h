@@ -67,6 +67,7 @@ gint64      hc_test_count           (const char  *dir,
 typedef struct
 {
   char        *workdir;
+  char        *postgres;   /* the server's PostgreSQL conninfo, or NULL: SQLite server.db */
   GSubprocess *process;
   char        *url;        /* https://127.0.0.1:PORT */
   char        *ca_file;    /* certs/ca.pem */
@@ -75,6 +76,11 @@ typedef struct
 /* Runs `housecall-server ARGS…` in @workdir (with $HOUSECALL_PASSWORD = @password when not
  * NULL) and asserts it succeeds. */
 void        hc_test_server_cli      (const char         *workdir,
+                                     const char * const *args,
+                                     const char         *password);
+/* The same for a command on the server's store (init-db, user, import): appends --db server.db
+ * or --postgres CONNINFO. */
+void        hc_test_server_store_cli (HcTestServer      *server,
                                      const char * const *args,
                                      const char         *password);
 /* Starts `serve` on @port (0: any free port); the server dies with the test. */

@@ -17,6 +17,7 @@
 #include "hc-json.h"
 #include "hc-sync-engine.h"
 
+#include "hc-test-pg.h"
 #include "hc-test-utils.h"
 
 #define PASSWORD "correct horse battery staple"
@@ -24,6 +25,7 @@
 static HcTestServer server;
 static guint server_port;
 static gboolean faketime_works;   /* faketime runs our programs */
+static HcTestPg *pg;              /* HOUSECALL_TEST_STORE=postgres: the server on PostgreSQL */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers */
@@ -165,6 +167,11 @@ server_value (const char *sql)
   sqlite3_stmt *stmt = NULL;
   char *value = NULL;
 
+  if (server.postgres != NULL)
+    {
+      g_autoptr(GPtrArray) column = hc_test_pg_column (server.postgres, sql);
+      return column->len > 0 ? g_strdup (column->pdata[0]) : NULL;
+    }
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
   g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
@@ -836,16 +843,23 @@ test_resync_after_replace (void)
 
   /* a new database with the same panel, on the same address */
   hc_test_server_stop (&server);
-  g_assert_cmpint (g_rename (old_db, kept_db), ==, 0);
-  {
-    g_autofree char *wal = g_strconcat (old_db, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (old_db, "-shm", NULL);
-    g_unlink (wal);
-    g_unlink (shm);
-  }
-  hc_test_server_cli (server.workdir, (const char * const []) { "init-db", "--db", "server.db", NULL }, NULL);
-  hc_test_server_cli (server.workdir, (const char * const []) { "user", "add", "alice", "--role", "physician", "--db", "server.db", NULL }, PASSWORD);
-  hc_test_server_cli (server.workdir, (const char * const []) { "import", "panel.ndjson", "--db", "server.db", NULL }, NULL);
+  if (pg == NULL)
+    {
+      g_autofree char *wal = g_strconcat (old_db, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (old_db, "-shm", NULL);
+
+      g_assert_cmpint (g_rename (old_db, kept_db), ==, 0);
+      g_unlink (wal);
+      g_unlink (shm);
+    }
+  if (pg != NULL)
+    {
+      g_free (server.postgres);
+      server.postgres = hc_test_pg_new_db (pg, "replaced");
+    }
+  hc_test_server_store_cli (&server, ARGS ("init-db"), NULL);
+  hc_test_server_store_cli (&server, ARGS ("user", "add", "alice", "--role", "physician"), PASSWORD);
+  hc_test_server_store_cli (&server, ARGS ("import", "panel.ndjson"), NULL);
   hc_test_server_start (&server, server_port);
 
   /* the restored server does not know this device's login from after its backup */
@@ -904,9 +918,14 @@ main (int   argc,
     }
   if (!faketime_works)
     hc_test_server_cli (server.workdir, (const char * const []) { "dev-cert", "--out", "certs", NULL }, NULL);
-  hc_test_server_cli (server.workdir, (const char * const []) { "init-db", "--db", "server.db", NULL }, NULL);
-  hc_test_server_cli (server.workdir, (const char * const []) { "user", "add", "alice", "--role", "physician", "--db", "server.db", NULL }, PASSWORD);
-  hc_test_server_cli (server.workdir, (const char * const []) { "user", "add", "bob", "--role", "physician", "--db", "server.db", NULL }, PASSWORD);
+  if (g_strcmp0 (g_getenv ("HOUSECALL_TEST_STORE"), "postgres") == 0)
+    {
+      pg = hc_test_pg_start (FALSE);
+      server.postgres = hc_test_pg_new_db (pg, "housecall");
+    }
+  hc_test_server_store_cli (&server, ARGS ("init-db"), NULL);
+  hc_test_server_store_cli (&server, ARGS ("user", "add", "alice", "--role", "physician"), PASSWORD);
+  hc_test_server_store_cli (&server, ARGS ("user", "add", "bob", "--role", "physician"), PASSWORD);
   panel = g_build_filename (server.workdir, "panel.ndjson", NULL);
   {
     g_autoptr(GError) error = NULL;
@@ -917,7 +936,7 @@ main (int   argc,
     g_subprocess_wait_check (proc, NULL, &error);
     g_assert_no_error (error);
   }
-  hc_test_server_cli (server.workdir, (const char * const []) { "import", "panel.ndjson", "--db", "server.db", NULL }, NULL);
+  hc_test_server_store_cli (&server, ARGS ("import", "panel.ndjson"), NULL);
   hc_test_server_start (&server, 0);
   server_port = (guint) g_ascii_strtoull (strrchr (server.url, ':') + 1, NULL, 10);
 
@@ -936,5 +955,7 @@ main (int   argc,
   rc = g_test_run ();
 
   hc_test_server_clear (&server);
+  if (pg != NULL)
+    hc_test_pg_stop (pg);
   return rc;
 }
