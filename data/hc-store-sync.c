@@ -394,9 +394,66 @@ get_open_conflict (HcStoreWorker *w,
   return found;
 }
 
+/* The conflict as a server Task (id = the conflict's), queued like a local write, so every
+ * device of the user sees it; @status "requested" when it opens, "completed" when settled. */
+static gboolean
+write_conflict_task (HcStoreWorker  *w,
+                     const char     *conflict_id,
+                     const char     *type,
+                     const char     *id,
+                     GPtrArray      *elements,
+                     const char     *status,
+                     GError        **error)
+{
+  g_autoptr(JsonObject) task = json_object_new ();
+  g_autoptr(GString) description = g_string_new (NULL);
+  g_autofree char *focus = g_strconcat (type, "/", id, NULL);
+  JsonObject *code = json_object_new ();
+  JsonArray *codings = json_array_new ();
+  JsonObject *coding = json_object_new ();
+  JsonObject *reference = json_object_new ();
+  HcWriteOutcome outcome;
+
+  /* element paths only: never the values, which may be PHI */
+  g_string_append_printf (description, "Sync conflict on %s", focus);
+  for (guint i = 0; elements && i < elements->len; i++)
+    g_string_append_printf (description, "%s%s", i ? ", " : ": ", (char *) elements->pdata[i]);
+  json_object_set_string_member (task, "resourceType", "Task");
+  json_object_set_string_member (task, "id", conflict_id);
+  json_object_set_string_member (task, "status", status);
+  json_object_set_string_member (task, "intent", "order");
+  json_object_set_string_member (task, "priority", "routine");
+  json_object_set_string_member (coding, "system", "urn:housecall:sync");
+  json_object_set_string_member (coding, "code", "resolve-conflict");
+  json_object_set_string_member (coding, "display", "Resolve a sync conflict");
+  json_array_add_object_element (codings, coding);
+  json_object_set_array_member (code, "coding", codings);
+  json_object_set_object_member (task, "code", code);
+  json_object_set_string_member (reference, "reference", focus);
+  json_object_set_object_member (task, "focus", reference);
+  json_object_set_string_member (task, "description", description->str);
+  json_object_set_string_member (task, "authoredOn", w->tx_time);
+  if (strcmp (status, "completed") == 0)
+    {
+      /* settling: keep what the open Task said */
+      g_autoptr(JsonObject) open = NULL;
+
+      if (get_local (w, "Task", conflict_id, &open) && open != NULL)
+        {
+          json_object_set_string_member (task, "description", hc_json_get_string (open, "description"));
+          json_object_set_string_member (task, "authoredOn", hc_json_get_string (open, "authoredOn"));
+        }
+      else
+        return TRUE;   /* no Task was made for it */
+    }
+  return _hc_store_write_resource (w, task, NULL, &outcome, error);
+}
+
 static gboolean
 close_conflict (HcStoreWorker  *w,
                 const char     *id,
+                const char     *type,
+                const char     *resource_id,
                 const char     *resolution,
                 GError        **error)
 {
@@ -407,7 +464,9 @@ close_conflict (HcStoreWorker  *w,
   sqlite3_bind_text (stmt, 1, w->tx_time, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, resolution, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, id, -1, SQLITE_STATIC);
-  return _hc_store_step_done (w, stmt, "conflict", error);
+  if (!_hc_store_step_done (w, stmt, "conflict", error))
+    return FALSE;
+  return write_conflict_task (w, id, type, resource_id, NULL, "completed", error);
 }
 
 static char *
@@ -471,7 +530,8 @@ record_conflict (HcStoreWorker  *w,
   if (!_hc_store_step_done (w, stmt, "conflict", error))
     return FALSE;
   g_debug ("sync conflict %s on %s", new_id, entity);
-  return _hc_store_audit (w, "sync", entity, "conflict", error);
+  return write_conflict_task (w, new_id, type, id, elements, "requested", error) &&
+         _hc_store_audit (w, "sync", entity, "conflict", error);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -610,7 +670,7 @@ apply_entry (HcStoreWorker  *w,
                                             same_content (local, remote)))
     {
       /* both sides say the same: nothing to merge */
-      if (in_conflict && !close_conflict (w, conflict.id, "converged", error))
+      if (in_conflict && !close_conflict (w, conflict.id, type, id, "converged", error))
         return FALSE;
       ad->stats.applied++;
       return TRUE;
@@ -620,7 +680,7 @@ apply_entry (HcStoreWorker  *w,
     m = ad->merge (type, id, base, local, remote, base_version, version, ad->merge_data);
   if (m != NULL && m->outcome != HC_STORE_MERGE_CONFLICT)
     {
-      if (in_conflict && !close_conflict (w, conflict.id, "merged", error))
+      if (in_conflict && !close_conflict (w, conflict.id, type, id, "merged", error))
         return FALSE;
       if (!queue_merged (w, type, id, m, &unusable, error))
         return FALSE;
@@ -1241,7 +1301,7 @@ resolve (HcStoreWorker  *w,
     }
 
   /* start from the server's version, so what differs from it is queued */
-  if (!close_conflict (w, rd->id, names[rd->how], error) ||
+  if (!close_conflict (w, rd->id, rd->type, rd->resource_id, names[rd->how], error) ||
       !_hc_store_put_row (w, rd->type, rd->resource_id, remote_version, SYNC_STATE_SYNCED,
                           remote, NULL, error))
     return FALSE;

@@ -829,8 +829,8 @@ run_sync (HcSyncEngine  *self,
   post_state (self, HC_SYNC_STATE_SYNCING, NULL);
   ok = push (self, &mc, stats, cancellable, error) &&
        pull (self, &config, &mc, stats, cancellable, error);
-  /* merges while pulling queued new changes: send them now */
-  if (ok && stats->merged > 0)
+  /* merges and conflicts' Tasks while pulling queued new changes: send them now */
+  if (ok && (stats->merged > 0 || stats->conflicts > 0))
     ok = push (self, &mc, stats, cancellable, error);
   if (ok)
     {

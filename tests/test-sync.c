@@ -454,6 +454,14 @@ test_conflict_resolve (void)
   s2 = sync_store ("conflict-2");
   g_assert_cmpint (member (s2, "conflicts"), ==, 1);
   g_assert_cmpint (member (s2, "pending"), ==, 0);   /* held back until decided */
+  /* …and a Task on the server, so every device of the user sees it */
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) FROM resource WHERE type = 'Task' "
+                                            "AND json LIKE '%%Patient/%s%%' AND json LIKE "
+                                            "'%%\"requested\"%%' AND json LIKE '%%resolve-conflict%%'",
+                                            pid);
+    g_assert_cmpint (server_count (sql), ==, 1);
+  }
 
   g_assert_cmpint (cli ("conflict-2", ARGS ("conflicts", "--json"), &out, &err), ==, 0);
   list = parse (out);
@@ -490,6 +498,19 @@ test_conflict_resolve (void)
 
   g_assert_cmpint (cli ("conflict-2", ARGS ("conflicts", "--all", "--json"), &out, &err), ==, 0);
   g_assert_nonnull (strstr (out, "take local"));
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) FROM resource WHERE type = 'Task' "
+                                            "AND json LIKE '%%Patient/%s%%' AND json LIKE "
+                                            "'%%\"completed\"%%'", pid);
+    g_assert_cmpint (server_count (sql), ==, 1);
+  }
+  /* the decision has its Provenance on the server */
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) FROM resource WHERE type = 'Provenance' "
+                                            "AND json LIKE '%%Patient/%s%%' AND json LIKE '%%resolve%%'",
+                                            pid);
+    g_assert_cmpint (server_count (sql), >=, 1);
+  }
 }
 
 /* The server applied a push but its answer was lost: the retry applies nothing twice. */
