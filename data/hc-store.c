@@ -2029,6 +2029,240 @@ hc_store_put_finish (HcStore       *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static gpointer
+put_many_job (HcStoreWorker  *w,
+              gpointer        data,
+              GCancellable   *cancellable,
+              GError        **error)
+{
+  JsonArray *resources = data;
+  g_autoptr(JsonArray) stored = json_array_new ();
+  guint n = json_array_get_length (resources);
+
+  if (!_hc_store_begin (w, error))
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (resources, i);
+      g_autoptr(JsonObject) copy = NULL;
+      HcWriteOutcome outcome;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                       "entry %u is not a resource object", i);
+          _hc_store_rollback (w);
+          return NULL;
+        }
+      copy = hc_json_object_copy (json_node_get_object (node));
+      if (!_hc_store_write_resource (w, copy, NULL, &outcome, error))
+        {
+          _hc_store_rollback (w);
+          return NULL;
+        }
+      json_array_add_object_element (stored, g_steal_pointer (&copy));
+    }
+  if (!_hc_store_commit (w, error))
+    {
+      _hc_store_rollback (w);
+      return NULL;
+    }
+  return g_steal_pointer (&stored);
+}
+
+JsonArray *
+hc_store_put_many_sync (HcStore       *self,
+                        JsonArray     *resources,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  g_return_val_if_fail (resources != NULL, NULL);
+
+  return run_job_sync (self->worker, put_many_job, resources, NULL, cancellable, error);
+}
+
+void
+hc_store_put_many_async (HcStore             *self,
+                         JsonArray           *resources,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+  g_return_if_fail (resources != NULL);
+
+  run_job_async (self, hc_store_put_many_async, put_many_job, json_array_ref (resources),
+                 (GDestroyNotify) json_array_unref, (GDestroyNotify) json_array_unref,
+                 cancellable, callback, user_data);
+}
+
+JsonArray *
+hc_store_put_many_finish (HcStore       *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  char  *patient_id;
+  char **types;
+} ChartQuery;
+
+static void
+chart_query_free (gpointer data)
+{
+  ChartQuery *cq = data;
+  g_free (cq->patient_id);
+  g_strfreev (cq->types);
+  g_free (cq);
+}
+
+/* What a client "deleted": kept for the record, but not part of the chart any more. */
+static gboolean
+is_entered_in_error (JsonObject *res)
+{
+  JsonObject *verification;
+  JsonArray *codings;
+
+  if (g_strcmp0 (hc_json_get_string (res, "status"), "entered-in-error") == 0)
+    return TRUE;
+  verification = hc_json_get_object (res, "verificationStatus");
+  codings = verification ? hc_json_get_array (verification, "coding") : NULL;
+  for (guint i = 0; codings != NULL && i < json_array_get_length (codings); i++)
+    {
+      JsonNode *node = json_array_get_element (codings, i);
+      if (JSON_NODE_HOLDS_OBJECT (node) &&
+          g_strcmp0 (hc_json_get_string (json_node_get_object (node), "code"),
+                     "entered-in-error") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gpointer
+list_chart_job (HcStoreWorker  *w,
+                gpointer        data,
+                GCancellable   *cancellable,
+                GError        **error)
+{
+  ChartQuery *cq = data;
+  g_autofree char *patient = g_strconcat ("Patient/", cq->patient_id, NULL);
+  g_autoptr(JsonArray) rows = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!hc_fhir_is_valid_id (cq->patient_id))
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                   "'%s' is not a valid patient id", cq->patient_id);
+      return NULL;
+    }
+  for (guint i = 0; cq->types != NULL && cq->types[i] != NULL; i++)
+    if (!hc_fhir_is_known_type (cq->types[i]))
+      {
+        g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                     "'%s' is not a known resource type", cq->types[i]);
+        return NULL;
+      }
+
+  /* The type filter is a JSON array bound as one parameter, so the statement stays cached. */
+  stmt = _hc_store_stmt (w, "SELECT json, sync_state FROM resource "
+                            "WHERE patient = ?1 AND deleted = 0 "
+                            "AND (?2 IS NULL OR type IN (SELECT value FROM json_each (?2))) "
+                            "ORDER BY date DESC NULLS LAST, rid DESC", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, patient, -1, SQLITE_STATIC);
+  if (cq->types != NULL)
+    {
+      g_autoptr(GString) filter = g_string_new ("[");
+      for (guint i = 0; cq->types[i] != NULL; i++)
+        g_string_append_printf (filter, "%s\"%s\"", i ? "," : "", cq->types[i]);
+      g_string_append_c (filter, ']');
+      sqlite3_bind_text (stmt, 2, filter->str, -1, SQLITE_TRANSIENT);
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *row;
+      JsonObject *resource = parse_object ((const char *) sqlite3_column_text (stmt, 0));
+
+      if (resource == NULL || is_entered_in_error (resource))
+        {
+          /* unreadable rows are reported by verify, not by the chart */
+          g_clear_pointer (&resource, json_object_unref);
+          continue;
+        }
+      row = json_object_new ();
+      json_object_set_object_member (row, "resource", resource);
+      json_object_set_string_member (row, "state",
+                                     sqlite3_column_int (stmt, 1) == 0 ? "confirmed" : "local");
+      json_array_add_object_element (rows, row);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _hc_store_sqlite_error (w, rc, patient, error);
+      return NULL;
+    }
+
+  if (!_hc_store_begin (w, error))
+    return NULL;
+  if (!_hc_store_audit (w, "read", patient, "chart", error) || !_hc_store_commit (w, error))
+    {
+      _hc_store_rollback (w);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+JsonArray *
+hc_store_list_chart_sync (HcStore             *self,
+                          const char          *patient_id,
+                          const char * const  *types,
+                          GCancellable        *cancellable,
+                          GError             **error)
+{
+  ChartQuery cq = { (char *) patient_id, (char **) types };
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  g_return_val_if_fail (patient_id != NULL, NULL);
+
+  return run_job_sync (self->worker, list_chart_job, &cq, NULL, cancellable, error);
+}
+
+void
+hc_store_list_chart_async (HcStore             *self,
+                           const char          *patient_id,
+                           const char * const  *types,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  ChartQuery *cq;
+
+  g_return_if_fail (HC_IS_STORE (self));
+  g_return_if_fail (patient_id != NULL);
+
+  cq = g_new0 (ChartQuery, 1);
+  cq->patient_id = g_strdup (patient_id);
+  cq->types = g_strdupv ((char **) types);
+  run_job_async (self, hc_store_list_chart_async, list_chart_job, cq, chart_query_free,
+                 (GDestroyNotify) json_array_unref, cancellable, callback, user_data);
+}
+
+JsonArray *
+hc_store_list_chart_finish (HcStore       *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 typedef struct
 {
   char *type;

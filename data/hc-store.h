@@ -147,6 +147,43 @@ JsonObject *hc_store_get_finish           (HcStore             *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 
+/* Writes every resource of @resources (objects) as one local transaction and one changeset:
+ * all of them or, on any error, none. Resources without an id get a new UUIDv7. Returns the
+ * stored resources in the same order. Use it for what belongs together, e.g. a signed note
+ * and its finished encounter, or a prescription and the one it replaces. */
+JsonArray  *hc_store_put_many_sync        (HcStore             *self,
+                                           JsonArray           *resources,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_put_many_async       (HcStore             *self,
+                                           JsonArray           *resources,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+JsonArray  *hc_store_put_many_finish      (HcStore             *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
+/* The live resources of one patient's chart (the compartment of Patient/@patient_id), of the
+ * types in @types (NULL: every type), newest first by their clinical date, without what was
+ * marked entered-in-error. Each element is an
+ * object { "resource": {...}, "state": "local" | "confirmed" }: "local" while a change of the
+ * record waits to reach the server. Opening a chart is audited once ("read" of the Patient). */
+JsonArray  *hc_store_list_chart_sync      (HcStore             *self,
+                                           const char          *patient_id,
+                                           const char * const  *types,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_list_chart_async     (HcStore             *self,
+                                           const char          *patient_id,
+                                           const char * const  *types,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+JsonArray  *hc_store_list_chart_finish    (HcStore             *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
 /* Imports a resource, a Bundle (collection, transaction, batch, searchset, history, document)
  * or NDJSON from @path ("-" is standard input), all of it in one transaction and one
  * changeset: on any error nothing is stored. */

@@ -174,6 +174,129 @@ test_put_assigns_uuidv7 (Fixture       *f,
 }
 
 static void
+test_put_many_one_changeset (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) patient = put (f->store, PATIENT);
+  g_autofree char *subject = g_strdup_printf ("Patient/%s",
+                                              json_object_get_string_member (patient, "id"));
+  g_autoptr(JsonArray) batch = json_array_new ();
+  g_autoptr(JsonArray) stored = NULL;
+  g_autoptr(JsonArray) outbox_before = hc_store_list_outbox_sync (f->store, NULL, &error);
+  g_autoptr(JsonArray) outbox = NULL;
+  g_autoptr(JsonArray) bad = json_array_new ();
+  JsonObject *obs;
+
+  g_assert_no_error (error);
+  for (int i = 0; i < 3; i++)
+    {
+      obs = json_object_new ();
+      json_object_set_string_member (obs, "resourceType", "Observation");
+      json_object_set_string_member (obs, "status", "final");
+      json_object_set_object_member (obs, "code",
+                                     hc_test_object ("{\"text\":\"Body weight\"}"));
+      json_object_set_object_member (obs, "subject", json_object_new ());
+      json_object_set_string_member (json_object_get_object_member (obs, "subject"),
+                                     "reference", subject);
+      json_array_add_object_element (batch, obs);
+    }
+  stored = hc_store_put_many_sync (f->store, batch, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (stored), ==, 3);
+  g_assert_true (json_object_has_member (json_array_get_object_element (stored, 2), "id"));
+  outbox = hc_store_list_outbox_sync (f->store, NULL, &error);
+  g_assert_no_error (error);
+  /* one more changeset for the three writes together */
+  g_assert_cmpuint (json_array_get_length (outbox), ==, json_array_get_length (outbox_before) + 1);
+
+  /* one invalid entry: nothing of the batch is stored */
+  json_array_add_object_element (bad, hc_test_object (PATIENT));
+  json_array_add_object_element (bad, hc_test_object ("{\"resourceType\":\"Patient\",\"gender\":\"nonsense\"}"));
+  g_assert_null (hc_store_put_many_sync (f->store, bad, NULL, &error));
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_clear_pointer (&outbox, json_array_unref);
+  outbox = hc_store_list_outbox_sync (f->store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (outbox), ==, json_array_get_length (outbox_before) + 1);
+}
+
+static void
+test_list_chart (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) patient = put (f->store, PATIENT);
+  const char *pid = json_object_get_string_member (patient, "id");
+  g_autoptr(JsonObject) other = put (f->store, PATIENT);
+  const char *dates[] = { "2024-01-05", "2025-06-01", "2023-03-09" };
+  const char *only_conditions[] = { "Condition", NULL };
+  const char *unknown[] = { "Nonsense", NULL };
+  g_autoptr(JsonArray) all = NULL;
+  g_autoptr(JsonArray) conditions = NULL;
+  g_autoptr(JsonArray) none = NULL;
+  g_autofree char *deleted_id = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (dates); i++)
+    {
+      g_autofree char *json = g_strdup_printf (
+        "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"Weight\"},"
+        "\"subject\":{\"reference\":\"Patient/%s\"},\"effectiveDateTime\":\"%s\"}", pid, dates[i]);
+      g_autoptr(JsonObject) obs = put (f->store, json);
+      if (i == 2)
+        deleted_id = g_strdup (json_object_get_string_member (obs, "id"));
+    }
+  {
+    g_autofree char *json = g_strdup_printf (
+      "{\"resourceType\":\"Condition\",\"code\":{\"text\":\"Asthma\"},"
+      "\"subject\":{\"reference\":\"Patient/%s\"}}", pid);
+    g_autofree char *json2 = g_strdup_printf (
+      "{\"resourceType\":\"Condition\",\"code\":{\"text\":\"Gout\"},"
+      "\"subject\":{\"reference\":\"Patient/%s\"}}", json_object_get_string_member (other, "id"));
+    g_autoptr(JsonObject) c1 = put (f->store, json);
+    g_autoptr(JsonObject) c2 = put (f->store, json2);
+  }
+  g_assert_true (hc_store_delete_sync (f->store, "Observation", deleted_id, NULL, &error));
+  g_assert_no_error (error);
+
+  all = hc_store_list_chart_sync (f->store, pid, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* two live observations, newest first, then the undated condition; not the other patient's */
+  g_assert_cmpuint (json_array_get_length (all), >=, 3);
+  {
+    JsonObject *first = json_object_get_object_member (json_array_get_object_element (all, 0),
+                                                       "resource");
+    JsonObject *second = json_object_get_object_member (json_array_get_object_element (all, 1),
+                                                        "resource");
+    g_assert_cmpstr (json_object_get_string_member (first, "effectiveDateTime"), ==, "2025-06-01");
+    g_assert_cmpstr (json_object_get_string_member (second, "effectiveDateTime"), ==, "2024-01-05");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (all, 0), "state"),
+                     ==, "local");
+  }
+  for (guint i = 0; i < json_array_get_length (all); i++)
+    {
+      JsonObject *res = json_object_get_object_member (json_array_get_object_element (all, i),
+                                                       "resource");
+      g_assert_cmpstr (json_object_get_string_member (res, "id"), !=, deleted_id);
+      if (g_strcmp0 (json_object_get_string_member (res, "resourceType"), "Condition") == 0)
+        g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (res, "code"),
+                                                        "text"), ==, "Asthma");
+    }
+
+  conditions = hc_store_list_chart_sync (f->store, pid, only_conditions, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (conditions), ==, 1);
+
+  none = hc_store_list_chart_sync (f->store, pid, unknown, NULL, &error);
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID);
+  g_assert_null (none);
+  g_clear_error (&error);
+  g_assert_null (hc_store_list_chart_sync (f->store, "../etc", NULL, NULL, &error));
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID);
+}
+
+static void
 test_put_keeps_caller_object (Fixture       *f,
                               gconstpointer  data)
 {
@@ -670,6 +793,8 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, hc_test_store_setup, func, hc_test_store_teardown)
   ADD ("/hc/data/store/put/assigns-uuidv7", test_put_assigns_uuidv7);
   ADD ("/hc/data/store/put/keeps-caller-object", test_put_keeps_caller_object);
+  ADD ("/hc/data/store/put/many-one-changeset", test_put_many_one_changeset);
+  ADD ("/hc/data/store/chart/list", test_list_chart);
   ADD ("/hc/data/store/put/invalid-stores-nothing", test_put_invalid_stores_nothing);
   ADD ("/hc/data/store/put/update-and-unchanged", test_update_and_unchanged);
   ADD ("/hc/data/store/put/server-meta-kept", test_server_meta_kept);
