@@ -1586,6 +1586,25 @@ hc_window_show_open_error (HcWindow     *self,
  *
  * Returns: (transfer none) (nullable): the store
  */
+HcPatient *
+hc_window_get_patient (HcWindow *self)
+{
+  g_return_val_if_fail (HC_IS_WINDOW (self), NULL);
+  return self->shown_patient;
+}
+
+void
+hc_window_reload_chart (HcWindow *self)
+{
+  g_autoptr(HcPatient) patient = NULL;
+
+  g_return_if_fail (HC_IS_WINDOW (self));
+  if (self->shown_patient == NULL)
+    return;
+  patient = g_object_ref (self->shown_patient);
+  show_patient (self, patient);
+}
+
 HcStore *
 hc_window_get_store (HcWindow *self)
 {

@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "hc-patient.h"
 #include "hc-store.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,10 @@ HcWindow  *hc_window_new          (GtkApplication *application,
 HcWindow  *hc_window_new_locked   (GtkApplication *application,
                                    const char     *store_dir);
 HcStore   *hc_window_get_store    (HcWindow       *self);
+/* The patient whose chart is open, or NULL. */
+HcPatient *hc_window_get_patient  (HcWindow       *self);
+/* Shows the open chart again from the store, after a dialog wrote to it. */
+void       hc_window_reload_chart (HcWindow       *self);
 void       hc_window_show_open_error (HcWindow     *self,
                                    const char     *store_dir,
                                    const GError   *error);
