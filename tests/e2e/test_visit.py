@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A physician's visit, end to end, through the accessibility tree.
+
+A real housecall-server (HTTPS on loopback) holds a small panel; a real store is logged in to
+it; the real app runs under Xvfb and is driven only through AT-SPI (python3-dogtail), the way a
+screen reader user would: by accessible names and roles, with the keyboard. run-e2e.sh sets up
+the display, the session bus and the accessibility bus.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+BUILD = os.environ["HC_E2E_BUILD"]
+SRC = os.environ["HC_E2E_SRC"]
+WORK = os.environ["HC_E2E_WORK"]
+SERVER = os.path.join(BUILD, "server", "housecall-server")
+CLI = os.path.join(BUILD, "app", "housecall-cli")
+APP = os.path.join(BUILD, "app", "housecall")
+SHOTS = os.path.join(BUILD, "tests", "screenshots")
+PASSPHRASE = "kitchen table visit"
+PASSWORD = "doctor's password"
+
+step_no = 0
+
+
+def step(title):
+    global step_no
+    step_no += 1
+    print(f"# step {step_no}: {title}", flush=True)
+
+
+current_app = None
+
+
+def dump(node, depth=0, out=None):
+    """The showing part of the accessibility tree, to see why a step failed."""
+    try:
+        if depth > 12:
+            return
+        print(f"#   {'  ' * depth}[{node.roleName}] {node.name!r} {'(focused)' if node.focused else ''}", flush=True)
+        for child in node.children:
+            dump(child, depth + 1)
+    except Exception:
+        pass
+
+
+def fail(message):
+    print(f"FAIL: {message}", flush=True)
+    shot("failure")
+    if current_app is not None:
+        dump(current_app)
+    sys.exit(1)
+
+
+def shot(name):
+    os.makedirs(SHOTS, exist_ok=True)
+    subprocess.run(["import", "-window", "root", os.path.join(SHOTS, f"e2e-{name}.png")],
+                   check=False)
+
+
+def run(argv, env=None, input_text=None):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    r = subprocess.run(argv, env=full_env, input=input_text, capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"{' '.join(argv)} exited {r.returncode}: {r.stderr.strip()}")
+    return r.stdout
+
+
+def cli(store, *args):
+    return run([CLI, "--store", store, *args],
+               env={"HOUSECALL_PASSPHRASE": PASSPHRASE, "HOUSECALL_PASSWORD": PASSWORD})
+
+
+class Server:
+    def __init__(self):
+        self.dir = os.path.join(WORK, "server")
+        os.makedirs(self.dir)
+        self.db = os.path.join(self.dir, "server.db")
+        self.certs = os.path.join(self.dir, "certs")
+        run([SERVER, "dev-cert", "--out", self.certs])
+        run([SERVER, "init-db", "--db", self.db])
+        run([SERVER, "user", "add", "drberg", "--role", "physician", "--db", self.db],
+            env={"HOUSECALL_PASSWORD": PASSWORD})
+        panel = os.path.join(self.dir, "panel.ndjson")
+        run([CLI, "demo-data", "--patients", "25", "--seed", "3", "--out", panel])
+        run([SERVER, "import", panel, os.path.join(SRC, "tests", "e2e", "fixture.ndjson"),
+             "--db", self.db])
+        self.proc = subprocess.Popen(
+            [SERVER, "serve", "--db", self.db, "--listen", "127.0.0.1:0",
+             "--tls-cert", os.path.join(self.certs, "server.pem"),
+             "--tls-key", os.path.join(self.certs, "server-key.pem")],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            fail(f"housecall-server did not start: {line!r}")
+        self.url = line[len("listening on "):]
+        self.ca = os.path.join(self.certs, "ca.pem")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def new_store(server, name):
+    store = os.path.join(WORK, name)
+    cli(store, "init")
+    cli(store, "login", server.url, "--user", "drberg", "--ca-file", server.ca)
+    cli(store, "sync")
+    return store
+
+
+# ------------------------------------------------------------------------------------------
+# The accessibility tree
+
+def wait_for(what, predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = predicate()
+        except Exception:   # nodes come and go while the window changes
+            found = None
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            fail(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def showing(node):
+    """GTK 4.8 reports no SHOWING state below the window, and keeps the pages a GtkStack hides
+    in the tree: VISIBLE is the best it offers. Steps therefore look for names that only the
+    expected screen has, or for the focus."""
+    try:
+        return node.visible
+    except Exception:
+        return False
+
+
+def find(app, role=None, name=None, contains=None, visible=True):
+    def match(n):
+        if role is not None and n.roleName != role:
+            return False
+        if name is not None and n.name != name:
+            return False
+        if contains is not None and contains.lower() not in (n.name or "").lower():
+            return False
+        return not visible or showing(n)
+    nodes = app.findChildren(match)
+    return nodes[0] if nodes else None
+
+
+def need(app, what, **kwargs):
+    return wait_for(what, lambda: find(app, **kwargs))
+
+
+def focused(what, node_fn):
+    """Waits until the node @node_fn finds has the keyboard focus: GTK 4.8 has no AT-SPI
+    grabFocus, and a keyboard-first app puts the focus where the user types next anyway."""
+    return wait_for(f"the focus in {what}",
+                    lambda: (lambda n: n if n is not None and n.focused else None)(node_fn()))
+
+
+def texts(app):
+    """Every showing label's text, for asserting what a screen reader would read."""
+    return [n.name for n in app.findChildren(lambda n: n.roleName == "label" and showing(n))]
+
+
+def main():
+    from dogtail import rawinput
+    from dogtail.config import config
+    from dogtail.tree import root
+
+    config.searchCutoffCount = 3
+    config.defaultDelay = 0.2
+    config.actionDelay = 0.2
+    config.typingDelay = 0.02
+
+    step("a server with a panel, a store logged in to it and synced")
+    server = Server()
+    store = new_store(server, "laptop")
+
+    step("the app starts locked")
+    env = dict(os.environ)
+    env.pop("HOUSECALL_PASSPHRASE", None)
+    if os.environ.get("HC_E2E_APP_G_DEBUG"):
+        env["G_DEBUG"] = os.environ["HC_E2E_APP_G_DEBUG"]
+    app_proc = subprocess.Popen([APP, "--store", store], env=env)
+    try:
+        global current_app
+        app = wait_for("the app on the accessibility bus",
+                       lambda: root.application("housecall"), timeout=30)
+        current_app = app
+        focused("the passphrase field", lambda: find(app, role="password text"))
+        shot("unlock")
+
+        step("a wrong passphrase is refused with a clear message")
+        rawinput.typeText("not my passphrase")
+        rawinput.pressKey("Return")
+        need(app, "the wrong-passphrase message", role="label", contains="does not unlock")
+
+        step("unlock with the right passphrase")
+        focused("the passphrase field", lambda: find(app, role="password text"))
+        rawinput.keyCombo("<Control>a")
+        rawinput.typeText(PASSPHRASE)
+        rawinput.pressKey("Return")
+        focused("the patient search", lambda: find(app, role="entry", name="Search patients"))
+
+        step("find the patient by typing part of her name")
+        rawinput.typeText("quell")
+        row = need(app, "the search result", contains="Quellenbach")
+        shot("search")
+
+        step("open the chart from the keyboard")
+        rawinput.pressKey("Return")
+        need(app, "the chart header", role="label", contains="Quellenbach")
+        shot("chart")
+
+        step("sync now from the keyboard shows it synced")
+        rawinput.keyCombo("<Control>r")
+        need(app, "the sync indicator", role="label", contains="Synced")
+    finally:
+        app_proc.terminate()
+        try:
+            app_proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            app_proc.kill()
+        server.stop()
+    print(f"ok: {step_no} steps", flush=True)
+
+
+if __name__ == "__main__":
+    main()
