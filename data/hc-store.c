@@ -2263,6 +2263,172 @@ hc_store_list_chart_finish (HcStore       *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static int
+compare_appointment_rows (gconstpointer a,
+                          gconstpointer b)
+{
+  JsonObject *ra = json_object_get_object_member (*(JsonObject **) a, "resource");
+  JsonObject *rb = json_object_get_object_member (*(JsonObject **) b, "resource");
+  g_autoptr(GDateTime) sa = g_date_time_new_from_iso8601 (hc_json_get_string (ra, "start"), NULL);
+  g_autoptr(GDateTime) sb = g_date_time_new_from_iso8601 (hc_json_get_string (rb, "start"), NULL);
+
+  return g_date_time_compare (sa, sb);
+}
+
+typedef struct
+{
+  GDateTime *from;
+  GDateTime *to;
+} AppointmentQuery;
+
+static void
+appointment_query_free (gpointer data)
+{
+  AppointmentQuery *aq = data;
+  g_date_time_unref (aq->from);
+  g_date_time_unref (aq->to);
+  g_free (aq);
+}
+
+/* "YYYY-MM-DD" of @when shifted by @days, in UTC: a bound for the date index. */
+static char *
+index_day (GDateTime *when,
+           int        days)
+{
+  g_autoptr(GDateTime) utc = g_date_time_to_utc (when);
+  g_autoptr(GDateTime) shifted = g_date_time_add_days (utc, days);
+
+  return g_date_time_format (shifted, "%Y-%m-%d");
+}
+
+static gpointer
+list_appointments_job (HcStoreWorker  *w,
+                       gpointer        data,
+                       GCancellable   *cancellable,
+                       GError        **error)
+{
+  AppointmentQuery *aq = data;
+  g_autoptr(JsonArray) rows = json_array_new ();
+  g_autofree char *low = index_day (aq->from, -1);
+  g_autofree char *high = index_day (aq->to, 2);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  /* The date column holds Appointment.start as written, with any UTC offset, so text order is
+   * only roughly time order: the index narrows the range by a day on each side (offsets are
+   * under 15 hours) and the exact bounds are checked on the parsed times. */
+  stmt = _hc_store_stmt (w, "SELECT r.json, r.sync_state, pr.id, p.family, p.given "
+                            "FROM resource r "
+                            "LEFT JOIN resource pr ON pr.type = 'Patient' AND pr.deleted = 0 "
+                            "  AND pr.id = substr (r.patient, 9) "
+                            "LEFT JOIN patient p ON p.rid = pr.rid "
+                            "WHERE r.type = 'Appointment' AND r.deleted = 0 "
+                            "AND r.date >= ?1 AND r.date < ?2 "
+                            "ORDER BY r.date, r.rid", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, low, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, high, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonObject) resource = parse_object ((const char *) sqlite3_column_text (stmt, 0));
+      g_autoptr(GDateTime) start = NULL;
+      JsonObject *row;
+
+      if (resource == NULL || is_entered_in_error (resource))
+        continue;
+      start = g_date_time_new_from_iso8601 (hc_json_get_string (resource, "start"), NULL);
+      if (start == NULL || g_date_time_compare (start, aq->from) < 0 ||
+          g_date_time_compare (start, aq->to) >= 0)
+        continue;
+      row = json_object_new ();
+      json_object_set_object_member (row, "resource", g_steal_pointer (&resource));
+      json_object_set_string_member (row, "state",
+                                     sqlite3_column_int (stmt, 1) == 0 ? "confirmed" : "local");
+      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+        {
+          JsonObject *patient = json_object_new ();
+
+          json_object_set_string_member (patient, "id", (const char *) sqlite3_column_text (stmt, 2));
+          if (sqlite3_column_type (stmt, 3) != SQLITE_NULL)
+            json_object_set_string_member (patient, "family",
+                                           (const char *) sqlite3_column_text (stmt, 3));
+          if (sqlite3_column_type (stmt, 4) != SQLITE_NULL)
+            json_object_set_string_member (patient, "given",
+                                           (const char *) sqlite3_column_text (stmt, 4));
+          json_object_set_object_member (row, "patient", patient);
+        }
+      json_array_add_object_element (rows, row);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _hc_store_sqlite_error (w, rc, "Appointment", error);
+      return NULL;
+    }
+
+  /* the index order is only rough (see above): sort by the parsed start times */
+  if (json_array_get_length (rows) > 1)
+    {
+      g_autoptr(GPtrArray) sorted = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      JsonArray *out = json_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (rows); i++)
+        g_ptr_array_add (sorted, json_object_ref (json_array_get_object_element (rows, i)));
+      g_ptr_array_sort (sorted, compare_appointment_rows);
+      for (guint i = 0; i < sorted->len; i++)
+        json_array_add_object_element (out, json_object_ref (g_ptr_array_index (sorted, i)));
+      json_array_unref (rows);
+      rows = out;
+    }
+  return g_steal_pointer (&rows);
+}
+
+JsonArray *
+hc_store_list_appointments_sync (HcStore       *self,
+                                 GDateTime     *from,
+                                 GDateTime     *to,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  AppointmentQuery aq = { from, to };
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  g_return_val_if_fail (from != NULL && to != NULL, NULL);
+
+  return run_job_sync (self->worker, list_appointments_job, &aq, NULL, cancellable, error);
+}
+
+void
+hc_store_list_appointments_async (HcStore             *self,
+                                  GDateTime           *from,
+                                  GDateTime           *to,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  AppointmentQuery *aq;
+
+  g_return_if_fail (HC_IS_STORE (self));
+  g_return_if_fail (from != NULL && to != NULL);
+
+  aq = g_new0 (AppointmentQuery, 1);
+  aq->from = g_date_time_ref (from);
+  aq->to = g_date_time_ref (to);
+  run_job_async (self, hc_store_list_appointments_async, list_appointments_job, aq,
+                 appointment_query_free, (GDestroyNotify) json_array_unref, cancellable,
+                 callback, user_data);
+}
+
+JsonArray *
+hc_store_list_appointments_finish (HcStore       *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 typedef struct
 {
   char *type;

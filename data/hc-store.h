@@ -184,6 +184,25 @@ JsonArray  *hc_store_list_chart_finish    (HcStore             *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 
+/* The live appointments (not entered-in-error) whose start lies in [@from, @to), earliest
+ * first, whatever their status. Each element is an object { "resource": {...}, "state":
+ * "local" | "confirmed", "patient": { "id", "family", "given" } } ("patient" is absent when the
+ * appointment names no patient this store has). */
+JsonArray  *hc_store_list_appointments_sync (HcStore           *self,
+                                           GDateTime           *from,
+                                           GDateTime           *to,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_list_appointments_async (HcStore          *self,
+                                           GDateTime           *from,
+                                           GDateTime           *to,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+JsonArray  *hc_store_list_appointments_finish (HcStore         *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
 /* Imports a resource, a Bundle (collection, transaction, batch, searchset, history, document)
  * or NDJSON from @path ("-" is standard input), all of it in one transaction and one
  * changeset: on any error nothing is stored. */

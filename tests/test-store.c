@@ -296,6 +296,92 @@ test_list_chart (Fixture       *f,
   g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID);
 }
 
+static JsonObject *
+put_appointment (HcStore    *store,
+                 const char *patient_id,
+                 const char *start,
+                 const char *status)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"resourceType\":\"Appointment\",\"status\":\"%s\",\"start\":\"%s\","
+    "\"participant\":[{\"actor\":{\"reference\":\"Patient/%s\"},\"status\":\"accepted\"}]}",
+    status, start, patient_id);
+
+  return put (store, json);
+}
+
+static const char *
+row_start (JsonArray *rows,
+           guint      i)
+{
+  JsonObject *row = json_array_get_object_element (rows, i);
+
+  return json_object_get_string_member (json_object_get_object_member (row, "resource"), "start");
+}
+
+static void
+test_list_appointments (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) patient = put (f->store, PATIENT);
+  const char *pid = json_object_get_string_member (patient, "id");
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GDateTime) from = g_date_time_new (utc, 2026, 3, 10, 0, 0, 0);
+  g_autoptr(GDateTime) to = g_date_time_new (utc, 2026, 3, 11, 0, 0, 0);
+  g_autoptr(JsonArray) day = NULL;
+  g_autoptr(JsonArray) week = NULL;
+  g_autoptr(JsonArray) none = NULL;
+  g_autoptr(GDateTime) week_end = NULL;
+  g_autoptr(JsonObject) a1 = NULL, a2 = NULL, a3 = NULL, a4 = NULL, a5 = NULL, a6 = NULL;
+  JsonObject *first, *who;
+
+  /* 2026-03-10 in UTC: 09:00Z, 14:30+02:00 (12:30Z), 19:00-05:00 is 00:00Z the next day */
+  a1 = put_appointment (f->store, pid, "2026-03-10T09:00:00Z", "booked");
+  a2 = put_appointment (f->store, pid, "2026-03-10T14:30:00+02:00", "arrived");
+  a3 = put_appointment (f->store, pid, "2026-03-10T19:00:00-05:00", "booked");
+  /* the day before in UTC, though its date says the 10th */
+  a4 = put_appointment (f->store, pid, "2026-03-10T00:30:00+01:00", "booked");
+  a5 = put_appointment (f->store, pid, "2026-03-12T08:00:00Z", "cancelled");
+  a6 = put_appointment (f->store, pid, "2026-03-10T10:00:00Z", "entered-in-error");
+
+  day = hc_store_list_appointments_sync (f->store, from, to, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (day), ==, 2);
+  /* ordered by the time, not the text: 09:00Z before 12:30Z written as 14:30+02:00 */
+  g_assert_cmpstr (row_start (day, 0), ==, "2026-03-10T09:00:00Z");
+  g_assert_cmpstr (row_start (day, 1), ==, "2026-03-10T14:30:00+02:00");
+  first = json_array_get_object_element (day, 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "state"), ==, "local");
+  who = json_object_get_object_member (first, "patient");
+  g_assert_nonnull (who);
+  g_assert_cmpstr (json_object_get_string_member (who, "id"), ==, pid);
+  g_assert_cmpstr (json_object_get_string_member (who, "family"), ==, "Okafor");
+  g_assert_cmpstr (json_object_get_string_member (who, "given"), ==, "Ada");
+
+  /* a week: every live appointment in it, the cancelled one too */
+  week_end = g_date_time_add_days (from, 7);
+  week = hc_store_list_appointments_sync (f->store, from, week_end, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (week), ==, 4);
+  g_assert_cmpstr (row_start (week, 2), ==, "2026-03-10T19:00:00-05:00");
+  g_assert_cmpstr (row_start (week, 3), ==, "2026-03-12T08:00:00Z");
+
+  /* deleted ones go, and an appointment whose patient is unknown has no "patient" */
+  g_assert_true (hc_store_delete_sync (f->store, "Appointment",
+                                       json_object_get_string_member (a1, "id"), NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(JsonObject) orphan = put_appointment (f->store, "nobody-here",
+                                                    "2026-03-10T11:00:00Z", "booked");
+  }
+  none = hc_store_list_appointments_sync (f->store, from, to, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (none), ==, 2);
+  g_assert_cmpstr (row_start (none, 0), ==, "2026-03-10T11:00:00Z");
+  g_assert_false (json_object_has_member (json_array_get_object_element (none, 0), "patient"));
+}
+
 static void
 test_put_keeps_caller_object (Fixture       *f,
                               gconstpointer  data)
@@ -795,6 +881,7 @@ main (int   argc,
   ADD ("/hc/data/store/put/keeps-caller-object", test_put_keeps_caller_object);
   ADD ("/hc/data/store/put/many-one-changeset", test_put_many_one_changeset);
   ADD ("/hc/data/store/chart/list", test_list_chart);
+  ADD ("/hc/data/store/appointments/list", test_list_appointments);
   ADD ("/hc/data/store/put/invalid-stores-nothing", test_put_invalid_stores_nothing);
   ADD ("/hc/data/store/put/update-and-unchanged", test_update_and_unchanged);
   ADD ("/hc/data/store/put/server-meta-kept", test_server_meta_kept);
