@@ -6,6 +6,7 @@
 
 #pragma once
 
+#include "hc-chart-view.h"
 #include "hc-sync-engine.h"
 #include "hc-window.h"
 
@@ -27,6 +28,7 @@ const char    *_hc_window_get_main_state     (HcWindow *self);
 /* "none", "patient" or "conflicts" */
 const char    *_hc_window_get_content_state  (HcWindow *self);
 const char    *_hc_window_get_shown_name     (HcWindow *self);
+HcChartView   *_hc_window_get_chart_view     (HcWindow *self);
 GtkEditable   *_hc_window_get_passphrase_entry (HcWindow *self);
 GtkLabel      *_hc_window_get_unlock_error   (HcWindow *self);
 /* How many unlock attempts have finished, to wait on. */

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "hc-format.h"
+#include "hc-chart-view.h"
+#include "hc-chart-view-private.h"
 #include "hc-merge.h"
 #include "hc-patient.h"
 #include "hc-patient-row.h"
@@ -33,11 +34,7 @@ struct _HcWindow
   AdwStatusPage        *empty_page;
   AdwWindowTitle       *content_title;
   GtkStack             *content_stack;
-  GtkLabel             *patient_name_label;
-  GtkLabel             *birth_value;
-  GtkLabel             *sex_value;
-  GtkLabel             *mrn_value;
-  GtkLabel             *phone_value;
+  HcChartView          *chart_view;
   AdwStatusPage        *problem_page;
   GtkWidget            *command_box;
   GtkLabel             *command_label;
@@ -89,45 +86,12 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-set_value_label (GtkLabel   *label,
-                 const char *value)
-{
-  gboolean known = value != NULL && *value != '\0';
-
-  gtk_label_set_label (label, known ? value : _("Not recorded"));
-  if (known)
-    gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
-  else
-    gtk_widget_add_css_class (GTK_WIDGET (label), "dim-label");
-}
-
-static void
 show_patient (HcWindow  *self,
               HcPatient *patient)
 {
-  g_autofree char *birth = NULL;
-  g_autofree char *age = NULL;
-  const char *birth_date;
-
   g_set_object (&self->shown_patient, patient);
-  if (patient == NULL)
-    {
-      gtk_stack_set_visible_child_name (self->content_stack, "none");
-      return;
-    }
-
-  birth_date = hc_patient_get_birth_date (patient);
-  age = hc_format_age (birth_date, NULL);
-  if (age != NULL)
-    /* Translators: a birth date and the age, e.g. "1954-03-12 (70 years)" */
-    birth = g_strdup_printf (_("%s (%s)"), birth_date, age);
-
-  gtk_label_set_label (self->patient_name_label, hc_patient_get_display_name (patient));
-  set_value_label (self->birth_value, birth ? birth : birth_date);
-  set_value_label (self->sex_value, hc_format_sex (hc_patient_get_gender (patient)));
-  set_value_label (self->mrn_value, hc_patient_get_mrn (patient));
-  set_value_label (self->phone_value, hc_patient_get_phone (patient));
-  gtk_stack_set_visible_child_name (self->content_stack, "patient");
+  hc_chart_view_set_patient (self->chart_view, patient);
+  gtk_stack_set_visible_child_name (self->content_stack, patient ? "patient" : "none");
 }
 
 /* Folded, the content replaces the list (and takes the focus); side by side, the focus stays
@@ -931,17 +895,12 @@ auto_lock_changed_cb (HcWindow   *self,
 static void
 clear_patient_data (HcWindow *self)
 {
-  GtkLabel *labels[] = { self->patient_name_label, self->birth_value, self->sex_value,
-                         self->mrn_value, self->phone_value };
-
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
   g_clear_pointer (&self->pending_query, g_free);
   g_clear_pointer (&self->completed_query, g_free);
   gtk_no_selection_set_model (self->selection, NULL);
   show_patient (self, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
-    gtk_label_set_label (labels[i], "");
   /* both versions of a conflicting record are patient data too */
   g_clear_pointer (&self->conflicts, json_array_unref);
   remove_children (GTK_WIDGET (self->conflict_list));
@@ -1247,6 +1206,7 @@ hc_window_constructed (GObject *object)
   HcWindow *self = HC_WINDOW (object);
 
   G_OBJECT_CLASS (hc_window_parent_class)->constructed (object);
+  g_object_bind_property (self, "store", self->chart_view, "store", G_BINDING_SYNC_CREATE);
 
   if (self->store != NULL)
     {
@@ -1393,11 +1353,7 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, content_stack);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, patient_name_label);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, birth_value);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, sex_value);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, mrn_value);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, phone_value);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, chart_view);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, problem_page);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, command_box);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, command_label);
@@ -1450,6 +1406,7 @@ hc_window_init (HcWindow *self)
   g_autoptr(GtkListItemFactory) factory = NULL;
   GtkEventController *controller;
 
+  g_type_ensure (HC_TYPE_CHART_VIEW);
   g_type_ensure (HC_TYPE_PATIENT_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.now", FALSE);
@@ -1596,13 +1553,9 @@ hc_window_get_patient (HcWindow *self)
 void
 hc_window_reload_chart (HcWindow *self)
 {
-  g_autoptr(HcPatient) patient = NULL;
-
   g_return_if_fail (HC_IS_WINDOW (self));
-  if (self->shown_patient == NULL)
-    return;
-  patient = g_object_ref (self->shown_patient);
-  show_patient (self, patient);
+
+  hc_chart_view_reload (self->chart_view);
 }
 
 HcStore *
@@ -1699,7 +1652,13 @@ _hc_window_get_content_state (HcWindow *self)
 const char *
 _hc_window_get_shown_name (HcWindow *self)
 {
-  return gtk_label_get_label (self->patient_name_label);
+  return _hc_chart_view_get_name (self->chart_view);
+}
+
+HcChartView *
+_hc_window_get_chart_view (HcWindow *self)
+{
+  return self->chart_view;
 }
 
 GtkEditable *

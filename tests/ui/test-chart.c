@@ -1,0 +1,532 @@
+/* test-chart.c: the chart view in a real window against a real store, under Xvfb
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "test-chart"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <adwaita.h>
+
+#include "hc-chart-view-private.h"
+#include "hc-json.h"
+#include "hc-store.h"
+#include "hc-test-utils.h"
+#include "hc-trend-plot.h"
+#include "hc-window-private.h"
+
+#define TIMEOUT_SECONDS 10
+
+typedef struct
+{
+  char        *dir;
+  HcStore     *store;
+  HcWindow    *window;
+  HcChartView *chart;
+} Fixture;
+
+typedef gboolean (*Predicate) (gpointer data);
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_until (gpointer    data,
+            Predicate   done,
+            const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+
+  while (!done (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("%s did not happen within %d s", what, TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+static void
+wait_finalized (gpointer object)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
+
+  g_object_add_weak_pointer (object, &object);
+  g_object_unref (object);
+  while (object != NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("an object was not finalized within %d s (leaked reference?)", TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+static gboolean
+is_drawn (gpointer data)
+{
+  GtkWidget *window = data;
+
+  return gtk_widget_get_mapped (window) && gtk_widget_get_width (window) > 0;
+}
+
+/* Renders @window as it looks now into $G_TEST_BUILDDIR/screenshots/@name.png. */
+static void
+save_screenshot (HcWindow   *window,
+                 const char *name)
+{
+  GtkWidget *widget = GTK_WIDGET (window);
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  GtkSnapshot *snapshot;
+  gboolean settled = FALSE;
+  int width, height;
+
+  wait_until (window, is_drawn, "drawing the window");
+  g_timeout_add (400, timeout_cb, &settled);
+  while (!settled)
+    g_main_context_iteration (NULL, TRUE);
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                          "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static JsonObject *
+parse_object (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = hc_json_parse (json, strlen (json), &error);
+
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* The test patient's chart, as if it had come from the server: every record confirmed. */
+static void
+apply_as_synced (HcStore *store)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "ui", "chart-patient.ndjson", NULL);
+  g_autofree char *data = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonArray) entries = json_array_new ();
+  g_autoptr(GError) error = NULL;
+  HcStoreApplyStats stats = { 0 };
+
+  g_assert_true (g_file_get_contents (path, &data, NULL, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (data, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonObject) resource = NULL;
+      JsonObject *entry, *request, *response;
+      g_autofree char *url = NULL;
+
+      if (*lines[i] == '\0')
+        continue;
+      resource = parse_object (lines[i]);
+      url = g_strdup_printf ("%s/%s", hc_json_get_string (resource, "resourceType"),
+                             hc_json_get_string (resource, "id"));
+      entry = json_object_new ();
+      request = json_object_new ();
+      json_object_set_string_member (request, "method", "PUT");
+      json_object_set_string_member (request, "url", url);
+      response = json_object_new ();
+      json_object_set_string_member (response, "etag", "W/\"1\"");
+      json_object_set_object_member (entry, "resource", g_steal_pointer (&resource));
+      json_object_set_object_member (entry, "request", request);
+      json_object_set_object_member (entry, "response", response);
+      json_array_add_object_element (entries, entry);
+    }
+  g_assert_true (hc_store_apply_remote_sync (store, entries, NULL, NULL, FALSE, NULL, NULL,
+                                             &stats, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats.applied, ==, json_array_get_length (entries));
+}
+
+static void
+put (HcStore    *store,
+     const char *json)
+{
+  g_autoptr(JsonObject) resource = parse_object (json);
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stored = hc_store_put_sync (store, resource, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+}
+
+/* A dose change made on this computer and not yet sent. */
+#define METFORMIN_LOCAL \
+  "{\"resourceType\":\"MedicationRequest\",\"id\":\"m-metformin\",\"status\":\"active\"," \
+  "\"intent\":\"order\",\"medicationCodeableConcept\":{\"text\":\"Metformin 1000 mg oral tablet\"}," \
+  "\"subject\":{\"reference\":\"Patient/p-weber\"},\"authoredOn\":\"2025-03-02\"," \
+  "\"dosageInstruction\":[{\"text\":\"Take 1 tablet by mouth twice daily with meals.\"}]}"
+
+static guint load_target;
+
+static gboolean
+loaded (gpointer data)
+{
+  return _hc_chart_view_get_load_serial (data) >= load_target;
+}
+
+static void
+wait_for_load (HcChartView *chart,
+               guint        serial)
+{
+  load_target = serial + 1;
+  wait_until (chart, loaded, "loading the chart");
+}
+
+static gboolean
+searched (gpointer data)
+{
+  return _hc_window_get_search_serial (data) > 0;
+}
+
+/* Finds @query in the list, opens the only match and waits for its chart. */
+static void
+open_chart (Fixture    *f,
+            const char *query)
+{
+  guint serial = _hc_chart_view_get_load_serial (f->chart);
+
+  wait_until (f->window, searched, "the first search");
+  gtk_editable_set_text (_hc_window_get_search_entry (f->window), query);
+  while (g_strcmp0 (_hc_window_get_completed_query (f->window), query) != 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (_hc_window_get_results (f->window)), ==, 1);
+  g_signal_emit_by_name (_hc_window_get_list_view (f->window), "activate", 0);
+  g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "patient");
+  wait_for_load (f->chart, serial);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("hc-test-chart-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->store = hc_store_open_sync (f->dir, HC_STORE_OPEN_CREATE, "test passphrase", NULL, &error);
+  g_assert_no_error (error);
+  apply_as_synced (f->store);
+  put (f->store, METFORMIN_LOCAL);
+  /* a patient whose allergies nobody asked about, and one who has none */
+  put (f->store, "{\"resourceType\":\"Patient\",\"id\":\"p-unasked\",\"name\":[{\"family\":"
+                 "\"Okafor\",\"given\":[\"Chiamaka\"]}],\"gender\":\"female\","
+                 "\"birthDate\":\"1998-11-16\"}");
+  put (f->store, "{\"resourceType\":\"Patient\",\"id\":\"p-nka\",\"name\":[{\"family\":"
+                 "\"Nguyen\",\"given\":[\"Minh\"]}],\"gender\":\"male\","
+                 "\"birthDate\":\"1979-01-08\"}");
+  put (f->store, "{\"resourceType\":\"AllergyIntolerance\",\"id\":\"a-nka\",\"clinicalStatus\":"
+                 "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+                 "allergyintolerance-clinical\",\"code\":\"active\"}]},\"code\":{\"coding\":"
+                 "[{\"system\":\"http://snomed.info/sct\",\"code\":\"716186003\",\"display\":"
+                 "\"No known allergy\"}]},\"patient\":{\"reference\":\"Patient/p-nka\"}}");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  f->window = g_object_ref (hc_window_new (NULL, f->store));
+  /* the smallest screen the chart is made for */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1024, 600);
+  gtk_window_present (GTK_WINDOW (f->window));
+  f->chart = _hc_window_get_chart_view (f->window);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  wait_finalized (f->window);
+  wait_finalized (f->store);
+  dir = g_dir_open (f->dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+      g_assert_cmpint (g_unlink (path), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+  g_free (f->dir);
+}
+
+/* Shows @page and asserts the text it shows contains each of the NULL-terminated strings. */
+static char *
+show_page (Fixture    *f,
+           const char *page)
+{
+  g_autofree char *shot = g_strconcat ("chart-", page, NULL);
+
+  adw_view_stack_set_visible_child_name (_hc_chart_view_get_stack (f->chart), page);
+  save_screenshot (f->window, shot);
+  return _hc_chart_view_get_page_text (f->chart, page);
+}
+
+/* Scrolls the page that holds @widget so that @widget is at its top. */
+static void
+scroll_to (GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+  double x, y;
+
+  g_assert_true (gtk_widget_translate_coordinates (widget, content, 0, 0, &x, &y));
+  gtk_adjustment_set_value (adjustment, y - 40);
+}
+
+static void
+assert_before (const char *text,
+               const char *first,
+               const char *second)
+{
+  const char *a = strstr (text, first);
+  const char *b = strstr (text, second);
+
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpint (a - text, <, b - text);
+}
+
+static void
+test_header (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *all = NULL;
+  const char *allergies;
+
+  open_chart (f, "weber");
+  g_assert_cmpstr (_hc_chart_view_get_name (f->chart), ==, "Weber, Karl");
+  all = _hc_chart_view_get_all_text (f->chart);
+  g_assert_nonnull (strstr (all, "1958-02-14"));
+  g_assert_nonnull (strstr (all, "Male"));
+  g_assert_nonnull (strstr (all, "MRN 300400"));
+
+  /* both allergies, the high-criticality one first and emphasised */
+  allergies = _hc_chart_view_get_allergy_text (f->chart);
+  assert_before (allergies, "Penicillin (high risk: Anaphylaxis)", "Sulfonamide antibiotics (Rash)");
+  g_assert_cmpstr (_hc_chart_view_get_allergy_style (f->chart), ==, "allergy-high");
+}
+
+static void
+test_allergy_banner_states (Fixture       *f,
+                            gconstpointer  data)
+{
+  open_chart (f, "okafor");
+  g_assert_nonnull (strstr (_hc_chart_view_get_allergy_text (f->chart), "Allergies not recorded"));
+  g_assert_cmpstr (_hc_chart_view_get_allergy_style (f->chart), ==, "allergy-unknown");
+  save_screenshot (f->window, "chart-allergies-not-recorded");
+
+  open_chart (f, "nguyen");
+  g_assert_cmpstr (_hc_chart_view_get_allergy_text (f->chart), ==, "No known allergies");
+  g_assert_cmpstr (_hc_chart_view_get_allergy_style (f->chart), ==, "allergy-none");
+}
+
+static void
+test_tabs (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *summary = NULL;
+  g_autofree char *encounters = NULL;
+  g_autofree char *orders = NULL;
+  g_autofree char *prescriptions = NULL;
+  g_autofree char *results = NULL;
+  g_autofree char *notes = NULL;
+  HcTrendPlot *weight, *bp, *a1c;
+
+  open_chart (f, "weber");
+
+  summary = show_page (f, "summary");
+  /* active problems only: the resolved bronchitis is not one */
+  g_assert_nonnull (strstr (summary, "Type 2 diabetes mellitus"));
+  g_assert_nonnull (strstr (summary, "Essential hypertension"));
+  g_assert_null (strstr (summary, "Acute bronchitis"));
+  g_assert_nonnull (strstr (summary, "Reaction: Anaphylaxis"));
+  g_assert_nonnull (strstr (summary, "High risk"));
+  /* current medications, not the stopped one */
+  g_assert_nonnull (strstr (summary, "Metformin 1000 mg oral tablet"));
+  g_assert_nonnull (strstr (summary, "Amlodipine"));
+  g_assert_null (strstr (summary, "Ramipril"));
+  /* the latest vitals */
+  g_assert_nonnull (strstr (summary, "82 kg"));
+  g_assert_nonnull (strstr (summary, "128/82 mmHg"));
+  g_assert_nonnull (strstr (summary, "72 bpm"));
+  g_assert_nonnull (strstr (summary, "26.8 kg/m²"));
+  g_assert_nonnull (strstr (summary, "6.9 %"));
+
+  weight = _hc_chart_view_get_plot (f->chart, "weight");
+  bp = _hc_chart_view_get_plot (f->chart, "blood-pressure");
+  a1c = _hc_chart_view_get_plot (f->chart, "hba1c");
+  g_assert_cmpuint (hc_trend_plot_get_n_points (weight, 0), ==, 6);
+  g_assert_cmpuint (hc_trend_plot_get_n_points (bp, 0), ==, 6);
+  g_assert_cmpuint (hc_trend_plot_get_n_points (bp, 1), ==, 6);
+  g_assert_cmpuint (hc_trend_plot_get_n_points (a1c, 0), ==, 4);
+  /* within the weights' span: ramipril's start and stop, metformin's and amlodipine's start */
+  g_assert_cmpuint (hc_trend_plot_get_n_markers (weight), ==, 4);
+  g_assert_true (g_str_has_prefix (hc_trend_plot_get_description (weight),
+                                   "Weight, 6 readings, latest 82.0 kg on 2026-10-02, down from "
+                                   "82.5 kg"));
+  g_assert_true (g_str_has_prefix (hc_trend_plot_get_description (bp),
+                                   "Blood pressure, 6 readings, latest 128/82 mmHg on 2026-10-02, "
+                                   "down from 132/84 mmHg"));
+  g_assert_nonnull (strstr (hc_trend_plot_get_description (a1c), "Metformin started 2025-03-02"));
+  scroll_to (gtk_widget_get_parent (GTK_WIDGET (weight)));
+  save_screenshot (f->window, "chart-summary-trends");
+  scroll_to (gtk_widget_get_parent (GTK_WIDGET (a1c)));
+  save_screenshot (f->window, "chart-summary-trends-2");
+
+  /* the dose change made here waits to be sent: marked, and only that record */
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "summary", "sync-local"), ==, 1);
+
+  encounters = show_page (f, "encounters");
+  assert_before (encounters, "2026-10-02 · Chronic care follow-up", "2025-01-10 · Same-day sick visit");
+  g_assert_nonnull (strstr (encounters, "Reason: Diabetes follow-up"));
+  g_assert_nonnull (strstr (encounters,
+                            "Diagnoses: Type 2 diabetes mellitus; Essential hypertension"));
+  g_assert_nonnull (strstr (encounters, "Diagnoses: Acute bronchitis"));
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "encounters", "sync-local"), ==, 0);
+
+  orders = show_page (f, "orders");
+  assert_before (orders, "HbA1c", "Lipid panel");
+  g_assert_nonnull (strstr (orders, "Urgent"));
+  g_assert_nonnull (strstr (orders, "Active"));
+  g_assert_nonnull (strstr (orders, "Completed"));
+
+  prescriptions = show_page (f, "prescriptions");
+  assert_before (prescriptions, "Current", "Metformin 1000 mg oral tablet");
+  assert_before (prescriptions, "Past", "Ramipril 5 mg oral capsule");
+  g_assert_nonnull (strstr (prescriptions, "Stopped"));
+  g_assert_nonnull (strstr (prescriptions, "valid until 2025-09-01"));
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "prescriptions", "sync-local"), ==, 1);
+
+  results = show_page (f, "results");
+  g_assert_nonnull (strstr (results, "Basic metabolic panel"));
+  g_assert_nonnull (strstr (results, "5.9 mmol/L"));
+  g_assert_nonnull (strstr (results, "Reference 3.5–5.1 mmol/L"));
+  /* potassium is high by its reference range, the latest HbA1c by its interpretation (the
+   * earlier ones are listed on its row); the glucose is normal */
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "results", "abnormal-flag"), ==, 2);
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "results", "abnormal"), ==, 2);
+  g_assert_nonnull (strstr (results, "Earlier: 7.2 % H (2026-03-15), 7.6 % H (2025-09-01), "
+                                     "8.1 % H (2025-03-02)"));
+
+  notes = show_page (f, "notes");
+  assert_before (notes, "Phone consultation", "Progress note");
+  g_assert_nonnull (strstr (notes, "Signed by Dr. Amelia Hartmann on 2026-10-02"));
+  g_assert_nonnull (strstr (notes, "Preliminary"));
+  g_assert_nonnull (strstr (notes, "Addendum · 2026-10-03"));
+  g_assert_nonnull (strstr (notes, "ramipril was stopped for cough"));
+  g_assert_nonnull (strstr (notes, "Potassium high & to be repeated."));
+}
+
+static gboolean
+is_locked (gpointer data)
+{
+  return g_strcmp0 (_hc_window_get_main_state (data), "locked") == 0;
+}
+
+static void
+test_lock_clears (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *all = NULL;
+
+  open_chart (f, "weber");
+  /* build every tab, so each has patient data to lose */
+  for (guint i = 0; i < 6; i++)
+    {
+      static const char * const pages[] = { "summary", "encounters", "orders", "prescriptions",
+                                            "results", "notes" };
+      g_autofree char *text = _hc_chart_view_get_page_text (f->chart, pages[i]);
+      g_assert_cmpstr (text, !=, "");
+    }
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "store.lock", NULL));
+  wait_until (f->window, is_locked, "locking");
+  all = _hc_chart_view_get_all_text (f->chart);
+  g_assert_null (strstr (all, "Weber"));
+  g_assert_null (strstr (all, "300400"));
+  g_assert_null (strstr (all, "Penicillin"));
+  g_assert_null (strstr (all, "diabetes"));
+  g_assert_null (strstr (all, "Metformin"));
+  g_assert_null (strstr (all, "Potassium"));
+  g_assert_null (strstr (all, "ramipril"));
+  g_assert_null (hc_chart_view_get_patient (f->chart));
+  g_assert_null (_hc_chart_view_get_plot (f->chart, "weight"));
+}
+
+static void
+test_store_change_reloads (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *summary = NULL;
+  guint serial;
+
+  open_chart (f, "weber");
+  serial = _hc_chart_view_get_load_serial (f->chart);
+  put (f->store, "{\"resourceType\":\"Condition\",\"id\":\"c-gout\",\"clinicalStatus\":{\"coding\":"
+                 "[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-clinical\","
+                 "\"code\":\"active\"}]},\"code\":{\"text\":\"Gout\"},"
+                 "\"subject\":{\"reference\":\"Patient/p-weber\"},\"onsetDateTime\":\"2026-11-01\"}");
+  wait_for_load (f->chart, serial);
+  summary = _hc_chart_view_get_page_text (f->chart, "summary");
+  g_assert_nonnull (strstr (summary, "Gout"));
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "summary", "sync-local"), ==, 2);
+
+  /* a dialog that wrote asks for a reload */
+  serial = _hc_chart_view_get_load_serial (f->chart);
+  hc_window_reload_chart (f->window);
+  wait_for_load (f->chart, serial);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("LANGUAGE", "C", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(path, func) \
+  g_test_add ("/hc/ui/chart/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("header", test_header);
+  ADD ("allergy-banner-states", test_allergy_banner_states);
+  ADD ("tabs", test_tabs);
+  ADD ("lock-clears", test_lock_clears);
+  ADD ("store-change-reloads", test_store_change_reloads);
+#undef ADD
+
+  return g_test_run ();
+}
