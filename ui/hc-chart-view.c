@@ -1635,9 +1635,11 @@ appended_note (JsonObject *composition)
   return NULL;
 }
 
-/* "Signed by Dr. Hartmann on 2026-10-02", or NULL for an unsigned note. */
+/* "Signed by Dr. Hartmann on 2026-10-02" ("Signed 2026-10-02" when @author signed), or NULL
+ * for an unsigned note. */
 static char *
-signature_text (JsonObject *composition)
+signature_text (JsonObject *composition,
+                const char *author)
 {
   JsonArray *attesters = hc_json_get_array (composition, "attester");
   JsonObject *attester = hc_json_array_get_object (attesters, 0);
@@ -1648,6 +1650,9 @@ signature_text (JsonObject *composition)
     return NULL;
   who = reference_display (hc_json_get_object (attester, "party"));
   when = short_date (hc_json_get_string (attester, "time"));
+  if (when && g_strcmp0 (who, author) == 0)
+    /* Translators: a note signed by its author, e.g. "Signed 2026-10-02" */
+    return g_strdup_printf (_("Signed %s"), when);
   if (who && when)
     /* Translators: e.g. "Signed by Dr. Amelia Hartmann, MD on 2026-10-02" */
     return g_strdup_printf (_("Signed by %s on %s"), who, when);
@@ -1660,9 +1665,9 @@ static char *
 note_subtitle (JsonObject *composition)
 {
   g_autofree char *date = short_date (clinical_date (composition));
-  g_autofree char *signature = signature_text (composition);
   JsonObject *author = hc_json_array_get_object (hc_json_get_array (composition, "author"), 0);
   const char *who = reference_display (author);
+  g_autofree char *signature = signature_text (composition, who);
   g_autoptr(GPtrArray) parts = g_ptr_array_new ();
 
   if (date != NULL)

@@ -254,8 +254,8 @@ fixture_setup (Fixture       *f,
     ;
 
   f->window = g_object_ref (hc_window_new (NULL, f->store));
-  /* the smallest screen the chart is made for */
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1024, 600);
+  /* the smallest screen the chart is made for, unless the test asks for a narrower window */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), data ? GPOINTER_TO_INT (data) : 1024, 600);
   gtk_window_present (GTK_WINDOW (f->window));
   f->chart = _hc_window_get_chart_view (f->window);
 }
@@ -404,8 +404,11 @@ test_tabs (Fixture       *f,
   g_assert_nonnull (strstr (hc_trend_plot_get_description (a1c), "Metformin started 2025-03-02"));
   scroll_to (gtk_widget_get_parent (GTK_WIDGET (weight)));
   save_screenshot (f->window, "chart-summary-trends");
-  scroll_to (gtk_widget_get_parent (GTK_WIDGET (a1c)));
-  save_screenshot (f->window, "chart-summary-trends-2");
+  /* the plots read in the dark style too */
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  save_screenshot (f->window, "chart-summary-trends-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* the dose change made here waits to be sent: marked, and only that record */
   g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "summary", "sync-local"), ==, 1);
@@ -444,11 +447,31 @@ test_tabs (Fixture       *f,
 
   notes = show_page (f, "notes");
   assert_before (notes, "Phone consultation", "Progress note");
-  g_assert_nonnull (strstr (notes, "Signed by Dr. Amelia Hartmann on 2026-10-02"));
+  g_assert_nonnull (strstr (notes, "Dr. Amelia Hartmann · Signed 2026-10-02"));
   g_assert_nonnull (strstr (notes, "Preliminary"));
   g_assert_nonnull (strstr (notes, "Addendum · 2026-10-03"));
   g_assert_nonnull (strstr (notes, "ramipril was stopped for cough"));
   g_assert_nonnull (strstr (notes, "Potassium high & to be repeated."));
+}
+
+/* Folded on a narrow window, the chart fills the window and nothing sticks out of it. */
+static void
+test_narrow (Fixture       *f,
+             gconstpointer  data)
+{
+  GtkWidget *chart = GTK_WIDGET (f->chart);
+  g_autofree char *summary = NULL;
+
+  open_chart (f, "weber");
+  save_screenshot (f->window, "chart-narrow");
+  g_assert_true (gtk_widget_get_mapped (chart));
+  g_assert_cmpint (gtk_widget_get_width (chart), <=, GPOINTER_TO_INT (data));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, GPOINTER_TO_INT (data) + 2);
+  summary = _hc_chart_view_get_page_text (f->chart, "summary");
+  g_assert_nonnull (strstr (summary, "Type 2 diabetes mellitus"));
+  adw_view_stack_set_visible_child_name (_hc_chart_view_get_stack (f->chart), "results");
+  save_screenshot (f->window, "chart-narrow-results");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, GPOINTER_TO_INT (data) + 2);
 }
 
 static gboolean
@@ -518,9 +541,13 @@ main (int   argc,
   g_setenv ("LANGUAGE", "C", TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* screenshots of the finished layout, not of a transition */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
 #define ADD(path, func) \
   g_test_add ("/hc/ui/chart/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add ("/hc/ui/chart/narrow", Fixture, GINT_TO_POINTER (480), fixture_setup, test_narrow,
+              fixture_teardown);
   ADD ("header", test_header);
   ADD ("allergy-banner-states", test_allergy_banner_states);
   ADD ("tabs", test_tabs);
