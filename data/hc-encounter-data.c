@@ -576,6 +576,25 @@ hc_vital_get_example (HcVital kind)
     }
 }
 
+const char *
+hc_vital_get_units (HcVital kind)
+{
+  switch (kind)
+    {
+    case HC_VITAL_WEIGHT: return _("kg or lb");
+    case HC_VITAL_HEIGHT: return _("cm or in");
+    case HC_VITAL_TEMPERATURE: return _("°C or °F");
+    case HC_VITAL_BLOOD_PRESSURE: return _("systolic/diastolic");
+    case HC_VITAL_PULSE: return _("/min");
+    case HC_VITAL_RESPIRATORY_RATE: return _("/min");
+    case HC_VITAL_OXYGEN_SATURATION: return "%";
+    case HC_VITAL_BMI: return _("kg/m²");
+    case HC_N_VITALS:
+    default:
+      g_return_val_if_reached ("");
+    }
+}
+
 /* The accepted units of @kind for messages: "kg or lb" */
 static char *
 unit_choices (HcVital kind)

@@ -131,6 +131,9 @@ char        *hc_vital_format             (const HcVitalValue *value);
 /* A translated label, "Weight", and a translated example for the field, "72.5 kg or 160 lb". */
 const char  *hc_vital_get_label          (HcVital             kind);
 const char  *hc_vital_get_example        (HcVital             kind);
+/* A translated hint of what the field takes, without a value that could pass for one:
+ * "kg or lb", "systolic/diastolic" */
+const char  *hc_vital_get_units          (HcVital             kind);
 
 /* A vital-signs Observation of @patient_id at @encounter_id: LOINC code, UCUM unit, blood
  * pressure as the 85354-9 panel with systolic and diastolic components. @status: "final" or

@@ -13,6 +13,8 @@ packages=(
   # test
   desktop-file-utils appstream-util appstream xvfb xauth dbus-x11 at-spi2-core
   python3-dogtail imagemagick util-linux postgresql
+  # the visit summary PDF is checked as text
+  poppler-utils
   # sync tests skew a client's clock
   faketime
 )

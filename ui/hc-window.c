@@ -13,6 +13,7 @@
 
 #include "hc-chart-view.h"
 #include "hc-chart-view-private.h"
+#include "hc-encounter-editor.h"
 #include "hc-merge.h"
 #include "hc-patient.h"
 #include "hc-patient-row.h"
@@ -1389,6 +1390,7 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "conflicts.show", NULL, show_conflicts_action);
   gtk_widget_class_install_action (widget_class, "conflicts.keep-mine", NULL, resolve_action);
   gtk_widget_class_install_action (widget_class, "conflicts.keep-theirs", NULL, resolve_action);
+  hc_encounter_editor_install_window_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "patients.search", NULL);
