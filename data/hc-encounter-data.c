@@ -116,6 +116,16 @@ fail_file (GError     **error,
   return FALSE;
 }
 
+/* "format" is optional, but a file that says it is something else is the wrong file */
+static gboolean
+format_matches (JsonObject *root,
+                const char *format)
+{
+  const char *declared = hc_json_get_string (root, "format");
+
+  return declared == NULL || strcmp (declared, format) == 0;
+}
+
 static gboolean
 read_icd10 (HcEncounterData  *self,
             GError          **error)
@@ -126,6 +136,8 @@ read_icd10 (HcEncounterData  *self,
   if (!JSON_NODE_HOLDS_OBJECT (self->icd10_doc))
     return fail_file (error, "icd10cm.json", "not an object");
   root = json_node_get_object (self->icd10_doc);
+  if (!format_matches (root, "housecall-icd10cm"))
+    return fail_file (error, "icd10cm.json", "\"format\" is not \"housecall-icd10cm\"");
   codes = hc_json_get_array (root, "codes");
   if (codes == NULL)
     return fail_file (error, "icd10cm.json", "no \"codes\" array");
@@ -172,6 +184,9 @@ read_templates (HcEncounterData  *self,
   if (!JSON_NODE_HOLDS_OBJECT (self->templates_doc))
     return fail_file (error, "note-templates.json", "not an object");
   root = json_node_get_object (self->templates_doc);
+  if (!format_matches (root, "housecall-note-templates"))
+    return fail_file (error, "note-templates.json",
+                      "\"format\" is not \"housecall-note-templates\"");
   templates = hc_json_get_array (root, "templates");
   snippets = hc_json_get_array (root, "snippets");
   for (guint i = 0; templates != NULL && i < json_array_get_length (templates); i++)

@@ -223,6 +223,17 @@ test_bad_files (void)
   g_assert_nonnull (strstr (error->message, "snippet"));
   g_clear_error (&error);
 
+  /* a file that says it is something else */
+  {
+    g_autoptr(JsonNode) other = object_node ("{\"format\":\"housecall-formulary\",\"codes\":[]}");
+    g_autoptr(HcEncounterData) none = hc_encounter_data_new (other, NULL, &error);
+
+    g_assert_null (none);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "format"));
+    g_clear_error (&error);
+  }
+
   /* a practice's own file comes first, and a broken one is reported, not half-used */
   g_assert_true (g_file_set_contents (path, "{\"codes\": 3}", -1, NULL));
   g_setenv ("HOUSECALL_CLINICAL_DIR", dir, TRUE);
