@@ -13,6 +13,7 @@
 #include "hc-fhir.h"
 #include "hc-json.h"
 #include "hc-test-utils.h"
+#include "hc-visit-summary.h"
 
 /* The demo data's reviewed ICD-10-CM table (data/hc-demo.c): the shipped subset must have each
  * with the same description. */
@@ -516,6 +517,80 @@ test_resources (void)
   }
 }
 
+static void
+add_entry (JsonArray  *chart,
+           JsonObject *resource)
+{
+  JsonObject *entry = json_object_new ();
+
+  json_object_set_object_member (entry, "resource", resource);
+  json_object_set_string_member (entry, "state", "local");
+  json_array_add_object_element (chart, entry);
+}
+
+static void
+test_visit_summary (void)
+{
+  g_autoptr(HcEncounterData) data = load_shipped ();
+  g_autoptr(JsonObject) author = hc_user_reference ("drlee", "Dr. Lee");
+  g_autoptr(JsonArray) chart = json_array_new ();
+  g_autoptr(HcVisitSummary) latest = NULL;
+  g_autoptr(HcVisitSummary) older = NULL;
+  const char *sections[HC_N_SOAP] = { "Cough.", NULL, NULL, "Rest.\nFluids." };
+  const char *ids[] = { "c2", "c1", NULL };
+  HcVitalValue bp, pulse;
+  HcVisitNote *addendum;
+
+  g_assert_true (hc_vital_parse (HC_VITAL_BLOOD_PRESSURE, "128/84", &bp, NULL));
+  g_assert_true (hc_vital_parse (HC_VITAL_PULSE, "70", &pulse, NULL));
+  /* newest first, as hc_store_list_chart returns it */
+  add_entry (chart, hc_addendum_build ("n2", "p1", "e2", "n1", "2026-11-28T09:00:00+01:00", author,
+                                       "Culture negative.", "2026-11-28T09:00:00+01:00"));
+  add_entry (chart, hc_encounter_build ("e2", "finished", "p1", author, "2026-11-27T10:00:00+01:00",
+                                        "2026-11-27T10:20:00+01:00", ids));
+  add_entry (chart, hc_note_build ("n1", "p1", "e2", "2026-11-27T10:20:00+01:00", author, sections,
+                                   "2026-11-27T10:20:00+01:00"));
+  add_entry (chart, hc_vital_to_observation (&pulse, "o2", "final", "p1", "e2",
+                                             "2026-11-27T10:00:00+01:00", NULL));
+  add_entry (chart, hc_vital_to_observation (&bp, "o1", "final", "p1", "e2",
+                                             "2026-11-27T10:00:00+01:00", NULL));
+  add_entry (chart, hc_diagnosis_build ("c1", "p1", "e2", hc_encounter_data_lookup_icd10 (data, "I10"),
+                                        NULL, NULL));
+  add_entry (chart, hc_diagnosis_build ("c2", "p1", "e2", hc_encounter_data_lookup_icd10 (data, "J20.9"),
+                                        NULL, NULL));
+  add_entry (chart, hc_encounter_build ("e1", "finished", "p1", NULL, "2025-01-02T10:00:00+01:00",
+                                        NULL, NULL));
+
+  latest = hc_visit_summary_new (chart, NULL);
+  g_assert_nonnull (latest);
+  g_assert_cmpstr (latest->encounter_id, ==, "e2");
+  g_assert_cmpstr (latest->start, ==, "2026-11-27T10:00:00+01:00");
+  /* vitals in a fixed order, diagnoses in rank order */
+  g_assert_cmpuint (latest->vitals->len, ==, 2);
+  g_assert_cmpint (g_array_index (latest->vitals, HcVitalValue, 0).kind, ==, HC_VITAL_BLOOD_PRESSURE);
+  g_assert_cmpint (g_array_index (latest->vitals, HcVitalValue, 1).kind, ==, HC_VITAL_PULSE);
+  g_assert_cmpuint (latest->diagnosis_codes->len, ==, 2);
+  g_assert_cmpstr (latest->diagnosis_codes->pdata[0], ==, "J20.9");
+  g_assert_cmpstr (latest->diagnosis_displays->pdata[1], ==, "Essential (primary) hypertension");
+  g_assert_cmpstr (latest->plan.text, ==, "Rest.\nFluids.");
+  g_assert_cmpstr (latest->plan.signer, ==, "Dr. Lee");
+  g_assert_cmpstr (latest->plan.signed_at, ==, "2026-11-27T10:20:00+01:00");
+  g_assert_cmpuint (latest->addenda->len, ==, 1);
+  addendum = latest->addenda->pdata[0];
+  g_assert_cmpstr (addendum->text, ==, "Culture negative.");
+  g_assert_cmpstr (addendum->signer, ==, "Dr. Lee");
+
+  /* an older encounter by id: nothing of the newer one */
+  older = hc_visit_summary_new (chart, "e1");
+  g_assert_nonnull (older);
+  g_assert_cmpuint (older->vitals->len, ==, 0);
+  g_assert_cmpuint (older->diagnosis_codes->len, ==, 0);
+  g_assert_null (older->plan.text);
+  g_assert_null (older->plan.signer);
+  g_assert_cmpuint (older->addenda->len, ==, 0);
+  g_assert_null (hc_visit_summary_new (chart, "nope"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -529,6 +604,7 @@ main (int   argc,
   g_test_add_func ("/hc/data/encounter-data/vitals/parse", test_vitals_parse);
   g_test_add_func ("/hc/data/encounter-data/vitals/observation", test_vitals_observation);
   g_test_add_func ("/hc/data/encounter-data/resources", test_resources);
+  g_test_add_func ("/hc/data/encounter-data/visit-summary", test_visit_summary);
 
   return g_test_run ();
 }

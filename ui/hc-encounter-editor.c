@@ -113,6 +113,8 @@ struct _HcEncounterEditor
   gboolean           print_after_save;
   gboolean           read_only;
   gboolean           loading;         /* fields are being filled from the store */
+  gboolean           hidden_by_lock;
+  guint              lock_watch_id;
 };
 
 G_DEFINE_FINAL_TYPE (HcEncounterEditor, hc_encounter_editor, ADW_TYPE_WINDOW)
@@ -1141,6 +1143,8 @@ save (HcEncounterEditor *self,
 
   if (!self->ready)
     return;
+  if (hc_store_is_locked (self->store))
+    return;   /* stays dirty: written after unlocking (lock_watch_cb) */
   if (self->saving)
     {
       self->pending = MAX (self->pending, kind);
@@ -1591,6 +1595,48 @@ print_summary (HcEncounterEditor *self)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* The store's lock */
+
+static gboolean
+input_cb (GtkEventControllerLegacy *controller,
+          GdkEvent                 *event,
+          HcEncounterEditor        *self)
+{
+  g_autoptr(GtkWidget) window = g_weak_ref_get (&self->main_window);
+
+  /* typing a note is activity: the main window must not auto-lock under it */
+  if (window != NULL && HC_IS_WINDOW (window))
+    hc_window_note_activity (HC_WINDOW (window));
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
+lock_watch_cb (gpointer user_data)
+{
+  HcEncounterEditor *self = user_data;
+  gboolean locked = hc_store_is_locked (self->store);
+
+  if (locked && !self->hidden_by_lock && gtk_widget_get_visible (GTK_WIDGET (self)))
+    {
+      /* the chart is locked: the note goes out of sight with it; what was typed stays here
+       * and is saved after unlocking */
+      self->hidden_by_lock = TRUE;
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+    }
+  else if (!locked && self->hidden_by_lock)
+    {
+      self->hidden_by_lock = FALSE;
+      gtk_window_present (GTK_WINDOW (self));
+      if (self->dirty && draft_kind (self) != SAVE_NONE)
+        save (self, draft_kind (self));
+    }
+  else if (!locked && self->closing && self->dirty && !self->saving &&
+           draft_kind (self) != SAVE_NONE)
+    save (self, draft_kind (self));   /* closed while locked: the draft goes now */
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* GObject */
 
 static gboolean
@@ -1620,6 +1666,7 @@ hc_encounter_editor_dispose (GObject *object)
 
   g_clear_handle_id (&self->autosave_id, g_source_remove);
   g_clear_handle_id (&self->fit_id, g_source_remove);
+  g_clear_handle_id (&self->lock_watch_id, g_source_remove);
   g_clear_weak_pointer (&self->toast);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -1715,6 +1762,7 @@ hc_encounter_editor_class_init (HcEncounterEditorClass *klass)
 static void
 hc_encounter_editor_init (HcEncounterEditor *self)
 {
+  GtkEventController *controller;
   GtkWidget *placeholder;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1732,6 +1780,12 @@ hc_encounter_editor_init (HcEncounterEditor *self)
   gtk_widget_set_margin_bottom (placeholder, 10);
   gtk_list_box_set_placeholder (self->diagnosis_list, placeholder);
   gtk_stack_set_visible_child_name (self->stack, "loading");
+
+  controller = gtk_event_controller_legacy_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "event", G_CALLBACK (input_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+  self->lock_watch_id = g_timeout_add_seconds (1, lock_watch_cb, self);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1763,7 +1817,8 @@ hc_encounter_editor_open (GtkWindow *window)
 
   /* one editor per patient: asking again shows the one already open */
   self = _hc_encounter_editor_get_for_window (window);
-  if (self != NULL && self->patient == patient && !self->closing)
+  if (self != NULL && !self->closing &&
+      g_strcmp0 (hc_patient_get_id (self->patient), hc_patient_get_id (patient)) == 0)
     {
       gtk_window_present (GTK_WINDOW (self));
       return self;
@@ -1779,7 +1834,12 @@ hc_encounter_editor_open (GtkWindow *window)
       return NULL;
     }
 
-  self = g_object_new (HC_TYPE_ENCOUNTER_EDITOR, "transient-for", window, NULL);
+  /* a window of the application: closing the main window does not end the program (and
+   * the draft) while the editor is open */
+  self = g_object_new (HC_TYPE_ENCOUNTER_EDITOR,
+                       "transient-for", window,
+                       "application", gtk_window_get_application (window),
+                       NULL);
   self->store = g_object_ref (store);
   self->patient = g_object_ref (patient);
   self->data = g_steal_pointer (&data);
@@ -1827,7 +1887,8 @@ print_summary_action (GtkWidget  *widget,
 
   if (patient == NULL)
     return;
-  if (editor != NULL && editor->patient == patient && editor->encounter_id != NULL)
+  if (editor != NULL && editor->encounter_id != NULL &&
+      g_strcmp0 (hc_patient_get_id (editor->patient), hc_patient_get_id (patient)) == 0)
     {
       print_action (GTK_WIDGET (editor), NULL, NULL);
       return;

@@ -1560,6 +1560,13 @@ hc_window_reload_chart (HcWindow *self)
   hc_chart_view_reload (self->chart_view);
 }
 
+void
+hc_window_note_activity (HcWindow *self)
+{
+  g_return_if_fail (HC_IS_WINDOW (self));
+  self->last_input = g_get_monotonic_time ();
+}
+
 HcStore *
 hc_window_get_store (HcWindow *self)
 {

@@ -26,6 +26,8 @@ HcStore   *hc_window_get_store    (HcWindow       *self);
 HcPatient *hc_window_get_patient  (HcWindow       *self);
 /* Shows the open chart again from the store, after a dialog wrote to it. */
 void       hc_window_reload_chart (HcWindow       *self);
+/* Input in another window of this one (an editor, a dialog) postpones the auto-lock too. */
+void       hc_window_note_activity (HcWindow      *self);
 void       hc_window_show_open_error (HcWindow     *self,
                                    const char     *store_dir,
                                    const GError   *error);

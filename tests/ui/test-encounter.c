@@ -575,6 +575,53 @@ test_draft_kept (Fixture       *f,
   }
 }
 
+static gboolean
+editor_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (data);
+}
+
+static gboolean
+editor_shown (gpointer data)
+{
+  return gtk_widget_get_visible (data);
+}
+
+static gboolean
+window_unlocked (gpointer data)
+{
+  return g_strcmp0 (_hc_window_get_main_state (data), "patients") == 0;
+}
+
+static void
+test_lock_hides (Fixture       *f,
+                 gconstpointer  data)
+{
+  HcEncounterEditor *editor = start_encounter (f);
+  const char *note_id = _hc_encounter_editor_get_note_id (editor);
+  g_autoptr(JsonObject) note = NULL;
+  g_autofree char *text = NULL;
+  SaveWait w;
+
+  /* typed, and the chart is locked before the autosave */
+  type_into (_hc_encounter_editor_get_section_view (editor, HC_SOAP_SUBJECTIVE), "Dizzy since Monday.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "store.lock", NULL));
+  wait_for (editor_hidden, editor, "the editor hiding with the lock");
+
+  /* unlocked again: the note is back, and what was typed is saved */
+  w.editor = editor;
+  w.serial = _hc_encounter_editor_get_save_serial (editor);
+  gtk_editable_set_text (_hc_window_get_passphrase_entry (f->window), HC_TEST_PASSPHRASE);
+  g_signal_emit_by_name (_hc_window_get_passphrase_entry (f->window), "activate");
+  wait_for (window_unlocked, f->window, "unlocking");
+  wait_for (editor_shown, editor, "the editor coming back");
+  wait_for (saved_past, &w, "saving after unlocking");
+  g_assert_null (_hc_encounter_editor_get_last_error (editor));
+  note = get (f->store, "Composition", note_id);
+  text = hc_note_get_section_text (note, "Subjective");
+  g_assert_cmpstr (text, ==, "Dizzy since Monday.");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -588,6 +635,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/hc/ui/encounter/visit", test_visit);
   ADD ("/hc/ui/encounter/draft-kept", test_draft_kept);
+  ADD ("/hc/ui/encounter/lock-hides", test_lock_hides);
 #undef ADD
 
   return g_test_run ();
