@@ -67,6 +67,7 @@ struct _HcChartView
   JsonArray          *chart;          /* { "resource", "state" }, newest first; NULL: none */
   GHashTable         *by_ref;         /* "Type/id" → JsonObject row (borrowed from chart) */
   guint               built;          /* bit per Page: built from the current chart */
+  guint               limits[N_PAGES]; /* how many records a tab lists before "Show More" */
   guint               load_serial;
   guint               reload_id;
 
@@ -390,6 +391,50 @@ lookup (HcChartView *self,
 }
 
 /* ---- building widgets ------------------------------------------------------------------- */
+
+/* A long chart lists this many records per tab at first, so a tab opens at once; "Show More"
+ * adds the next ones. */
+#define FIRST_ROWS 50
+#define MORE_ROWS 100
+
+static void    show_more_cb (GtkButton   *button,
+                             HcChartView *self);
+static GtkBox *page_box     (HcChartView *self,
+                             Page         page);
+
+/* Counts a record for @page; TRUE when it is past what the tab lists now. */
+static gboolean
+over_limit (HcChartView *self,
+            Page         page,
+            guint       *count)
+{
+  return ++(*count) > self->limits[page];
+}
+
+static void
+add_more_button (HcChartView *self,
+                 Page         page,
+                 guint        count)
+{
+  g_autofree char *label = NULL;
+  GtkWidget *button;
+  guint hidden;
+
+  if (count <= self->limits[page])
+    return;
+  hidden = count - self->limits[page];
+  /* Translators: at the end of a long list of records */
+  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Show %u Older Record",
+                                        "Show %u Older Records", MIN (hidden, MORE_ROWS)),
+                           MIN (hidden, MORE_ROWS));
+  button = gtk_button_new_with_label (label);
+  gtk_widget_set_halign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (button, 12);
+  gtk_widget_add_css_class (button, "pill");
+  g_object_set_data (G_OBJECT (button), "page", GUINT_TO_POINTER (page));
+  g_signal_connect_object (button, "clicked", G_CALLBACK (show_more_cb), self, 0);
+  gtk_box_append (page_box (self, page), button);
+}
 
 static void
 remove_children (GtkBox *box)
@@ -1160,6 +1205,7 @@ static void
 build_encounters (HcChartView *self)
 {
   GtkListBox *list = add_section (self->encounters_box, NULL, _("No encounters recorded"));
+  guint count = 0;
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Encounters, newest first"), -1);
@@ -1176,7 +1222,8 @@ build_encounters (HcChartView *self)
       const char *type, *status, *who;
       AdwActionRow *item;
 
-      if (g_strcmp0 (resource_type (res), "Encounter") != 0)
+      if (g_strcmp0 (resource_type (res), "Encounter") != 0 ||
+          over_limit (self, PAGE_ENCOUNTERS, &count))
         continue;
       date = short_date (clinical_date (res));
       type = concept_text (hc_json_array_get_object (hc_json_get_array (res, "type"), 0));
@@ -1221,6 +1268,7 @@ build_encounters (HcChartView *self)
                                                   g_str_equal (status, "in-progress") ? "accent"
                                                                                       : NULL));
     }
+  add_more_button (self, PAGE_ENCOUNTERS, count);
 }
 
 static const char *
@@ -1250,6 +1298,7 @@ static void
 build_orders (HcChartView *self)
 {
   GtkListBox *list = add_section (self->orders_box, NULL, _("No orders recorded"));
+  guint count = 0;
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Orders, newest first"), -1);
@@ -1262,7 +1311,8 @@ build_orders (HcChartView *self)
       const char *priority, *who, *status;
       AdwActionRow *item;
 
-      if (g_strcmp0 (resource_type (res), "ServiceRequest") != 0)
+      if (g_strcmp0 (resource_type (res), "ServiceRequest") != 0 ||
+          over_limit (self, PAGE_ORDERS, &count))
         continue;
       date = short_date (clinical_date (res));
       priority = hc_json_get_string (res, "priority");
@@ -1280,6 +1330,7 @@ build_orders (HcChartView *self)
       status = hc_json_get_string (res, "status");
       adw_action_row_add_suffix (item, new_tag (status_text (status), status_style (status)));
     }
+  add_more_button (self, PAGE_ORDERS, count);
 }
 
 static void
@@ -1327,6 +1378,7 @@ build_prescriptions (HcChartView *self)
   GtkListBox *current = add_section (self->prescriptions_box, _("Current"),
                                      _("No current prescriptions"));
   GtkListBox *past = add_section (self->prescriptions_box, _("Past"), _("No past prescriptions"));
+  guint count = 0;
 
   for (guint i = 0; self->chart != NULL && i < json_array_get_length (self->chart); i++)
     {
@@ -1335,8 +1387,12 @@ build_prescriptions (HcChartView *self)
 
       if (g_strcmp0 (resource_type (res), "MedicationRequest") != 0)
         continue;
-      add_prescription (is_current_prescription (res) ? current : past, row);
+      if (is_current_prescription (res))
+        add_prescription (current, row);
+      else if (!over_limit (self, PAGE_PRESCRIPTIONS, &count))
+        add_prescription (past, row);
     }
+  add_more_button (self, PAGE_PRESCRIPTIONS, count);
 }
 
 /* ---- results ---------------------------------------------------------------------------- */
@@ -1479,6 +1535,7 @@ build_results (HcChartView *self)
   g_autoptr(GHashTable) in_report = g_hash_table_new (NULL, NULL);
   GtkListBox *other = NULL;
   guint n_reports = 0;
+  guint count = 0;
 
   for (guint i = 0; self->chart != NULL && i < json_array_get_length (self->chart); i++)
     {
@@ -1494,6 +1551,20 @@ build_results (HcChartView *self)
       if (g_strcmp0 (resource_type (res), "DiagnosticReport") != 0)
         continue;
       n_reports++;
+      if (over_limit (self, PAGE_RESULTS, &count))
+        {
+          /* its results are not listed as "other results" either */
+          JsonArray *hidden = hc_json_get_array (res, "result");
+          for (guint r = 0; hidden != NULL && r < json_array_get_length (hidden); r++)
+            {
+              const char *key = hc_json_get_string (hc_json_array_get_object (hidden, r),
+                                                    "reference");
+              JsonObject *result_row = key ? g_hash_table_lookup (self->by_ref, key) : NULL;
+              if (result_row != NULL)
+                g_hash_table_add (in_report, result_row);
+            }
+          continue;
+        }
       date = short_date (clinical_date (res));
       title = g_strdup_printf ("%s · %s", date ? date : _("No date"),
                                concept_text (hc_json_get_object (res, "code")) ?: _("Report"));
@@ -1578,6 +1649,7 @@ build_results (HcChartView *self)
     }
   if (n_reports == 0 && other == NULL)
     add_section (self->results_box, NULL, _("No results recorded"));
+  add_more_button (self, PAGE_RESULTS, count);
 }
 
 /* ---- notes ------------------------------------------------------------------------------ */
@@ -1732,6 +1804,7 @@ static void
 build_notes (HcChartView *self)
 {
   GtkListBox *list = add_section (self->notes_box, NULL, _("No notes recorded"));
+  guint count = 0;
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Notes, newest first"), -1);
@@ -1744,7 +1817,8 @@ build_notes (HcChartView *self)
       const char *status, *title;
       GtkWidget *expander;
 
-      if (g_strcmp0 (resource_type (res), "Composition") != 0 || appended_note (res) != NULL)
+      if (g_strcmp0 (resource_type (res), "Composition") != 0 || appended_note (res) != NULL ||
+          over_limit (self, PAGE_NOTES, &count))
         continue;
       title = hc_json_get_string (res, "title");
       if (title == NULL)
@@ -1804,6 +1878,7 @@ build_notes (HcChartView *self)
         }
       gtk_list_box_append (list, expander);
     }
+  add_more_button (self, PAGE_NOTES, count);
 }
 
 /* ---- loading ---------------------------------------------------------------------------- */
@@ -1840,6 +1915,25 @@ ensure_page (HcChartView *self,
     return;
   self->built |= 1u << page;
   builders[page] (self);
+}
+
+static void
+show_more_cb (GtkButton   *button,
+              HcChartView *self)
+{
+  Page page = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "page"));
+
+  self->limits[page] += MORE_ROWS;
+  remove_children (page_box (self, page));
+  self->built &= ~(1u << page);
+  ensure_page (self, page);
+}
+
+static void
+reset_limits (HcChartView *self)
+{
+  for (guint p = 0; p < N_PAGES; p++)
+    self->limits[p] = FIRST_ROWS;
 }
 
 static Page
@@ -2103,6 +2197,7 @@ hc_chart_view_init (HcChartView *self)
   g_signal_connect_object (self->switcher_squeezer, "notify::visible-child",
                            G_CALLBACK (squeezer_cb), self, G_CONNECT_SWAPPED);
   gtk_widget_set_visible (self->allergy_banner, FALSE);
+  reset_limits (self);
 }
 
 /* ---- public API ------------------------------------------------------------------------- */
@@ -2156,6 +2251,7 @@ hc_chart_view_set_patient (HcChartView *self,
       g_clear_pointer (&self->chart, json_array_unref);
       g_hash_table_remove_all (self->by_ref);
       clear_pages (self);
+      reset_limits (self);
       adw_view_stack_set_visible_child_name (self->view_stack, "summary");
     }
   update_header (self);

@@ -474,6 +474,70 @@ test_narrow (Fixture       *f,
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, GPOINTER_TO_INT (data) + 2);
 }
 
+static GtkWidget *
+find_button (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static guint
+count_lines_with (const char *text,
+                  const char *what)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, what); p != NULL; p = strstr (p + 1, what))
+    n++;
+  return n;
+}
+
+/* A long timeline lists the newest 50 encounters; "Show More" adds the rest. */
+static void
+test_long_timeline (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GString) ndjson = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  AdwViewStack *stack;
+  GtkWidget *more;
+
+  for (guint i = 0; i < 58; i++)
+    g_string_append_printf (ndjson, "{\"resourceType\":\"Encounter\",\"id\":\"e-old-%u\","
+                            "\"status\":\"finished\",\"class\":{\"code\":\"AMB\"},"
+                            "\"type\":[{\"text\":\"Old visit\"}],"
+                            "\"subject\":{\"reference\":\"Patient/p-weber\"},"
+                            "\"period\":{\"start\":\"2010-01-%02u\"}}\n", i, 1 + i % 28);
+  g_assert_true (hc_store_import_data_sync (f->store, ndjson->str, -1, NULL, NULL, &error));
+  g_assert_no_error (error);
+  open_chart (f, "weber");
+
+  stack = _hc_chart_view_get_stack (f->chart);
+  adw_view_stack_set_visible_child_name (stack, "encounters");
+  before = _hc_chart_view_get_page_text (f->chart, "encounters");
+  /* the two recent ones and 48 old ones */
+  g_assert_cmpuint (count_lines_with (before, "Old visit"), ==, 48);
+  g_assert_nonnull (strstr (before, "2026-10-02 · Chronic care follow-up"));
+  g_assert_nonnull (strstr (before, "Show 10 Older Records"));
+
+  more = find_button (adw_view_stack_get_child_by_name (stack, "encounters"));
+  g_assert_nonnull (more);
+  g_signal_emit_by_name (more, "clicked");
+  after = _hc_chart_view_get_page_text (f->chart, "encounters");
+  g_assert_cmpuint (count_lines_with (after, "Old visit"), ==, 58);
+  g_assert_null (strstr (after, "Older Record"));
+}
+
 static gboolean
 is_locked (gpointer data)
 {
@@ -553,6 +617,7 @@ main (int   argc,
   ADD ("tabs", test_tabs);
   ADD ("lock-clears", test_lock_clears);
   ADD ("store-change-reloads", test_store_change_reloads);
+  ADD ("long-timeline", test_long_timeline);
 #undef ADD
 
   return g_test_run ();
