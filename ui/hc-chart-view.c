@@ -819,6 +819,11 @@ add_vitals (HcChartView *self,
         break;
     }
 
+  if (found == 0)
+    {
+      add_section (page, _("Latest Vitals"), _("No vitals recorded"));
+      return;
+    }
   add_heading (page, _("Latest Vitals"));
   flow = gtk_flow_box_new ();
   gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
@@ -983,7 +988,8 @@ drug_short_name (const char *drug)
   return space ? g_strndup (drug, space - drug) : g_strdup (drug);
 }
 
-static void
+/* Returns whether there was anything to plot. */
+static gboolean
 add_plot (HcChartView *self,
           GtkBox      *page,
           guint        which,
@@ -1060,22 +1066,26 @@ add_plot (HcChartView *self,
     }
   self->plots[which] = HC_TREND_PLOT (plot);
 
+  if (first->len == 0)
+    {
+      /* an empty plot says nothing: the summary says once that there is nothing to plot */
+      self->plots[which] = NULL;
+      g_object_ref_sink (card);
+      g_object_unref (card);
+      g_object_ref_sink (label);
+      g_object_unref (label);
+      g_object_ref_sink (plot);
+      g_object_unref (plot);
+      return FALSE;
+    }
   gtk_widget_add_css_class (card, "card");
   gtk_widget_add_css_class (card, "plot-card");
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_add_css_class (label, "heading");
   gtk_box_append (GTK_BOX (card), label);
-  if (first->len == 0)
-    {
-      GtkWidget *none = gtk_label_new (_("No readings yet"));
-
-      gtk_label_set_xalign (GTK_LABEL (none), 0);
-      gtk_widget_add_css_class (none, "dim-label");
-      gtk_box_append (GTK_BOX (card), none);
-      gtk_widget_set_visible (plot, FALSE);
-    }
   gtk_box_append (GTK_BOX (card), plot);
   gtk_box_append (page, card);
+  return TRUE;
 }
 
 static void
@@ -1188,15 +1198,20 @@ build_summary (HcChartView *self)
 {
   GtkBox *page = self->summary_box;
   g_autoptr(GPtrArray) courses = collect_courses (self);
+  GtkWidget *heading;
+  gboolean plotted = FALSE;
 
   add_problems (self, page);
   add_allergy_list (self, page);
   add_active_medications (self, page);
   add_vitals (self, page);
-  add_heading (page, _("Trends"));
-  add_plot (self, page, PLOT_WEIGHT, C_("vital sign", "Weight"), "kg", 1, courses);
-  add_plot (self, page, PLOT_BP, C_("vital sign", "Blood pressure"), "mmHg", 0, courses);
-  add_plot (self, page, PLOT_A1C, C_("vital sign", "HbA1c"), "%", 1, courses);
+  heading = add_heading (page, _("Trends"));
+  plotted |= add_plot (self, page, PLOT_WEIGHT, C_("vital sign", "Weight"), "kg", 1, courses);
+  plotted |= add_plot (self, page, PLOT_BP, C_("vital sign", "Blood pressure"), "mmHg", 0,
+                       courses);
+  plotted |= add_plot (self, page, PLOT_A1C, C_("vital sign", "HbA1c"), "%", 1, courses);
+  if (!plotted)
+    gtk_box_remove (page, heading);
 }
 
 /* ---- encounters, orders, prescriptions ------------------------------------------------- */
@@ -1317,12 +1332,10 @@ build_orders (HcChartView *self)
       date = short_date (clinical_date (res));
       priority = hc_json_get_string (res, "priority");
       who = reference_display (hc_json_get_object (res, "requester"));
-      /* Translators: an order's line: date, who ordered, priority, e.g.
-       * "Ordered 2026-10-02 by Dr. Hartmann · Routine" */
-      subtitle = who ? g_strdup_printf (_("Ordered %s by %s · %s"), date ? date : "?", who,
-                                        priority_text (priority))
-                     : g_strdup_printf (_("Ordered %s · %s"), date ? date : "?",
-                                        priority_text (priority));
+      /* Translators: an order's line: date and who ordered, e.g.
+       * "Ordered 2026-10-02 by Dr. Hartmann"; a priority other than routine is a tag */
+      subtitle = who ? g_strdup_printf (_("Ordered %s by %s"), date ? date : "?", who)
+                     : g_strdup_printf (_("Ordered %s"), date ? date : "?");
       item = add_row (list, concept_text (hc_json_get_object (res, "code")) ?: _("Unnamed order"),
                       subtitle, row);
       if (priority != NULL && !g_str_equal (priority, "routine"))
