@@ -100,9 +100,20 @@ save_screenshot (HcWindow   *window,
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
   paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  /* on a loaded machine the first frame of a new layout can take a while */
+  for (guint tries = 0; node == NULL && tries < TIMEOUT_SECONDS * 10; tries++)
+    {
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node == NULL)
+        {
+          settled = FALSE;
+          g_timeout_add (100, timeout_cb, &settled);
+          while (!settled)
+            g_main_context_iteration (NULL, TRUE);
+        }
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
