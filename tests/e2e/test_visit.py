@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from dogtail import rawinput
+
 BUILD = os.environ["HC_E2E_BUILD"]
 SRC = os.environ["HC_E2E_SRC"]
 WORK = os.environ["HC_E2E_WORK"]
@@ -114,6 +116,13 @@ def new_store(server, name):
     return store
 
 
+def synced_chart(store, patient_id):
+    """Syncs @store and returns the resources of one patient's chart there."""
+    cli(store, "sync")
+    bundle = json.loads(cli(store, "export", "--patient", patient_id))
+    return [e["resource"] for e in bundle.get("entry", [])]
+
+
 # ------------------------------------------------------------------------------------------
 # The accessibility tree
 
@@ -165,13 +174,42 @@ def focused(what, node_fn):
                     lambda: (lambda n: n if n is not None and n.focused else None)(node_fn()))
 
 
+def tab_to(what, node_fn, key="Tab", presses=40):
+    """Moves the focus with @key (Tab, or <Control>Tab out of a text area) until @node_fn's node
+    has it: the way a keyboard user gets there."""
+    for _ in range(presses):
+        try:
+            node = node_fn()
+            if node is not None and node.focused:
+                return node
+        except Exception:
+            pass
+        if key.startswith("<"):
+            rawinput.keyCombo(key)
+        else:
+            rawinput.pressKey(key)
+        time.sleep(0.15)
+    return focused(what, node_fn)
+
+
+def window(name_prefix):
+    from dogtail.tree import root
+    return wait_for(f"the window {name_prefix}…",
+                    lambda: next((w for w in root.application("housecall").children
+                                  if (w.name or "").startswith(name_prefix)), None))
+
+
+def click(app, what, **kwargs):
+    """Presses a button through its AT-SPI action, as a screen reader does."""
+    need(app, what, role="push button", **kwargs).doActionNamed("click")
+
+
 def texts(app):
     """Every showing label's text, for asserting what a screen reader would read."""
     return [n.name for n in app.findChildren(lambda n: n.roleName == "label" and showing(n))]
 
 
 def main():
-    from dogtail import rawinput
     from dogtail.config import config
     from dogtail.tree import root
 
@@ -183,6 +221,7 @@ def main():
     step("a server with a panel, a store logged in to it and synced")
     server = Server()
     store = new_store(server, "laptop")
+    colleague = new_store(server, "colleague")
 
     step("the app starts locked")
     env = dict(os.environ)
@@ -220,9 +259,57 @@ def main():
         need(app, "the chart header", role="label", contains="Quellenbach")
         shot("chart")
 
+        step("start an encounter and write a SOAP note")
+        click(app, "Start Encounter", contains="Start Encounter")
+        editor = window("Encounter:")
+        focused("the Subjective field", lambda: find(editor, role="text", name="Subjective"))
+        rawinput.typeText("Dry cough for five days, no fever. ")
+        for section, words in (("Objective", "Lungs clear, no wheeze. "),
+                               ("Assessment", "Viral bronchitis; hypertension controlled. "),
+                               ("Plan", "Fluids, review in one week. ")):
+            tab_to(f"the {section} field", lambda: find(editor, role="text", name=section),
+                   key="<Control>Tab")
+            rawinput.typeText(words)
+
+        step("vitals: a weight without its unit is refused, then fixed")
+        weight = tab_to("the weight field", lambda: find(editor, role="text", name="Weight"),
+                        key="<Control>Tab")
+        rawinput.typeText("82")
+        rawinput.pressKey("Return")
+        need(editor, "the unit message", role="label", contains="Add the unit")
+        rawinput.typeText(" kg")
+        rawinput.pressKey("Return")
+        wait_for("the unit message to go",
+                 lambda: find(editor, role="label", contains="Add the unit") is None)
+        tab_to("the blood pressure field",
+               lambda: find(editor, role="text", name="Blood pressure"))
+        rawinput.typeText("138/86")
+        rawinput.pressKey("Return")
+
+        step("add a diagnosis by searching ICD-10-CM")
+        tab_to("the diagnosis search",
+               lambda: find(editor, role="entry", name="Search ICD-10-CM diagnoses"))
+        rawinput.typeText("hypert")
+        need(editor, "the I10 match", contains="I10")
+        rawinput.pressKey("Return")
+        need(editor, "the added diagnosis", role="push button", contains="Remove I10")
+        shot("encounter")
+
+        step("sign the note")
+        rawinput.keyCombo("<Control>Return")
+        need(editor, "the signature line", role="label", contains="Signed by")
+        shot("encounter-signed")
+        rawinput.keyCombo("<Control>w")
+
         step("sync now from the keyboard shows it synced")
         rawinput.keyCombo("<Control>r")
         need(app, "the sync indicator", role="label", contains="Synced")
+
+        step("a colleague's computer receives the signed note")
+        wait_for("the signed note on the colleague's computer",
+                 lambda: any(r["resourceType"] == "Composition" and r.get("status") == "final"
+                             and "Viral bronchitis" in json.dumps(r)
+                             for r in synced_chart(colleague, "e2e-quellenbach")))
     finally:
         app_proc.terminate()
         try:
