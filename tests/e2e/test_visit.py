@@ -92,8 +92,11 @@ class Server:
         run([CLI, "demo-data", "--patients", "25", "--seed", "3", "--out", panel])
         run([SERVER, "import", panel, os.path.join(SRC, "tests", "e2e", "fixture.ndjson"),
              "--db", self.db])
+        self.start("127.0.0.1:0")
+
+    def start(self, listen):
         self.proc = subprocess.Popen(
-            [SERVER, "serve", "--db", self.db, "--listen", "127.0.0.1:0",
+            [SERVER, "serve", "--db", self.db, "--listen", listen,
              "--tls-cert", os.path.join(self.certs, "server.pem"),
              "--tls-key", os.path.join(self.certs, "server-key.pem")],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -106,6 +109,10 @@ class Server:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=20)
+
+    def restart(self):
+        """Back on the same address, as after a network outage."""
+        self.start(self.url.split("://", 1)[1])
 
 
 def new_store(server, name):
@@ -309,6 +316,28 @@ def main():
         wait_for("the signed note on the colleague's computer",
                  lambda: any(r["resourceType"] == "Composition" and r.get("status") == "final"
                              and "Viral bronchitis" in json.dumps(r)
+                             for r in synced_chart(colleague, "e2e-quellenbach")))
+        step("offline: the server is gone, the physician keeps charting")
+        server.stop()
+        rawinput.keyCombo("<Control>r")
+        need(app, "the offline indicator", role="label", name="Offline")
+        click(app, "Start Encounter", contains="Start Encounter")
+        editor = window("Encounter:")
+        focused("the Subjective field", lambda: find(editor, role="text", name="Subjective"))
+        rawinput.typeText("Phone follow-up while offline: cough better. ")
+        rawinput.keyCombo("<Control>s")
+        need(editor, "the saved draft", role="label", contains="Draft saved")
+        rawinput.keyCombo("<Control>w")
+        need(app, "the waiting change", role="label", contains="waiting")
+        shot("offline")
+
+        step("back online, the change syncs")
+        server.restart()
+        rawinput.keyCombo("<Control>r")
+        need(app, "the sync indicator", role="label", contains="Synced")
+        wait_for("the offline draft on the colleague's computer",
+                 lambda: any(r["resourceType"] == "Composition" and
+                             "cough better" in json.dumps(r)
                              for r in synced_chart(colleague, "e2e-quellenbach")))
     finally:
         app_proc.terminate()
