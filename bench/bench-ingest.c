@@ -142,6 +142,7 @@ ingest (const char *dir,
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GSubprocess) perf = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GTlsDatabase) ca = NULL;
   g_autoptr(SoupSession) session = NULL;
@@ -173,6 +174,8 @@ ingest (const char *dir,
   auth = g_strconcat ("Bearer ", token, NULL);
   url = g_strconcat (base, "/fhir", NULL);
 
+  perf = hc_bench_profile_start (g_subprocess_get_identifier (server),
+                                 strcmp (store_flag, "--db") == 0 ? "ingest-sqlite" : "ingest-postgres");
   *cpu_s = -process_cpu (g_subprocess_get_identifier (server)) - (pg ? hc_test_pg_cpu_seconds (pg) : 0);
   t0 = hc_bench_now ();
   for (guint i = 0; i < bundles->len; i++)
@@ -189,18 +192,12 @@ ingest (const char *dir,
     }
   seconds = hc_bench_now () - t0;
   *cpu_s += process_cpu (g_subprocess_get_identifier (server)) + (pg ? hc_test_pg_cpu_seconds (pg) : 0);
+  hc_bench_profile_stop (perf);
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
   return seconds;
 }
 
-static double
-load_average (void)
-{
-  g_autofree char *text = NULL;
-
-  return g_file_get_contents ("/proc/loadavg", &text, NULL, NULL) ? g_ascii_strtod (text, NULL) : -1;
-}
 
 int
 main (int   argc,
@@ -246,7 +243,7 @@ main (int   argc,
   json_object_set_double_member (result, "sqlite_resources_per_cpu_s", resources / sqlite_cpu);
   json_object_set_double_member (result, "postgres_cpu_seconds", pg_cpu);
   json_object_set_double_member (result, "postgres_resources_per_cpu_s", resources / pg_cpu);
-  json_object_set_double_member (result, "load_average", load_average ());
+  json_object_set_double_member (result, "load_average", hc_bench_load_average ());
   json_object_set_double_member (result, "target_sqlite_per_s", 5000);
   json_object_set_double_member (result, "target_postgres_per_s", 3000);
   report = g_strdup_printf ("ingest: SQLite %.0f resources/s, PostgreSQL %.0f resources/s (%.2fx "
@@ -255,7 +252,7 @@ main (int   argc,
                             "load average %.1f); targets >= 5000/s and >= 3000/s",
                             resources / sqlite_s, resources / pg_s, sqlite_s / pg_s, bundles->len,
                             BUNDLE_SIZE, resources, resources / sqlite_cpu, resources / pg_cpu,
-                            load_average ());
+                            hc_bench_load_average ());
   hc_bench_report ("ingest", result, report);
   hc_bench_rmtree (dir);
   return 0;

@@ -59,7 +59,8 @@ main (int   argc,
   g_autofree char *report = NULL;
   gsize bytes = 0;
   guint resources = 0, pages = 0, rows = 0;
-  double t0, pull_s, raw_s;
+  g_autoptr(GSubprocess) perf = NULL;
+  double t0, pull_s, raw_s, cpu_s, load;
   sqlite3 *db;
   sqlite3_stmt *stmt;
 
@@ -90,6 +91,8 @@ main (int   argc,
 
   /* the whole first sync, page after page, every page parsed */
   path = g_strdup ("/fhir/$sync-changes?_count=1000");
+  perf = hc_bench_profile_start (g_subprocess_get_identifier (server), "sync-changes");
+  cpu_s = -hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
   t0 = hc_bench_now ();
   for (;;)
     {
@@ -121,6 +124,9 @@ main (int   argc,
       path = g_strdup_printf ("/fhir/$sync-changes?_count=1000&cursor=%s", cursor);
     }
   pull_s = hc_bench_now () - t0;
+  cpu_s += hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
+  load = hc_bench_load_average ();
+  hc_bench_profile_stop (perf);
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
 
@@ -139,12 +145,16 @@ main (int   argc,
   json_object_set_double_member (result, "megabytes", bytes / 1e6);
   json_object_set_double_member (result, "seconds", pull_s);
   json_object_set_double_member (result, "changes_per_s", resources / pull_s);
+  json_object_set_double_member (result, "server_cpu_seconds", cpu_s);
+  json_object_set_double_member (result, "changes_per_server_cpu_s", resources / cpu_s);
+  json_object_set_double_member (result, "load_average", load);
   json_object_set_double_member (result, "raw_sqlite_rows_per_s", rows / raw_s);
   json_object_set_double_member (result, "target_changes_per_s", 20000);
   report = g_strdup_printf ("sync-changes: %.0f changes/s served over HTTPS (%u resources, %u pages "
-                            "of 1000, %.1f MB, client parsing every page); raw SQLite read %.0f "
-                            "rows/s; target >= 20000/s", resources / pull_s, resources, pages,
-                            bytes / 1e6, rows / raw_s);
+                            "of 1000, %.1f MB, client parsing every page; %.0f per CPU second of the "
+                            "server; load average %.1f); raw SQLite read %.0f rows/s; target >= "
+                            "20000/s", resources / pull_s, resources, pages, bytes / 1e6,
+                            resources / cpu_s, load, rows / raw_s);
   hc_bench_report ("sync-changes", result, report);
   hc_bench_rmtree (dir);
   return 0;

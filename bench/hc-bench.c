@@ -6,9 +6,11 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "hc-bench.h"
@@ -146,4 +148,58 @@ hc_bench_rmtree (const char *dir)
 {
   const char *argv[] = { "rm", "-rf", dir, NULL };
   g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+GSubprocess *
+hc_bench_profile_start (const char *pid,
+                        const char *name)
+{
+  const char *dir = g_getenv ("HC_BENCH_PERF");
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *perf;
+
+  if (dir == NULL)
+    return NULL;
+  out = g_strdup_printf ("%s/%s.data", dir, name);
+  perf = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "perf", "record", "-F", "499",
+                           "--call-graph", "dwarf,16384", "-o", out, "-p", pid, NULL);
+  if (perf == NULL)
+    g_error ("perf: %s", error->message);
+  g_usleep (G_USEC_PER_SEC / 2);   /* attached */
+  return perf;
+}
+
+void
+hc_bench_profile_stop (GSubprocess *perf)
+{
+  if (perf == NULL)
+    return;
+  g_subprocess_send_signal (perf, SIGINT);
+  g_subprocess_wait (perf, NULL, NULL);
+}
+
+double
+hc_bench_proc_cpu_seconds (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after;
+
+  /* after "pid (comm) ": state is field 3 of the line, utime 14 and stime 15 */
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL)
+    return 0;
+  fields = g_strsplit (after + 2, " ", 0);
+  if (g_strv_length (fields) < 13)
+    return 0;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+double
+hc_bench_load_average (void)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents ("/proc/loadavg", &text, NULL, NULL) ? g_ascii_strtod (text, NULL) : -1;
 }

@@ -43,6 +43,16 @@ void        hc_bench_run          (const char         *workdir,
 GSubprocess *hc_bench_start_server (const char  *workdir,
                                     const char  *server_bin,
                                     char       **base_out);
+/* With HC_BENCH_PERF=DIR set: starts `perf record` (call graphs) on the process @pid, into
+ * DIR/@name.data (`perf report -i …`); NULL otherwise. */
+GSubprocess *hc_bench_profile_start (const char *pid,
+                                     const char *name);
+/* Stops a profile from hc_bench_profile_start(); nothing for NULL. */
+void        hc_bench_profile_stop  (GSubprocess *perf);
+/* CPU seconds (user + system) the process @pid has used so far; 0 when it cannot be read. */
+double      hc_bench_proc_cpu_seconds (const char *pid);
+/* The 1-minute load average of the machine. */
+double      hc_bench_load_average (void);
 /* Removes @dir and everything in it. */
 void        hc_bench_rmtree       (const char  *dir);
 
