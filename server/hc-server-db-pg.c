@@ -275,8 +275,13 @@ connect_db (const char  *conninfo,
       PQfinish (conn);
       return NULL;
     }
-  /* timestamps are text in the schema; keep the session's settings predictable */
-  PQclear (PQexec (conn, "SET client_min_messages = warning"));
+  /* timestamps are text in the schema; keep the session's settings predictable. No JIT: the
+   * statements are short, and the row estimates of a write's unnest() arrays would make
+   * PostgreSQL compile each one (100 ms and more, every time) */
+  PQclear (PQexec (conn, "SET client_min_messages = warning; SET jit = off"));
+  /* the JSON of new versions compressed with LZ4, several times cheaper than the default
+   * pglz; a PostgreSQL built without LZ4 refuses, and keeps pglz */
+  PQclear (PQexec (conn, "SET default_toast_compression = lz4"));
   return conn;
 }
 
@@ -781,95 +786,118 @@ array_append (GString    *array,
       return;
     }
   g_string_append_c (array, '"');
-  for (const char *c = value; *c; c++)
+  for (;;)
     {
-      if (*c == '"' || *c == '\\')
-        g_string_append_c (array, '\\');
-      g_string_append_c (array, *c);
+      gsize plain = strcspn (value, "\"\\");
+
+      g_string_append_len (array, value, plain);
+      value += plain;
+      if (*value == '\0')
+        break;
+      g_string_append_c (array, '\\');
+      g_string_append_c (array, *value++);
     }
   g_string_append_c (array, '"');
 }
 
 /* The last statement of a write transaction: takes the counter (its row lock is held until
- * COMMIT, so commits happen in sequence order), numbers every buffered version from it and
- * stores them. */
+ * COMMIT, so commits happen in sequence order), numbers every buffered version from it, stores
+ * them, with each resource's sort keys and compartment in its row, and replaces the search
+ * index entries of each resource written: one round trip. $2-$11: the versions, in write
+ * order; $12-$18: the index entries of each resource's newest version. */
+#define FLUSH_VERSIONS \
+  " unnest ($2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::text[]," \
+  "         $8::text[], $9::text[], $10::text[], $11::text[])" \
+  " WITH ORDINALITY AS t (type, id, version, deleted, last_updated, json, f, g, d, comp, ord)"
+#define FLUSH_STORE \
+  " h AS (INSERT INTO history (type, id, version, deleted, seq, last_updated, json)" \
+  "       SELECT type, id, version, deleted, seq, last_updated, json FROM v)," \
+  " r AS (INSERT INTO resource (type, id, version, deleted, seq, last_updated, json," \
+  "                             sort_family, sort_given, sort_date, compartment)" \
+  "       SELECT DISTINCT ON (type, id) type, id, version, deleted, seq, last_updated, json," \
+  "              COALESCE (f, ''), COALESCE (g, ''), COALESCE (d, ''), comp FROM v" \
+  "       ORDER BY type, id, seq DESC" \
+  "       ON CONFLICT (type, id) DO UPDATE SET version = EXCLUDED.version," \
+  "       deleted = EXCLUDED.deleted, seq = EXCLUDED.seq, last_updated = EXCLUDED.last_updated," \
+  "       json = EXCLUDED.json, sort_family = EXCLUDED.sort_family," \
+  "       sort_given = EXCLUDED.sort_given, sort_date = EXCLUDED.sort_date," \
+  "       compartment = EXCLUDED.compartment" \
+  "       RETURNING rid, type, id, version)," \
+  /* a first version has no entries yet */ \
+  " x AS (DELETE FROM search_index WHERE rid = ANY (ARRAY (SELECT rid FROM r WHERE version > 1)))" \
+  INDEX_INSERT ("r")
+/* the entries ($12-$18: type, id, param, system, value, lo, hi) of the rows of CTE @rows */
+#define INDEX_INSERT(rows) \
+  " INSERT INTO search_index (rid, type, param, system, value, lo, hi)" \
+  " SELECT " rows ".rid, t.type, t.param, t.system, t.value, t.lo, t.hi" \
+  " FROM unnest ($12::text[], $13::text[], $14::text[], $15::text[], $16::text[]," \
+  "              $17::bigint[], $18::bigint[]) AS t (type, id, param, system, value, lo, hi)" \
+  " JOIN " rows " ON " rows ".type = t.type AND " rows ".id = t.id"
+
 static const char flush_sql[] =
   "WITH c AS (UPDATE sync_head SET head = head + $1::bigint RETURNING head - $1::bigint AS base),"
-  " v AS (SELECT t.type, t.id, t.version, t.deleted, c.base + t.ord AS seq, t.last_updated, t.json"
-  "       FROM c, unnest ($2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::text[])"
-  "       WITH ORDINALITY AS t (type, id, version, deleted, last_updated, json, ord)),"
-  " h AS (INSERT INTO history (type, id, version, deleted, seq, last_updated, json)"
-  "       SELECT type, id, version, deleted, seq, last_updated, json FROM v)"
-  " INSERT INTO resource (type, id, version, deleted, seq, last_updated, json)"
-  " SELECT DISTINCT ON (type, id) type, id, version, deleted, seq, last_updated, json FROM v"
-  " ORDER BY type, id, seq DESC"
-  " ON CONFLICT (type, id) DO UPDATE SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,"
-  " seq = EXCLUDED.seq, last_updated = EXCLUDED.last_updated, json = EXCLUDED.json";
+  " v AS (SELECT t.type, t.id, t.version, t.deleted, c.base + t.ord AS seq, t.last_updated, t.json,"
+  "       t.f, t.g, t.d, t.comp FROM c," FLUSH_VERSIONS "),"
+  FLUSH_STORE;
 
 /* HOUSECALL_TEST_NAIVE_SEQ: numbers from a sequence, no counter lock. Wrong on purpose. */
 static const char flush_naive_sql[] =
   "WITH v AS (SELECT t.type, t.id, t.version, t.deleted, nextval ('naive_seq') AS seq,"
-  "       t.last_updated, t.json"
-  "       FROM unnest ($2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::text[], $7::text[])"
-  "       WITH ORDINALITY AS t (type, id, version, deleted, last_updated, json, ord)"
+  "       t.last_updated, t.json, t.f, t.g, t.d, t.comp FROM" FLUSH_VERSIONS
   "       WHERE $1::bigint > 0 ORDER BY t.ord),"
-  " h AS (INSERT INTO history (type, id, version, deleted, seq, last_updated, json)"
-  "       SELECT type, id, version, deleted, seq, last_updated, json FROM v)"
-  " INSERT INTO resource (type, id, version, deleted, seq, last_updated, json)"
-  " SELECT DISTINCT ON (type, id) type, id, version, deleted, seq, last_updated, json FROM v"
-  " ORDER BY type, id, seq DESC"
-  " ON CONFLICT (type, id) DO UPDATE SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,"
-  " seq = EXCLUDED.seq, last_updated = EXCLUDED.last_updated, json = EXCLUDED.json";
+  FLUSH_STORE;
 
-/* After the versions are stored: the search index of each resource's newest version. */
-static const char index_delete_sql[] =
-  "DELETE FROM search_index WHERE rid IN (SELECT r.rid FROM resource r"
-  " JOIN unnest ($1::text[], $2::text[]) AS t (type, id) ON r.type = t.type AND r.id = t.id)";
-static const char index_keys_sql[] =
-  "UPDATE resource r SET sort_family = t.f, sort_given = t.g, sort_date = t.d, compartment = t.c"
-  " FROM unnest ($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])"
-  " AS t (type, id, f, g, d, c) WHERE r.type = t.type AND r.id = t.id AND t.f IS NOT NULL";
-static const char index_insert_sql[] =
-  "INSERT INTO search_index (rid, type, param, system, value, lo, hi)"
-  " SELECT r.rid, t.type, t.param, t.system, t.value, t.lo, t.hi FROM unnest ($1::text[],"
-  " $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])"
-  " AS t (type, id, param, system, value, lo, hi) JOIN resource r ON r.type = t.type AND r.id = t.id";
+/* Schema 1 -> 2: the sort keys ($2-$11 as above, only the type, id and keys used) and index
+ * entries of what is stored. */
+static const char index_rows_sql[] =
+  "WITH k AS (UPDATE resource r SET sort_family = t.f, sort_given = t.g, sort_date = t.d,"
+  "           compartment = t.comp FROM" FLUSH_VERSIONS
+  "           WHERE r.type = t.type AND r.id = t.id AND $1::bigint > 0 RETURNING r.rid, r.type, r.id)"
+  INDEX_INSERT ("k");
 
-#define N_INDEX_ARRAYS 7
+#define N_VERSION_ARRAYS 10
+#define N_ENTRY_ARRAYS 7
 
+/* The parameters of flush_sql (also index_rows_sql) for the open transaction's versions. */
 static gboolean
-flush_index (HcServerPg  *self,
-             GError     **error)
+flush_statement (HcServerPg  *self,
+                 const char  *sql,
+                 GError     **error)
 {
-  GString *keys[N_INDEX_ARRAYS], *entries[N_INDEX_ARRAYS];
-  const char *params[N_INDEX_ARRAYS];
+  GString *arrays[N_VERSION_ARRAYS + N_ENTRY_ARRAYS];
+  GString **entries = arrays + N_VERSION_ARRAYS;
+  const char *params[1 + N_VERSION_ARRAYS + N_ENTRY_ARRAYS];
+  g_autofree char *n = g_strdup_printf ("%u", self->pending->len);
   GHashTableIter iter;
   gpointer value;
   gboolean ok;
 
-  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
+  for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
+    arrays[i] = g_string_new ("{");
+  for (guint i = 0; i < self->pending->len; i++)
     {
-      keys[i] = g_string_new ("{");
-      entries[i] = g_string_new ("{");
+      Pending *p = self->pending->pdata[i];
+      char version[24];
+
+      g_snprintf (version, sizeof version, "%" G_GINT64_FORMAT, p->version);
+      array_append (arrays[0], p->type);
+      array_append (arrays[1], p->id);
+      array_append (arrays[2], version);
+      array_append (arrays[3], p->json == NULL ? "t" : "f");
+      array_append (arrays[4], p->last_updated);
+      array_append (arrays[5], p->json);
+      array_append (arrays[6], p->index ? p->index->family : NULL);
+      array_append (arrays[7], p->index ? p->index->given : NULL);
+      array_append (arrays[8], p->index ? p->index->date : NULL);
+      array_append (arrays[9], p->index ? p->index->compartment : NULL);
     }
+  /* the entries of each resource's newest version only */
   g_hash_table_iter_init (&iter, self->latest);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       Pending *p = value;
 
-      array_append (keys[0], p->type);
-      array_append (keys[1], p->id);
-      if (p->index == NULL)
-        {
-          for (guint i = 2; i < 6; i++)
-            array_append (keys[i], NULL);
-          continue;
-        }
-      array_append (keys[2], p->index->family);
-      array_append (keys[3], p->index->given);
-      array_append (keys[4], p->index->date);
-      array_append (keys[5], p->index->compartment);
-      for (guint i = 0; i < p->index->entries->len; i++)
+      for (guint i = 0; p->index != NULL && i < p->index->entries->len; i++)
         {
           const HcSearchEntry *e = &g_array_index (p->index->entries, HcSearchEntry, i);
           gboolean date = strcmp (e->name, "date") == 0 || strcmp (e->name, "birthdate") == 0;
@@ -886,24 +914,15 @@ flush_index (HcServerPg  *self,
           array_append (entries[6], date ? hi : NULL);
         }
     }
-  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
+  params[0] = n;
+  for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
     {
-      g_string_append_c (keys[i], '}');
-      g_string_append_c (entries[i], '}');
+      g_string_append_c (arrays[i], '}');
+      params[i + 1] = arrays[i]->str;
     }
-  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
-    params[i] = keys[i]->str;
-  /* a tombstone (NULL keys) keeps its old sort keys: searches leave deleted rows out */
-  ok = run (self, index_delete_sql, 2, params, error) &&
-       run (self, index_keys_sql, 6, params, error);
-  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
-    params[i] = entries[i]->str;
-  ok = ok && run (self, index_insert_sql, 7, params, error);
-  for (guint i = 0; i < N_INDEX_ARRAYS; i++)
-    {
-      g_string_free (keys[i], TRUE);
-      g_string_free (entries[i], TRUE);
-    }
+  ok = run (self, sql, G_N_ELEMENTS (params), params, error);
+  for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
+    g_string_free (arrays[i], TRUE);
   return ok;
 }
 
@@ -911,45 +930,9 @@ static gboolean
 flush_pending (HcServerPg  *self,
                GError     **error)
 {
-  g_autoptr(GString) types = g_string_new ("{");
-  g_autoptr(GString) ids = g_string_new ("{");
-  g_autoptr(GString) versions = g_string_new ("{");
-  g_autoptr(GString) deleted = g_string_new ("{");
-  g_autoptr(GString) times = g_string_new ("{");
-  g_autoptr(GString) jsons = g_string_new ("{");
-  g_autofree char *n = g_strdup_printf ("%u", self->pending->len);
-  const char *params[7];
-
   if (self->pending->len == 0)
     return TRUE;
-  for (guint i = 0; i < self->pending->len; i++)
-    {
-      Pending *p = self->pending->pdata[i];
-      char version[24];
-
-      g_snprintf (version, sizeof version, "%" G_GINT64_FORMAT, p->version);
-      array_append (types, p->type);
-      array_append (ids, p->id);
-      array_append (versions, version);
-      array_append (deleted, p->json == NULL ? "t" : "f");
-      array_append (times, p->last_updated);
-      array_append (jsons, p->json);
-    }
-  g_string_append_c (types, '}');
-  g_string_append_c (ids, '}');
-  g_string_append_c (versions, '}');
-  g_string_append_c (deleted, '}');
-  g_string_append_c (times, '}');
-  g_string_append_c (jsons, '}');
-  params[0] = n;
-  params[1] = types->str;
-  params[2] = ids->str;
-  params[3] = versions->str;
-  params[4] = deleted->str;
-  params[5] = times->str;
-  params[6] = jsons->str;
-  if (!run (self, self->naive_seq ? flush_naive_sql : flush_sql, 7, params, error) ||
-      !flush_index (self, error))
+  if (!flush_statement (self, self->naive_seq ? flush_naive_sql : flush_sql, error))
     return FALSE;
   /* test only: widen the window between taking the numbers and committing */
   if (self->commit_delay_ms > 0)
@@ -1051,7 +1034,7 @@ migrate (HcServerPg  *self,
       g_hash_table_replace (self->latest, latest_key (p->type, p->id), p);
     }
   g_clear_pointer (&res, PQclear);
-  if (!flush_index (self, error) ||
+  if ((self->pending->len > 0 && !flush_statement (self, index_rows_sql, error)) ||
       !exec (self, "UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = 'schema_version'", error) ||
       !exec (self, "COMMIT", error))
     goto fail;
