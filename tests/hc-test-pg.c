@@ -198,6 +198,19 @@ hc_test_pg_new_db (HcTestPg   *self,
   return g_strdup_printf ("host=127.0.0.1 port=%u user=hc dbname=%s", self->port, name);
 }
 
+void
+hc_test_pg_exec (const char *conninfo,
+                 const char *sql)
+{
+  PGconn *conn = connect_or_die (conninfo);
+  PGresult *res = PQexec (conn, sql);
+
+  if (PQresultStatus (res) != PGRES_COMMAND_OK)
+    g_error ("PostgreSQL: %s", PQerrorMessage (conn));
+  PQclear (res);
+  PQfinish (conn);
+}
+
 GPtrArray *
 hc_test_pg_column (const char *conninfo,
                    const char *sql)

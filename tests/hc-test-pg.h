@@ -27,6 +27,9 @@ char       *hc_test_pg_new_db     (HcTestPg    *pg,
 double      hc_test_process_cpu_seconds (GPid   pid);
 /* CPU seconds (user + system) used so far by the cluster's running processes. */
 double      hc_test_pg_cpu_seconds (HcTestPg   *pg);
+/* Runs @sql (one or more statements without results); aborts when it fails. */
+void        hc_test_pg_exec       (const char  *conninfo,
+                                   const char  *sql);
 /* Every value of the first column of @sql's rows (white-box checks). */
 GPtrArray  *hc_test_pg_column     (const char  *conninfo,
                                    const char  *sql);
