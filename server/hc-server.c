@@ -961,9 +961,13 @@ add_change (const HcServerResource *r,
     return TRUE;
   if (page->n_entries++ > 0)
     g_string_append_c (page->entries, ',');
-  g_string_append (page->entries, "{");
+  g_string_append_c (page->entries, '{');
   if (!r->deleted)
-    g_string_append_printf (page->entries, "\"resource\":%s,", r->json);
+    {
+      g_string_append (page->entries, "\"resource\":");
+      g_string_append (page->entries, r->json);
+      g_string_append_c (page->entries, ',');
+    }
   g_string_append_printf (page->entries,
                           "\"request\":{\"method\":\"%s\",\"url\":\"%s/%s\"},"
                           "\"response\":{\"status\":\"%s\",\"etag\":\"W/\\\"%" G_GINT64_FORMAT
@@ -1014,8 +1018,12 @@ changes_page (HcServer  *self,
                                  "\"$sync-changes?cursor=%s.%" G_GINT64_FORMAT "&_count=%u\"}]",
                             hc_server_db_epoch (self->db), page.last_seq, count);
   if (page.n_entries > 0)
-    g_string_append_printf (out, ",\"entry\":[%s]", page.entries->str);
-  g_string_append (out, "}");
+    {
+      g_string_append (out, ",\"entry\":[");
+      g_string_append_len (out, page.entries->str, page.entries->len);
+      g_string_append_c (out, ']');
+    }
+  g_string_append_c (out, '}');
   g_string_free (page.entries, TRUE);
   return g_string_free (out, FALSE);
 }
