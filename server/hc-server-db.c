@@ -30,7 +30,18 @@ struct _HcServerDb
   char       *epoch;
   gboolean    in_bulk;  /* hc_server_db_begin(): writes join one transaction */
   gboolean    unsynced; /* deferred sync: a commit may not be on disk yet */
+
+  /* deferred sync: WAL checkpoints run on a thread of their own */
+  char       *path;
+  GThread    *checkpointer;
+  GMutex      checkpoint_lock;
+  GCond       checkpoint_cond;
+  gboolean    checkpoint_wanted;
+  gboolean    checkpoint_stop;
 };
+
+/* WAL pages after which a checkpoint is started (SQLite's default for its own) */
+#define CHECKPOINT_PAGES 1000
 
 static const char schema[] =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
@@ -165,11 +176,15 @@ finalize_stmt (gpointer data)
   sqlite3_finalize (data);
 }
 
+static void checkpointer_stop (HcServerDb *self);
+
 void
 hc_server_db_free (HcServerDb *self)
 {
   if (self == NULL)
     return;
+  checkpointer_stop (self);
+  g_free (self->path);
   g_clear_pointer (&self->pg, hc_server_pg_free);
   g_clear_pointer (&self->stmts, g_hash_table_unref);
   if (self->db)
@@ -303,6 +318,7 @@ hc_server_db_open (const char  *path,
   sqlite3_stmt *s;
 
   self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_stmt);
+  self->path = g_strdup (path);
   if (!exists && !create)
     {
       g_set_error (error, HC_SERVER_ERROR, HC_SERVER_ERROR_NOT_FOUND,
@@ -1532,6 +1548,90 @@ commit_hook (void *data)
   return 0;
 }
 
+/* The checkpointer: copies what the WAL holds into the database file with a connection of its
+ * own, so that neither the copying nor the database file's fsync happen inside a request. */
+static gpointer
+checkpointer_run (gpointer data)
+{
+  HcServerDb *self = data;
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      g_warning ("cannot open the database for checkpoints: %s", sqlite3_errmsg (db));
+      sqlite3_close (db);
+      return NULL;
+    }
+  /* a checkpoint syncs the WAL before it copies, and the database file after */
+  sqlite3_exec (db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+  g_mutex_lock (&self->checkpoint_lock);
+  while (!self->checkpoint_stop)
+    {
+      gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+
+      /* when the WAL has grown, and once a second (a quiet server gets its WAL emptied) */
+      while (!self->checkpoint_wanted && !self->checkpoint_stop &&
+             g_cond_wait_until (&self->checkpoint_cond, &self->checkpoint_lock, until))
+        ;
+      if (self->checkpoint_stop)
+        break;
+      self->checkpoint_wanted = FALSE;
+      g_mutex_unlock (&self->checkpoint_lock);
+      /* PASSIVE: as much as it can without waiting for, or holding up, the writer */
+      if (sqlite3_wal_checkpoint_v2 (db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK &&
+          sqlite3_errcode (db) != SQLITE_BUSY)
+        g_warning ("checkpoint: %s", sqlite3_errmsg (db));
+      g_mutex_lock (&self->checkpoint_lock);
+    }
+  g_mutex_unlock (&self->checkpoint_lock);
+  sqlite3_close (db);
+  return NULL;
+}
+
+/* After each commit, with the WAL's size in pages: a checkpoint is due when it has grown. */
+static int
+wal_hook (void       *data,
+          sqlite3    *db,
+          const char *name,
+          int         pages)
+{
+  HcServerDb *self = data;
+
+  if (pages >= CHECKPOINT_PAGES)
+    {
+      g_mutex_lock (&self->checkpoint_lock);
+      self->checkpoint_wanted = TRUE;
+      g_cond_signal (&self->checkpoint_cond);
+      g_mutex_unlock (&self->checkpoint_lock);
+    }
+  return SQLITE_OK;
+}
+
+static void
+checkpointer_start (HcServerDb *self)
+{
+  if (self->checkpointer != NULL)
+    return;
+  self->checkpoint_stop = FALSE;
+  self->checkpoint_wanted = FALSE;
+  /* replaces SQLite's automatic checkpoints, which run in the committing connection */
+  sqlite3_wal_hook (self->db, wal_hook, self);
+  self->checkpointer = g_thread_new ("checkpoint", checkpointer_run, self);
+}
+
+static void
+checkpointer_stop (HcServerDb *self)
+{
+  if (self->checkpointer == NULL)
+    return;
+  g_mutex_lock (&self->checkpoint_lock);
+  self->checkpoint_stop = TRUE;
+  g_cond_signal (&self->checkpoint_cond);
+  g_mutex_unlock (&self->checkpoint_lock);
+  g_clear_pointer (&self->checkpointer, g_thread_join);
+  sqlite3_wal_autocheckpoint (self->db, CHECKPOINT_PAGES);
+}
+
 void
 hc_server_db_set_deferred_sync (HcServerDb *self,
                                 gboolean    deferred)
@@ -1544,8 +1644,13 @@ hc_server_db_set_deferred_sync (HcServerDb *self,
   sqlite3_exec (self->db, deferred ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
                 NULL, NULL, NULL);
   sqlite3_commit_hook (self->db, deferred ? commit_hook : NULL, self);
-  if (!deferred)
-    hc_server_db_sync (self, NULL);
+  if (deferred)
+    checkpointer_start (self);
+  else
+    {
+      checkpointer_stop (self);
+      hc_server_db_sync (self, NULL);
+    }
 }
 
 gboolean
