@@ -453,7 +453,9 @@ main (int   argc,
   g_autofree char *report = NULL;
   g_autofree char *rate_text = NULL;
   Bench b = { 0 };
+  g_autoptr(GSubprocess) perf = NULL;
   double rss_parked, rss_peak, t_end, catch_up_s, base_p[3], idle_p[3], delivery_p[2];
+  double base_cpu, idle_cpu, base_load, idle_load;
   guint base_n, idle_n, incomplete = 0;
 
   if (server_bin == NULL || cli_bin == NULL)
@@ -489,7 +491,10 @@ main (int   argc,
   b.delivery_ms = g_array_new (FALSE, FALSE, sizeof (double));
 
   /* baseline: the pushes alone */
+  base_cpu = -hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
   base_ms = run_pushers (&b, 'a');
+  base_cpu += hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
+  base_load = hc_bench_load_average ();
   base_n = base_ms->len;
 
   /* the idle clients park their long-polls */
@@ -520,7 +525,12 @@ main (int   argc,
 
   /* the same pushes with the idle clients connected */
   g_printerr ("longpoll: %u long-polls parked; pushing again\n", b.n_parked);
+  perf = hc_bench_profile_start (g_subprocess_get_identifier (server), "longpoll");
+  idle_cpu = -hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
   idle_ms = run_pushers (&b, 'b');
+  idle_cpu += hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
+  idle_load = hc_bench_load_average ();
+  hc_bench_profile_stop (perf);
   idle_n = idle_ms->len;
   t_end = hc_bench_now ();
   for (guint i = 0; i < n_pushers; i++)
@@ -576,6 +586,10 @@ main (int   argc,
   json_object_set_double_member (result, "push_ms_p95", idle_p[1]);
   json_object_set_double_member (result, "push_ms_p99", idle_p[2]);
   json_object_set_double_member (result, "p95_ratio", base_p[1] > 0 ? idle_p[1] / base_p[1] : 0);
+  json_object_set_double_member (result, "baseline_server_cpu_s", base_cpu);
+  json_object_set_double_member (result, "server_cpu_s", idle_cpu);
+  json_object_set_double_member (result, "baseline_load_average", base_load);
+  json_object_set_double_member (result, "load_average", idle_load);
   json_object_set_double_member (result, "server_rss_parked_mib", rss_parked);
   json_object_set_double_member (result, "server_peak_rss_mib", rss_peak);
   json_object_set_double_member (result, "delivery_ms_p50", delivery_p[0]);
@@ -590,11 +604,12 @@ main (int   argc,
     "longpoll: %u idle long-polls + %u pushers at %s/s, %.0f s: push p50/p95/p99 %.1f/%.1f/%.1f ms "
     "(%.0f/s) vs %.1f/%.1f/%.1f ms (%.0f/s) with no idle clients (p95 ratio %.2f); server "
     "peak RSS %.0f MiB (%.0f MiB with all parked); every poller got all %u records: %s "
-    "(delivery p50/p95 %.0f/%.0f ms); targets RSS < 200 MiB, p95 < 50 ms",
+    "(delivery p50/p95 %.0f/%.0f ms); server CPU %.1f s vs %.1f s, load average %.1f vs %.1f; "
+    "targets RSS < 200 MiB, p95 < 50 ms",
     n_idle, n_pushers, rate_text, seconds, idle_p[0], idle_p[1], idle_p[2], idle_n / seconds, base_p[0],
     base_p[1], base_p[2], base_n / seconds, base_p[1] > 0 ? idle_p[1] / base_p[1] : 0, rss_peak,
     rss_parked, b.total_pushed, incomplete == 0 && b.n_errors == 0 ? "yes" : "NO", delivery_p[0],
-    delivery_p[1]);
+    delivery_p[1], idle_cpu, base_cpu, idle_load, base_load);
   hc_bench_report ("longpoll", result, report);
 
   g_clear_object (&b.poll_session);
