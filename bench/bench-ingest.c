@@ -119,11 +119,6 @@ login (SoupSession *session,
   return g_strdup (json_object_get_string_member (json_node_get_object (node), "access_token"));
 }
 
-static double
-process_cpu (const char *pid)
-{
-  return hc_test_process_cpu_seconds ((GPid) g_ascii_strtoll (pid, NULL, 10));
-}
 
 /* Ingests @bundles into a fresh database given by @store_flag and @store ("--db", PATH or
  * "--postgres", CONNINFO); returns the seconds it took, and in *@cpu_s the CPU seconds the
@@ -176,7 +171,7 @@ ingest (const char *dir,
 
   perf = hc_bench_profile_start (g_subprocess_get_identifier (server),
                                  strcmp (store_flag, "--db") == 0 ? "ingest-sqlite" : "ingest-postgres");
-  *cpu_s = -process_cpu (g_subprocess_get_identifier (server)) - (pg ? hc_test_pg_cpu_seconds (pg) : 0);
+  *cpu_s = -hc_test_subprocess_cpu_seconds (server) - (pg ? hc_test_pg_cpu_seconds (pg) : 0);
   t0 = hc_bench_now ();
   for (guint i = 0; i < bundles->len; i++)
     {
@@ -191,7 +186,7 @@ ingest (const char *dir,
         g_error ("Bundle %u: %s (%u)", i, error ? error->message : "", soup_message_get_status (msg));
     }
   seconds = hc_bench_now () - t0;
-  *cpu_s += process_cpu (g_subprocess_get_identifier (server)) + (pg ? hc_test_pg_cpu_seconds (pg) : 0);
+  *cpu_s += hc_test_subprocess_cpu_seconds (server) + (pg ? hc_test_pg_cpu_seconds (pg) : 0);
   hc_bench_profile_stop (perf);
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);

@@ -31,6 +31,7 @@
 
 #include "hc-bench.h"
 #include "hc-json.h"
+#include "hc-test-pg.h"
 
 #define MAX_PUSHES 200000     /* per pusher and phase */
 #define POLL_WAIT  "60"
@@ -491,9 +492,9 @@ main (int   argc,
   b.delivery_ms = g_array_new (FALSE, FALSE, sizeof (double));
 
   /* baseline: the pushes alone */
-  base_cpu = -hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
+  base_cpu = -hc_test_subprocess_cpu_seconds (server);
   base_ms = run_pushers (&b, 'a');
-  base_cpu += hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
+  base_cpu += hc_test_subprocess_cpu_seconds (server);
   base_load = hc_bench_load_average ();
   base_n = base_ms->len;
 
@@ -526,9 +527,9 @@ main (int   argc,
   /* the same pushes with the idle clients connected */
   g_printerr ("longpoll: %u long-polls parked; pushing again\n", b.n_parked);
   perf = hc_bench_profile_start (g_subprocess_get_identifier (server), "longpoll");
-  idle_cpu = -hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
+  idle_cpu = -hc_test_subprocess_cpu_seconds (server);
   idle_ms = run_pushers (&b, 'b');
-  idle_cpu += hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
+  idle_cpu += hc_test_subprocess_cpu_seconds (server);
   idle_load = hc_bench_load_average ();
   hc_bench_profile_stop (perf);
   idle_n = idle_ms->len;

@@ -18,6 +18,7 @@
 
 #include "hc-bench.h"
 #include "hc-json.h"
+#include "hc-test-pg.h"
 
 static JsonObject *
 get_json (SoupSession *session,
@@ -92,7 +93,7 @@ main (int   argc,
   /* the whole first sync, page after page, every page parsed */
   path = g_strdup ("/fhir/$sync-changes?_count=1000");
   perf = hc_bench_profile_start (g_subprocess_get_identifier (server), "sync-changes");
-  cpu_s = -hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
+  cpu_s = -hc_test_subprocess_cpu_seconds (server);
   t0 = hc_bench_now ();
   for (;;)
     {
@@ -124,7 +125,7 @@ main (int   argc,
       path = g_strdup_printf ("/fhir/$sync-changes?_count=1000&cursor=%s", cursor);
     }
   pull_s = hc_bench_now () - t0;
-  cpu_s += hc_bench_proc_cpu_seconds (g_subprocess_get_identifier (server));
+  cpu_s += hc_test_subprocess_cpu_seconds (server);
   load = hc_bench_load_average ();
   hc_bench_profile_stop (perf);
   g_subprocess_send_signal (server, SIGTERM);

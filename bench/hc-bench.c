@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "hc-bench.h"
@@ -177,23 +176,6 @@ hc_bench_profile_stop (GSubprocess *perf)
     return;
   g_subprocess_send_signal (perf, SIGINT);
   g_subprocess_wait (perf, NULL, NULL);
-}
-
-double
-hc_bench_proc_cpu_seconds (const char *pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) fields = NULL;
-  const char *after;
-
-  /* after "pid (comm) ": state is field 3 of the line, utime 14 and stime 15 */
-  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL)
-    return 0;
-  fields = g_strsplit (after + 2, " ", 0);
-  if (g_strv_length (fields) < 13)
-    return 0;
-  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
 }
 
 double

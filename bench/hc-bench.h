@@ -49,8 +49,6 @@ GSubprocess *hc_bench_profile_start (const char *pid,
                                      const char *name);
 /* Stops a profile from hc_bench_profile_start(); nothing for NULL. */
 void        hc_bench_profile_stop  (GSubprocess *perf);
-/* CPU seconds (user + system) the process @pid has used so far; 0 when it cannot be read. */
-double      hc_bench_proc_cpu_seconds (const char *pid);
 /* The 1-minute load average of the machine. */
 double      hc_bench_load_average (void);
 /* Removes @dir and everything in it. */

@@ -198,17 +198,26 @@ hc_test_pg_new_db (HcTestPg   *self,
   return g_strdup_printf ("host=127.0.0.1 port=%u user=hc dbname=%s", self->port, name);
 }
 
-void
-hc_test_pg_exec (const char *conninfo,
-                 const char *sql)
+/* @sql's result on a new connection to @conninfo (closed again); aborts unless it is @status. */
+static PGresult *
+exec_or_die (const char     *conninfo,
+             const char     *sql,
+             ExecStatusType  status)
 {
   PGconn *conn = connect_or_die (conninfo);
   PGresult *res = PQexec (conn, sql);
 
-  if (PQresultStatus (res) != PGRES_COMMAND_OK)
-    g_error ("PostgreSQL: %s", PQerrorMessage (conn));
-  PQclear (res);
+  if (PQresultStatus (res) != status)
+    g_error ("PostgreSQL: %s: %s", sql, PQerrorMessage (conn));
   PQfinish (conn);
+  return res;
+}
+
+void
+hc_test_pg_exec (const char *conninfo,
+                 const char *sql)
+{
+  PQclear (exec_or_die (conninfo, sql, PGRES_COMMAND_OK));
 }
 
 GPtrArray *
@@ -216,15 +225,11 @@ hc_test_pg_column (const char *conninfo,
                    const char *sql)
 {
   GPtrArray *values = g_ptr_array_new_with_free_func (g_free);
-  PGconn *conn = connect_or_die (conninfo);
-  PGresult *res = PQexec (conn, sql);
+  PGresult *res = exec_or_die (conninfo, sql, PGRES_TUPLES_OK);
 
-  if (PQresultStatus (res) != PGRES_TUPLES_OK)
-    g_error ("PostgreSQL: %s: %s", sql, PQerrorMessage (conn));
   for (int i = 0; i < PQntuples (res); i++)
     g_ptr_array_add (values, g_strdup (PQgetvalue (res, i, 0)));
   PQclear (res);
-  PQfinish (conn);
   return values;
 }
 
@@ -257,6 +262,14 @@ hc_test_process_cpu_seconds (GPid pid)
 
   g_snprintf (name, sizeof name, "%d", (int) pid);
   return proc_cpu (name, &ppid);
+}
+
+double
+hc_test_subprocess_cpu_seconds (GSubprocess *process)
+{
+  const char *pid = g_subprocess_get_identifier (process);
+
+  return pid ? hc_test_process_cpu_seconds ((GPid) g_ascii_strtoll (pid, NULL, 10)) : 0;
 }
 
 double

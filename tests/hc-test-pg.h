@@ -6,7 +6,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -25,6 +25,8 @@ char       *hc_test_pg_new_db     (HcTestPg    *pg,
                                    const char  *name);
 /* CPU seconds (user + system) used so far by process @pid. */
 double      hc_test_process_cpu_seconds (GPid   pid);
+/* The same for a running @process. */
+double      hc_test_subprocess_cpu_seconds (GSubprocess *process);
 /* CPU seconds (user + system) used so far by the cluster's running processes. */
 double      hc_test_pg_cpu_seconds (HcTestPg   *pg);
 /* Runs @sql (one or more statements without results); aborts when it fails. */
