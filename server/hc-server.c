@@ -86,17 +86,19 @@ gzip_text (const char *text,
 
 /* Answers @text, gzipped (fastest level) when the client accepts it and it is worth it: sync
  * pages are repetitive JSON and shrink to about an eighth. With @gzip_cache, answers that
- * share the text gzip it once. */
+ * share the text gzip it once. The answer refers to @text (or the gzip): nothing is copied,
+ * so the hundreds of long-polls a wake-up answers with one page share it. */
 static void
-respond_json_shared (SoupServerMessage  *msg,
-                     guint               status,
-                     const char         *content_type,
-                     const char         *text,
-                     GBytes            **gzip_cache)
+respond_json_bytes (SoupServerMessage  *msg,
+                    guint               status,
+                    const char         *content_type,
+                    GBytes             *text,
+                    GBytes            **gzip_cache)
 {
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
-  gsize length = strlen (text);
+  gsize length;
+  const char *data = g_bytes_get_data (text, &length);
   g_autoptr(GBytes) gzipped = NULL;
 
   soup_server_message_set_status (msg, status, NULL);
@@ -105,20 +107,25 @@ respond_json_shared (SoupServerMessage  *msg,
     {
       if (gzip_cache != NULL && *gzip_cache != NULL)
         gzipped = g_bytes_ref (*gzip_cache);
-      else if ((gzipped = gzip_text (text, length)) != NULL && gzip_cache != NULL)
+      else if ((gzipped = gzip_text (data, length)) != NULL && gzip_cache != NULL)
         *gzip_cache = g_bytes_ref (gzipped);
     }
   if (gzipped != NULL)
     {
-      gsize size;
-      gconstpointer data = g_bytes_get_data (gzipped, &size);
-
       soup_message_headers_replace (response, "Content-Encoding", "gzip");
       soup_message_headers_append (response, "Vary", "Accept-Encoding");
-      soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, data, size);
-      return;
     }
-  soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, text, length);
+  soup_message_headers_replace (response, "Content-Type", content_type);
+  soup_message_body_truncate (soup_server_message_get_response_body (msg));
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg),
+                                  gzipped != NULL ? gzipped : text);
+}
+
+/* @text (owned, or NULL) as bytes, without a copy */
+static GBytes *
+page_bytes (char *text)
+{
+  return text != NULL ? g_bytes_new_take (text, strlen (text)) : NULL;
 }
 
 static void
@@ -127,7 +134,9 @@ respond_json (SoupServerMessage *msg,
               const char        *content_type,
               const char        *text)
 {
-  respond_json_shared (msg, status, content_type, text, NULL);
+  g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
+
+  respond_json_bytes (msg, status, content_type, bytes, NULL);
 }
 
 static void
@@ -1040,14 +1049,15 @@ respond_changes (HcServer          *self,
                  gboolean           may_wait)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *text = changes_page (self, role, after, snapshot, count, may_wait, &error);
+  g_autoptr(GBytes) text = page_bytes (changes_page (self, role, after, snapshot, count, may_wait,
+                                                     &error));
 
   if (text == NULL && error == NULL)
     return FALSE;
   if (text == NULL)
     respond_error (msg, error);
   else
-    respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, text);
+    respond_json_bytes (msg, SOUP_STATUS_OK, FHIR_JSON, text, NULL);
   return TRUE;
 }
 
@@ -1421,7 +1431,7 @@ typedef struct
 /* A $sync-changes page that several parked requests get, gzipped once. */
 typedef struct
 {
-  char   *text;
+  GBytes *text;
   GBytes *gzipped;
 } SharedPage;
 
@@ -1430,7 +1440,7 @@ shared_page_free (gpointer data)
 {
   SharedPage *page = data;
 
-  g_free (page->text);
+  g_clear_pointer (&page->text, g_bytes_unref);
   g_clear_pointer (&page->gzipped, g_bytes_unref);
   g_free (page);
 }
@@ -1444,7 +1454,7 @@ waiter_finish (Waiter     *w,
   g_clear_signal_handler (&w->disconnected_id, w->msg);
   if (answer != NULL)
     {
-      respond_json_shared (w->msg, SOUP_STATUS_OK, FHIR_JSON, answer->text, &answer->gzipped);
+      respond_json_bytes (w->msg, SOUP_STATUS_OK, FHIR_JSON, answer->text, &answer->gzipped);
       soup_server_message_unpause (w->msg);
     }
   g_object_unref (w->msg);
@@ -1461,7 +1471,7 @@ waiter_timeout_cb (gpointer data)
   w->timeout_id = 0;
   /* what the answer tells of must be on disk */
   make_durable (w->self);
-  page.text = changes_page (w->self, w->role, w->after, FALSE, w->count, FALSE, &error);
+  page.text = page_bytes (changes_page (w->self, w->role, w->after, FALSE, w->count, FALSE, &error));
   if (page.text == NULL)
     {
       respond_error (w->msg, error);
@@ -1470,7 +1480,7 @@ waiter_timeout_cb (gpointer data)
       return G_SOURCE_REMOVE;
     }
   waiter_finish (w, &page);
-  g_free (page.text);
+  g_clear_pointer (&page.text, g_bytes_unref);
   g_clear_pointer (&page.gzipped, g_bytes_unref);
   return G_SOURCE_REMOVE;
 }
@@ -1523,7 +1533,7 @@ wake_cb (gpointer data)
           g_autoptr(GError) error = NULL;
 
           page = g_new0 (SharedPage, 1);
-          page->text = changes_page (self, w->role, w->after, FALSE, w->count, TRUE, &error);
+          page->text = page_bytes (changes_page (self, w->role, w->after, FALSE, w->count, TRUE, &error));
           if (error != NULL)
             g_warning ("cannot answer a long-poll: %s", g_quark_to_string (error->domain));
           g_hash_table_insert (self->wake_pages, g_steal_pointer (&key), page);
