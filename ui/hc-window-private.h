@@ -7,6 +7,7 @@
 #pragma once
 
 #include "hc-chart-view.h"
+#include "hc-conflict-view.h"
 #include "hc-sync-engine.h"
 #include "hc-window.h"
 
@@ -47,8 +48,6 @@ const char    *_hc_window_get_sync_label     (HcWindow *self);
 guint          _hc_window_get_conflicts_serial (HcWindow *self);
 GtkListBox    *_hc_window_get_conflict_list  (HcWindow *self);
 GtkWidget     *_hc_window_get_conflicts_button (HcWindow *self);
-/* The lines marked as differing in the local or the server's version, one per line. */
-char          *_hc_window_get_marked_elements (HcWindow *self,
-                                               gboolean  local);
+HcConflictView *_hc_window_get_conflict_view (HcWindow *self);
 
 G_END_DECLS

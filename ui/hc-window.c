@@ -13,6 +13,7 @@
 
 #include "hc-chart-view.h"
 #include "hc-chart-view-private.h"
+#include "hc-conflict-view.h"
 #include "hc-encounter-editor.h"
 #include "hc-merge.h"
 #include "hc-patient.h"
@@ -49,11 +50,7 @@ struct _HcWindow
   GtkProgressBar       *sync_progress;
   GtkWidget            *conflicts_button;
   GtkLabel             *conflicts_button_label;
-  GtkLabel             *conflicts_intro;
-  GtkListBox           *conflict_list;
-  GtkWidget            *conflict_detail;
-  GtkBox               *local_version;
-  GtkBox               *remote_version;
+  HcConflictView       *conflict_view;
 
   /* owned */
   HcStore              *store;
@@ -71,8 +68,6 @@ struct _HcWindow
   gint64                last_input;          /* monotonic time of the last input event */
   HcSyncEngine         *sync_engine;         /* NULL until the store is known to be logged in */
   guint                 sync_serial;         /* "Sync now" runs finished */
-  JsonArray            *conflicts;           /* what the conflict inbox lists */
-  guint                 conflicts_serial;    /* conflict list loads finished */
 };
 
 G_DEFINE_FINAL_TYPE (HcWindow, hc_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -509,242 +504,11 @@ update_conflicts_button (HcWindow *self,
 }
 
 static void
-remove_children (GtkWidget *parent)
+conflict_count_cb (HcWindow       *self,
+                   GParamSpec     *pspec,
+                   HcConflictView *view)
 {
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (parent)) != NULL)
-    {
-      if (GTK_IS_LIST_BOX (parent))
-        gtk_list_box_remove (GTK_LIST_BOX (parent), child);
-      else
-        gtk_box_remove (GTK_BOX (parent), child);
-    }
-}
-
-/* Whether element @member is, or contains, one of the conflict's element paths
- * ("Patient.birthDate", "Patient.name[0].given"). */
-static gboolean
-element_differs (JsonArray  *elements,
-                 const char *member)
-{
-  size_t len = strlen (member);
-
-  for (guint i = 0; elements != NULL && i < json_array_get_length (elements); i++)
-    {
-      const char *path = json_array_get_string_element (elements, i);
-      const char *dot = path != NULL ? strchr (path, '.') : NULL;
-
-      /* "Patient.birthDate": the type first */
-      if (dot != NULL && g_ascii_isupper (path[0]))
-        path = dot + 1;
-      if (path != NULL && strncmp (path, member, len) == 0 &&
-          (path[len] == '\0' || path[len] == '.' || path[len] == '['))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (a, b);
-}
-
-/* One line per element, the differing ones marked; server-owned meta left out. */
-static void
-show_version (GtkBox     *box,
-              JsonObject *resource,
-              JsonArray  *elements)
-{
-  g_autoptr(GList) members = NULL;
-
-  remove_children (GTK_WIDGET (box));
-  if (resource == NULL)
-    {
-      GtkWidget *label = gtk_label_new (_("Deleted"));
-
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_box_append (box, label);
-      return;
-    }
-
-  members = g_list_sort (json_object_get_members (resource), compare_strings);
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      const char *member = l->data;
-      g_autofree char *value = NULL;
-      g_autofree char *text = NULL;
-      GtkWidget *label;
-
-      if (g_str_equal (member, "meta") || g_str_equal (member, "resourceType"))
-        continue;
-      value = hc_merge_canonical_json (json_object_get_member (resource, member));
-      text = g_strdup_printf ("%s: %s", member, value);
-      label = gtk_label_new (text);
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-      gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-      gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-      gtk_widget_set_focusable (label, FALSE);
-      /* inside the card */
-      gtk_widget_set_margin_start (label, 12);
-      gtk_widget_set_margin_end (label, 12);
-      gtk_widget_set_margin_top (label, 4);
-      gtk_widget_set_margin_bottom (label, 4);
-      if (element_differs (elements, member))
-        {
-          g_autofree char *marked = g_strconcat ("≠ ", text, NULL);
-
-          gtk_label_set_label (GTK_LABEL (label), marked);
-          gtk_widget_add_css_class (label, "warning");
-          gtk_widget_add_css_class (label, "heading");
-          gtk_accessible_update_property (GTK_ACCESSIBLE (label),
-                                          GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                          _("Differs between the two versions"), -1);
-        }
-      gtk_box_append (box, label);
-    }
-}
-
-static JsonObject *
-selected_conflict (HcWindow *self)
-{
-  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->conflict_list);
-  int index;
-
-  if (row == NULL || self->conflicts == NULL)
-    return NULL;
-  index = gtk_list_box_row_get_index (row);
-  if (index < 0 || (guint) index >= json_array_get_length (self->conflicts))
-    return NULL;
-  return json_array_get_object_element (self->conflicts, index);
-}
-
-static void
-conflict_selected_cb (HcWindow      *self,
-                      GtkListBoxRow *row,
-                      GtkListBox    *list)
-{
-  JsonObject *conflict = selected_conflict (self);
-  JsonArray *elements;
-
-  gtk_widget_set_visible (self->conflict_detail, conflict != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "conflicts.keep-mine", conflict != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "conflicts.keep-theirs", conflict != NULL);
-  if (conflict == NULL)
-    return;
-
-  elements = json_object_has_member (conflict, "elements")
-             ? json_object_get_array_member (conflict, "elements") : NULL;
-  show_version (self->local_version,
-                json_object_has_member (conflict, "local")
-                ? json_object_get_object_member (conflict, "local") : NULL, elements);
-  show_version (self->remote_version,
-                json_object_has_member (conflict, "remote")
-                ? json_object_get_object_member (conflict, "remote") : NULL, elements);
-}
-
-static char *
-join_elements (JsonArray *elements)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) strv = NULL;
-
-  for (guint i = 0; elements != NULL && i < json_array_get_length (elements); i++)
-    g_strv_builder_add (builder, json_array_get_string_element (elements, i));
-  strv = g_strv_builder_end (builder);
-  return g_strjoinv (", ", strv);
-}
-
-static void
-show_conflicts (HcWindow  *self,
-                JsonArray *conflicts)
-{
-  guint n = json_array_get_length (conflicts);
-
-  g_clear_pointer (&self->conflicts, json_array_unref);
-  self->conflicts = json_array_ref (conflicts);
-  remove_children (GTK_WIDGET (self->conflict_list));
-  gtk_widget_set_visible (GTK_WIDGET (self->conflict_list), n > 0);
-  gtk_label_set_label (self->conflicts_intro,
-                       n > 0 ? _("These records were changed here and on the server before "
-                                 "either change reached the other. Compare both versions "
-                                 "and keep one; the changed elements are marked ≠.")
-                             : _("No open conflicts. Every change made here reached the "
-                                 "server or merged cleanly."));
-
-  for (guint i = 0; i < n; i++)
-    {
-      JsonObject *conflict = json_array_get_object_element (conflicts, i);
-      JsonArray *elements = json_object_has_member (conflict, "elements")
-                            ? json_object_get_array_member (conflict, "elements") : NULL;
-      g_autofree char *joined = join_elements (elements);
-      /* Translators: the elements of a record that differ, e.g. "Differs in: birthDate" */
-      g_autofree char *subtitle = g_strdup_printf (_("Differs in: %s"), joined);
-      GtkWidget *row = adw_action_row_new ();
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                     json_object_get_string_member (conflict, "resource"));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      gtk_list_box_append (self->conflict_list, row);
-    }
-  update_conflicts_button (self, n);
-  if (n > 0)
-    gtk_list_box_select_row (self->conflict_list, gtk_list_box_get_row_at_index (self->conflict_list, 0));
-  else
-    conflict_selected_cb (self, NULL, self->conflict_list);
-}
-
-static void
-list_conflicts_thread (GTask        *task,
-                       gpointer      source_object,
-                       gpointer      task_data,
-                       GCancellable *cancellable)
-{
-  GError *error = NULL;
-  JsonArray *conflicts = hc_store_list_conflicts_sync (HC_STORE (source_object), FALSE,
-                                                       cancellable, &error);
-
-  if (conflicts == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, conflicts, (GDestroyNotify) json_array_unref);
-}
-
-static void
-conflicts_loaded_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(HcWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) conflicts = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self->conflicts_serial++;
-  if (conflicts == NULL)
-    {
-      if (!g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_LOCKED))
-        g_warning ("Listing conflicts failed: %s %d", g_quark_to_string (error->domain),
-                   error->code);
-      return;
-    }
-  show_conflicts (self, conflicts);
-}
-
-static void
-load_conflicts (HcWindow *self)
-{
-  g_autoptr(GTask) task = NULL;
-
-  if (self->store == NULL || hc_store_is_locked (self->store))
-    return;
-  task = g_task_new (self->store, self->cancellable, conflicts_loaded_cb, g_object_ref (self));
-  g_task_set_source_tag (task, load_conflicts);
-  g_task_run_in_thread (task, list_conflicts_thread);
+  update_conflicts_button (self, hc_conflict_view_get_count (view));
 }
 
 static void
@@ -757,81 +521,8 @@ show_conflicts_action (GtkWidget  *widget,
   g_clear_object (&self->shown_patient);
   gtk_stack_set_visible_child_name (self->content_stack, "conflicts");
   open_content (self);
-  load_conflicts (self);
-}
-
-typedef struct
-{
-  char              *id;
-  HcStoreResolution  how;
-} Resolve;
-
-static void
-resolve_free (gpointer data)
-{
-  Resolve *r = data;
-
-  g_free (r->id);
-  g_free (r);
-}
-
-static void
-resolve_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  Resolve *r = task_data;
-  GError *error = NULL;
-
-  if (hc_sync_resolve_conflict_sync (HC_STORE (source_object), r->id, r->how, NULL, cancellable,
-                                     &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-resolved_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(HcWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_warning ("Resolving a conflict failed: %s %d", g_quark_to_string (error->domain),
-                 error->code);
-      gtk_label_set_label (self->conflicts_intro, error->message);
-    }
-  load_conflicts (self);
-}
-
-static void
-resolve_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  HcWindow *self = HC_WINDOW (widget);
-  JsonObject *conflict = selected_conflict (self);
-  g_autoptr(GTask) task = NULL;
-  Resolve *r;
-
-  if (conflict == NULL || hc_store_is_locked (self->store))
-    return;
-  r = g_new0 (Resolve, 1);
-  r->id = g_strdup (json_object_get_string_member (conflict, "id"));
-  r->how = g_str_equal (action_name, "conflicts.keep-mine") ? HC_STORE_RESOLVE_TAKE_LOCAL
-                                                            : HC_STORE_RESOLVE_TAKE_REMOTE;
-  gtk_widget_action_set_enabled (widget, "conflicts.keep-mine", FALSE);
-  gtk_widget_action_set_enabled (widget, "conflicts.keep-theirs", FALSE);
-  task = g_task_new (self->store, self->cancellable, resolved_cb, g_object_ref (self));
-  g_task_set_source_tag (task, resolve_action);
-  g_task_set_task_data (task, r, resolve_free);
-  g_task_run_in_thread (task, resolve_thread);
+  hc_conflict_view_set_store (self->conflict_view, self->store);
+  hc_conflict_view_reload (self->conflict_view);
 }
 
 /* ---- locking ---------------------------------------------------------------------------- */
@@ -903,11 +594,7 @@ clear_patient_data (HcWindow *self)
   gtk_no_selection_set_model (self->selection, NULL);
   show_patient (self, NULL);
   /* both versions of a conflicting record are patient data too */
-  g_clear_pointer (&self->conflicts, json_array_unref);
-  remove_children (GTK_WIDGET (self->conflict_list));
-  remove_children (GTK_WIDGET (self->local_version));
-  remove_children (GTK_WIDGET (self->remote_version));
-  gtk_widget_set_visible (self->conflict_detail, FALSE);
+  hc_conflict_view_clear (self->conflict_view);
   /* the search that this starts finds the store locked and does nothing */
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
 }
@@ -1255,7 +942,6 @@ hc_window_finalize (GObject *object)
   g_clear_pointer (&self->pending_query, g_free);
   g_clear_pointer (&self->completed_query, g_free);
   g_clear_pointer (&self->store_dir, g_free);
-  g_clear_pointer (&self->conflicts, json_array_unref);
 
   G_OBJECT_CLASS (hc_window_parent_class)->finalize (object);
 }
@@ -1368,12 +1054,7 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcWindow, sync_progress);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, conflicts_button);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, conflicts_button_label);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, conflicts_intro);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, conflict_list);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, conflict_detail);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, local_version);
-  gtk_widget_class_bind_template_child (widget_class, HcWindow, remote_version);
-  gtk_widget_class_bind_template_callback (widget_class, conflict_selected_cb);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, conflict_view);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, list_activate_cb);
@@ -1388,8 +1069,6 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "store.lock", NULL, lock_action);
   gtk_widget_class_install_action (widget_class, "sync.now", NULL, sync_now_action);
   gtk_widget_class_install_action (widget_class, "conflicts.show", NULL, show_conflicts_action);
-  gtk_widget_class_install_action (widget_class, "conflicts.keep-mine", NULL, resolve_action);
-  gtk_widget_class_install_action (widget_class, "conflicts.keep-theirs", NULL, resolve_action);
   hc_encounter_editor_install_window_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
@@ -1410,7 +1089,10 @@ hc_window_init (HcWindow *self)
 
   g_type_ensure (HC_TYPE_CHART_VIEW);
   g_type_ensure (HC_TYPE_PATIENT_ROW);
+  g_type_ensure (HC_TYPE_CONFLICT_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_object (self->conflict_view, "notify::count", G_CALLBACK (conflict_count_cb),
+                           self, G_CONNECT_SWAPPED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.now", FALSE);
 
   self->cancellable = g_cancellable_new ();
@@ -1726,35 +1408,26 @@ _hc_window_get_sync_label (HcWindow *self)
   return gtk_label_get_label (self->sync_label);
 }
 
+HcConflictView *
+_hc_window_get_conflict_view (HcWindow *self)
+{
+  return self->conflict_view;
+}
+
 guint
 _hc_window_get_conflicts_serial (HcWindow *self)
 {
-  return self->conflicts_serial;
+  return _hc_conflict_view_get_serial (self->conflict_view);
 }
 
 GtkListBox *
 _hc_window_get_conflict_list (HcWindow *self)
 {
-  return self->conflict_list;
+  return _hc_conflict_view_get_list (self->conflict_view);
 }
 
 GtkWidget *
 _hc_window_get_conflicts_button (HcWindow *self)
 {
   return self->conflicts_button;
-}
-
-/* The marked (differing) lines of the local (@local) or the server's version. */
-char *
-_hc_window_get_marked_elements (HcWindow *self,
-                                gboolean  local)
-{
-  GtkWidget *box = GTK_WIDGET (local ? self->local_version : self->remote_version);
-  GString *marked = g_string_new (NULL);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (box); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (gtk_widget_has_css_class (child, "warning"))
-      g_string_append_printf (marked, "%s\n", gtk_label_get_label (GTK_LABEL (child)));
-  return g_string_free (marked, FALSE);
 }

@@ -13,12 +13,13 @@
 #include <adwaita.h>
 
 #include "hc-patient.h"
+#include "hc-test-ui.h"
 #include "hc-test-utils.h"
 #include "hc-store.h"
 #include "hc-window-private.h"
 
-#define TIMEOUT_SECONDS 10
-#define PASSWORD "correct horse battery staple"
+#define TIMEOUT_SECONDS HC_TEST_UI_TIMEOUT_SECONDS
+#define PASSWORD HC_TEST_UI_PASSWORD
 
 /* a housecall-server for the sync tests, when $HOUSECALL_SERVER names one */
 static HcTestServer server;
@@ -50,22 +51,6 @@ static const char *patients[] = {
   " \"name\":[{\"use\":\"official\",\"family\":\"Nguyen\",\"given\":[\"Minh\"]}],"
   " \"gender\":\"male\",\"birthDate\":\"2024-01-08\"}",
 };
-
-static void
-put_patient (HcStore    *store,
-             const char *json)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(JsonObject) stored = NULL;
-  g_autoptr(GError) error = NULL;
-
-  json_parser_load_from_data (parser, json, -1, &error);
-  g_assert_no_error (error);
-  stored = hc_store_put_sync (store, json_node_get_object (json_parser_get_root (parser)), NULL,
-                              &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (stored);
-}
 
 static gboolean
 timeout_cb (gpointer user_data)
@@ -110,107 +95,20 @@ search_for (HcWindow   *window,
   g_source_remove (id);
 }
 
-static void
-drain (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* Drops the last reference the test holds and waits until callbacks in flight have let go
- * of theirs too: then the object must be gone. */
-static void
-wait_finalized (gpointer object)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
-  g_object_add_weak_pointer (object, &object);
-  g_object_unref (object);
-  while (object != NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("an object was not finalized within %d s (leaked reference?)", TIMEOUT_SECONDS);
-  g_source_remove (id);
-}
-
 typedef gboolean (*Predicate) (HcWindow *window);
 
-/* Iterates the main context until @done says so. */
 static void
 wait_until (HcWindow   *window,
             Predicate   done,
             const char *what)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
-  while (!done (window) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("%s did not happen within %d s", what, TIMEOUT_SECONDS);
-  g_source_remove (id);
+  hc_test_ui_wait_until (window, (HcTestUiPredicate) done, what);
 }
 
 static gboolean
 is_locked (HcWindow *window)
 {
   return g_strcmp0 (_hc_window_get_main_state (window), "locked") == 0;
-}
-
-static gboolean
-is_drawn (HcWindow *window)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (window)) &&
-         gtk_widget_get_width (GTK_WIDGET (window)) > 0;
-}
-
-static gboolean
-settle_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Renders @window as it looks now into $G_TEST_BUILDDIR/screenshots/@name.png, a test
- * artifact to look at. */
-static void
-save_screenshot (HcWindow   *window,
-                 const char *name)
-{
-  GtkWidget *widget = GTK_WIDGET (window);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  gboolean settled = FALSE;
-  int width, height;
-
-  wait_until (window, is_drawn, "drawing the window");
-  /* let transitions and the first frames finish */
-  g_timeout_add (400, settle_cb, &settled);
-  while (!settled)
-    g_main_context_iteration (NULL, TRUE);
-
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                          "screenshots", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 /* Types @passphrase into the unlock page, presses Enter and waits for the answer. */
@@ -246,8 +144,8 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   if (with_patients)
     for (guint i = 0; i < G_N_ELEMENTS (patients); i++)
-      put_patient (f->store, patients[i]);
-  drain ();
+      hc_test_ui_put (f->store, patients[i]);
+  hc_test_ui_drain ();
 
   f->window = g_object_ref (hc_window_new (NULL, f->store));
   gtk_window_present (GTK_WINDOW (f->window));
@@ -263,9 +161,9 @@ fixture_teardown (Fixture       *f,
   const char *name;
 
   gtk_window_destroy (GTK_WINDOW (f->window));
-  wait_finalized (f->window);
+  hc_test_ui_wait_finalized (f->window);
   if (f->store != NULL)
-    wait_finalized (f->store);
+    hc_test_ui_wait_finalized (f->store);
 
   dir = g_dir_open (f->dir, 0, &error);
   g_assert_no_error (error);
@@ -367,7 +265,7 @@ test_store_changed_reloads (Fixture       *f,
   GListModel *results = _hc_window_get_results (f->window);
   guint serial = _hc_window_get_search_serial (f->window);
 
-  put_patient (f->store,
+  hc_test_ui_put (f->store,
                "{\"resourceType\":\"Patient\",\"id\":\"p-andersen\","
                " \"name\":[{\"family\":\"Andersen\",\"given\":[\"Mads\"]}],"
                " \"birthDate\":\"1975-02-01\"}");
@@ -378,7 +276,7 @@ test_store_changed_reloads (Fixture       *f,
   /* a query stays applied across reloads */
   search_for (f->window, "okafor");
   serial = _hc_window_get_search_serial (f->window);
-  put_patient (f->store,
+  hc_test_ui_put (f->store,
                "{\"resourceType\":\"Patient\",\"id\":\"p-okafor2\","
                " \"name\":[{\"family\":\"Okafor\",\"given\":[\"Emeka\"]}]}");
   wait_for_search (f->window, serial);
@@ -429,12 +327,12 @@ test_problem_page (void)
   hc_window_show_problem (window, "folder-symbolic", "No Chart Store Yet", "There is none.",
                           "housecall-cli --store /tmp/x init");
   gtk_window_present (GTK_WINDOW (window));
-  drain ();
+  hc_test_ui_drain ();
   g_assert_cmpstr (_hc_window_get_main_state (window), ==, "problem");
   g_assert_null (hc_window_get_store (window));
 
   gtk_window_destroy (GTK_WINDOW (window));
-  drain ();
+  hc_test_ui_drain ();
   g_assert_finalize_object (window);
 }
 
@@ -462,7 +360,7 @@ test_auto_lock (Fixture       *f,
   g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "none");
   g_assert_cmpstr (_hc_window_get_shown_name (f->window), ==, "");
   g_assert_cmpstr (gtk_editable_get_text (_hc_window_get_search_entry (f->window)), ==, "");
-  save_screenshot (f->window, "unlock-page");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "unlock-page");
 
   /* a wrong passphrase: an inline error, the entry keeps what was typed */
   unlock_with (f->window, "not the passphrase");
@@ -472,7 +370,7 @@ test_auto_lock (Fixture       *f,
   g_assert_cmpstr (gtk_editable_get_text (_hc_window_get_passphrase_entry (f->window)), ==,
                    "not the passphrase");
   g_assert_true (hc_store_is_locked (f->store));
-  save_screenshot (f->window, "unlock-page-wrong-passphrase");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "unlock-page-wrong-passphrase");
 
   /* the right one: the list comes back, the passphrase leaves the entry */
   serial = _hc_window_get_search_serial (f->window);
@@ -523,9 +421,9 @@ test_unlock_opens_store (void)
   store = hc_store_open_sync (dir, HC_STORE_OPEN_CREATE, "test passphrase", NULL, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (patients); i++)
-    put_patient (store, patients[i]);
-  drain ();
-  wait_finalized (store);
+    hc_test_ui_put (store, patients[i]);
+  hc_test_ui_drain ();
+  hc_test_ui_wait_finalized (store);
 
   window = g_object_ref (hc_window_new_locked (NULL, dir));
   gtk_window_present (GTK_WINDOW (window));
@@ -588,12 +486,12 @@ static void
 test_sync_logged_out (Fixture       *f,
                       gconstpointer  data)
 {
-  drain ();
+  hc_test_ui_drain ();
   g_assert_null (_hc_window_get_sync_engine (f->window));
   g_assert_false (gtk_widget_get_visible (_hc_window_get_sync_button (f->window)));
   /* Ctrl+R does nothing without a server */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "sync.now", NULL);
-  drain ();
+  hc_test_ui_drain ();
   g_assert_null (_hc_window_get_sync_engine (f->window));
   g_assert_cmpuint (_hc_window_get_sync_serial (f->window), ==, 0);
 }
@@ -618,7 +516,7 @@ test_sync_indicator (Fixture       *f,
                                      NULL, &error));
   g_assert_no_error (error);
   gtk_window_destroy (GTK_WINDOW (f->window));
-  wait_finalized (f->window);
+  hc_test_ui_wait_finalized (f->window);
   f->window = g_object_ref (hc_window_new (NULL, f->store));
   gtk_window_present (GTK_WINDOW (f->window));
 
@@ -628,12 +526,12 @@ test_sync_indicator (Fixture       *f,
   wait_until (f->window, is_synced, "the first sync");
   g_assert_true (gtk_widget_get_visible (button));
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (button), "Synced at "));
-  save_screenshot (f->window, "main-window-synced");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "main-window-synced");
 
   /* the server goes away: a local change waits and the indicator says so */
   hc_test_server_stop (&server);
   hc_sync_engine_stop (engine);
-  put_patient (f->store,
+  hc_test_ui_put (f->store,
                "{\"resourceType\":\"Patient\",\"id\":\"p-offline\","
                " \"name\":[{\"family\":\"Berger\",\"given\":[\"Lena\"]}]}");
   sync_now (f->window);
@@ -641,130 +539,12 @@ test_sync_indicator (Fixture       *f,
   g_assert_cmpuint (hc_sync_engine_get_pending_count (engine), ==, 1);
   g_assert_cmpstr (_hc_window_get_sync_label (f->window), ==, "1 change waiting");
   g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (button), "cannot be reached"));
-  save_screenshot (f->window, "main-window-offline");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "main-window-offline");
 
   /* back online: Sync now sends it */
   hc_test_server_start (&server, server_port);
   sync_now (f->window);
   wait_until (f->window, is_synced, "the sync after coming back online");
-}
-
-static void
-sync_store_once (HcStore *store)
-{
-  g_autoptr(HcSyncEngine) engine = hc_sync_engine_new (store);
-  g_autoptr(GError) error = NULL;
-  HcSyncStats stats;
-
-  g_assert_true (hc_sync_engine_sync_sync (engine, &stats, NULL, &error));
-  g_assert_no_error (error);
-}
-
-static void
-log_in (HcStore *store)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (hc_sync_login_sync (store, server.url, "alice", PASSWORD, server.ca_file,
-                                     NULL, &error));
-  g_assert_no_error (error);
-}
-
-static gboolean
-has_conflict_badge (HcWindow *window)
-{
-  return gtk_widget_get_visible (_hc_window_get_conflicts_button (window));
-}
-
-static void
-wait_for_conflicts (HcWindow *window,
-                    guint     serial)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
-  while (_hc_window_get_conflicts_serial (window) <= serial && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("the conflict inbox did not load within %d s", TIMEOUT_SECONDS);
-  g_source_remove (id);
-}
-
-#define CONFLICT_PATIENT(birth) \
-  "{\"resourceType\":\"Patient\",\"id\":\"p-conflict\"," \
-  " \"name\":[{\"family\":\"Wagner\",\"given\":[\"Ida\"]}],\"gender\":\"female\"," \
-  " \"birthDate\":\"" birth "\"}"
-
-/* Two computers change the same birth date: the inbox shows both versions with the birth
- * date marked, and Keep Mine settles it. */
-static void
-test_conflict_inbox (Fixture       *f,
-                     gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) left = NULL;
-  g_autofree char *other_dir = NULL;
-  g_autofree char *mine = NULL;
-  g_autofree char *theirs = NULL;
-  GtkListBox *list;
-  HcStore *other;
-  guint serial;
-
-  if (server.url == NULL)
-    {
-      g_test_skip ("HOUSECALL_SERVER is not set");
-      return;
-    }
-
-  other_dir = hc_test_tmpdir ("hc-test-window-other");
-  other = hc_store_open_sync (other_dir, HC_STORE_OPEN_CREATE, "test passphrase", NULL, &error);
-  g_assert_no_error (error);
-  log_in (other);
-  log_in (f->store);
-  put_patient (other, CONFLICT_PATIENT ("1950-01-01"));
-  sync_store_once (other);
-  sync_store_once (f->store);
-  put_patient (other, CONFLICT_PATIENT ("1951-02-02"));
-  sync_store_once (other);
-  put_patient (f->store, CONFLICT_PATIENT ("1960-06-06"));
-  sync_store_once (f->store);
-
-  /* a window on the logged-in store: its engine counts the conflict for the badge */
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  wait_finalized (f->window);
-  f->window = g_object_ref (hc_window_new (NULL, f->store));
-  gtk_window_present (GTK_WINDOW (f->window));
-  wait_until (f->window, has_conflict_badge, "the conflict badge");
-
-  serial = _hc_window_get_conflicts_serial (f->window);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "conflicts.show", NULL));
-  wait_for_conflicts (f->window, serial);
-  g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "conflicts");
-  list = _hc_window_get_conflict_list (f->window);
-  g_assert_nonnull (gtk_list_box_get_row_at_index (list, 0));
-  g_assert_null (gtk_list_box_get_row_at_index (list, 1));
-  g_assert_nonnull (gtk_list_box_get_selected_row (list));
-  mine = _hc_window_get_marked_elements (f->window, TRUE);
-  theirs = _hc_window_get_marked_elements (f->window, FALSE);
-  g_assert_cmpstr (mine, ==, "≠ birthDate: \"1960-06-06\"\n");
-  g_assert_cmpstr (theirs, ==, "≠ birthDate: \"1951-02-02\"\n");
-  save_screenshot (f->window, "conflict-inbox");
-
-  serial = _hc_window_get_conflicts_serial (f->window);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "conflicts.keep-mine",
-                                             NULL));
-  wait_for_conflicts (f->window, serial);
-  g_assert_null (gtk_list_box_get_row_at_index (list, 0));
-  left = hc_store_list_conflicts_sync (f->store, FALSE, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (json_array_get_length (left), ==, 0);
-
-  wait_finalized (other);
-  {
-    const char *rm[] = { "rm", "-rf", other_dir, NULL };
-    g_assert_true (g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                                 NULL, NULL, NULL, NULL));
-  }
 }
 
 int
@@ -778,15 +558,8 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-  if (g_getenv ("HOUSECALL_SERVER") != NULL)
-    {
-      server.workdir = hc_test_tmpdir ("hc-test-window-server");
-      hc_test_server_cli (server.workdir, (const char * const []) { "dev-cert", "--out", "certs", NULL }, NULL);
-      hc_test_server_cli (server.workdir, (const char * const []) { "init-db", "--db", "server.db", NULL }, NULL);
-      hc_test_server_cli (server.workdir, (const char * const []) { "user", "add", "alice", "--role", "physician", "--db", "server.db", NULL }, PASSWORD);
-      hc_test_server_start (&server, 0);
-      server_port = (guint) g_ascii_strtoull (strrchr (server.url, ':') + 1, NULL, 10);
-    }
+  if (hc_test_ui_server_setup (&server, "hc-test-window-server"))
+    server_port = (guint) g_ascii_strtoull (strrchr (server.url, ':') + 1, NULL, 10);
 
 #define ADD(path, func, with_patients) \
   g_test_add ("/hc/ui/window/" path, Fixture, GINT_TO_POINTER (with_patients), fixture_setup, \
@@ -803,7 +576,6 @@ main (int   argc,
   ADD ("auto-lock-setting", test_auto_lock_setting, TRUE);
   ADD ("sync-logged-out", test_sync_logged_out, TRUE);
   ADD ("sync-indicator", test_sync_indicator, TRUE);
-  ADD ("conflict-inbox", test_conflict_inbox, TRUE);
 #undef ADD
   g_test_add_func ("/hc/ui/window/problem-page", test_problem_page);
   g_test_add_func ("/hc/ui/window/unlock-opens-store", test_unlock_opens_store);

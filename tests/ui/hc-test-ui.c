@@ -1,0 +1,173 @@
+/* hc-test-ui.c: what the GUI test programs share
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "hc-test-ui"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "hc-sync-engine.h"
+#include "hc-test-ui.h"
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+hc_test_ui_wait_until (gpointer           data,
+                       HcTestUiPredicate  done,
+                       const char        *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (HC_TEST_UI_TIMEOUT_SECONDS, timeout_cb, &timed_out);
+
+  while (!done (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("%s did not happen within %d s", what, HC_TEST_UI_TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+void
+hc_test_ui_drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+void
+hc_test_ui_wait_finalized (gpointer object)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (HC_TEST_UI_TIMEOUT_SECONDS, timeout_cb, &timed_out);
+
+  g_object_add_weak_pointer (object, &object);
+  g_object_unref (object);
+  while (object != NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("an object was not finalized within %d s (leaked reference?)",
+             HC_TEST_UI_TIMEOUT_SECONDS);
+  g_source_remove (id);
+}
+
+static gboolean
+is_drawn (gpointer data)
+{
+  GtkWidget *widget = data;
+
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+void
+hc_test_ui_save_screenshot (GtkWidget  *widget,
+                            const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  GtkWidget *window = GTK_WIDGET (gtk_widget_get_root (widget));
+  GtkSnapshot *snapshot;
+  gboolean settled = FALSE;
+  int width, height;
+
+  hc_test_ui_wait_until (window, is_drawn, "drawing the window");
+  /* let transitions and the first frames finish */
+  g_timeout_add (400, timeout_cb, &settled);
+  while (!settled)
+    g_main_context_iteration (NULL, TRUE);
+
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                          "screenshots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+void
+hc_test_ui_put (HcStore    *store,
+                const char *json)
+{
+  g_autoptr(JsonObject) resource = hc_test_object (json);
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stored = hc_store_put_sync (store, resource, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+}
+
+gboolean
+hc_test_ui_server_setup (HcTestServer *server,
+                         const char   *name)
+{
+  memset (server, 0, sizeof *server);
+  if (g_getenv ("HOUSECALL_SERVER") == NULL)
+    return FALSE;
+  server->workdir = hc_test_tmpdir (name);
+  hc_test_server_cli (server->workdir,
+                      (const char * const []) { "dev-cert", "--out", "certs", NULL }, NULL);
+  hc_test_server_cli (server->workdir,
+                      (const char * const []) { "init-db", "--db", "server.db", NULL }, NULL);
+  hc_test_server_cli (server->workdir,
+                      (const char * const []) { "user", "add", "alice", "--role", "physician",
+                                                "--db", "server.db", NULL },
+                      HC_TEST_UI_PASSWORD);
+  hc_test_server_start (server, 0);
+  return TRUE;
+}
+
+void
+hc_test_ui_log_in (HcStore      *store,
+                   HcTestServer *server)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hc_sync_login_sync (store, server->url, "alice", HC_TEST_UI_PASSWORD,
+                                     server->ca_file, NULL, &error));
+  g_assert_no_error (error);
+}
+
+void
+hc_test_ui_sync_once (HcStore *store)
+{
+  g_autoptr(HcSyncEngine) engine = hc_sync_engine_new (store);
+  g_autoptr(GError) error = NULL;
+  HcSyncStats stats;
+
+  g_assert_true (hc_sync_engine_sync_sync (engine, &stats, NULL, &error));
+  g_assert_no_error (error);
+}
+
+void
+hc_test_ui_remove_dir (const char *dir)
+{
+  const char *rm[] = { "rm", "-rf", dir, NULL };
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                               NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+}

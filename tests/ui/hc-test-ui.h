@@ -1,0 +1,48 @@
+/* hc-test-ui.h: what the GUI test programs share (waiting, screenshots, a server)
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "hc-store.h"
+#include "hc-test-utils.h"
+
+G_BEGIN_DECLS
+
+#define HC_TEST_UI_TIMEOUT_SECONDS 10
+/* alice's password on the test server */
+#define HC_TEST_UI_PASSWORD "correct horse battery staple"
+
+typedef gboolean (*HcTestUiPredicate) (gpointer data);
+
+/* Iterates the main context until @done (@data) says so; fails the test after the timeout. */
+void     hc_test_ui_wait_until        (gpointer           data,
+                                       HcTestUiPredicate  done,
+                                       const char        *what);
+/* Runs what is ready in the main context. */
+void     hc_test_ui_drain             (void);
+/* Drops the caller's reference and waits until callbacks in flight let go of theirs. */
+void     hc_test_ui_wait_finalized    (gpointer           object);
+/* Renders @widget's window as it looks now into $G_TEST_BUILDDIR/screenshots/@name.png. */
+void     hc_test_ui_save_screenshot   (GtkWidget         *widget,
+                                       const char        *name);
+/* Puts a resource (JSON text the test knows is valid) into @store. */
+void     hc_test_ui_put               (HcStore           *store,
+                                       const char        *json);
+/* With $HOUSECALL_SERVER: a dev-cert server with user alice (a physician), started; returns
+ * FALSE (and leaves @server empty) without it. */
+gboolean hc_test_ui_server_setup      (HcTestServer      *server,
+                                       const char        *name);
+/* Logs @store in to @server as alice. */
+void     hc_test_ui_log_in            (HcStore           *store,
+                                       HcTestServer      *server);
+/* One blocking sync of @store, asserted to succeed. */
+void     hc_test_ui_sync_once         (HcStore           *store);
+/* Removes @dir and everything in it. */
+void     hc_test_ui_remove_dir        (const char        *dir);
+
+G_END_DECLS

@@ -1,0 +1,367 @@
+/* test-conflicts.c: the conflict inbox with real conflicts from a real server, under Xvfb
+ *
+ * SPDX-FileCopyrightText: 2026 The Housecall Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "test-conflicts"
+
+#include "config.h"
+
+#include <string.h>
+#include <adwaita.h>
+
+#include "hc-record-text.h"
+#include "hc-store.h"
+#include "hc-sync-engine.h"
+#include "hc-test-ui.h"
+#include "hc-window-private.h"
+
+static HcTestServer server;
+
+typedef struct
+{
+  char     *dir;
+  char     *other_dir;
+  HcStore  *store;
+  HcStore  *other;      /* a colleague's computer */
+  HcWindow *window;
+} Fixture;
+
+#define PATIENT(birth) \
+  "{\"resourceType\":\"Patient\",\"id\":\"p-berg\"," \
+  " \"name\":[{\"use\":\"official\",\"family\":\"Berg\",\"given\":[\"Anna\",\"Maria\"]}]," \
+  " \"gender\":\"female\",\"birthDate\":\"" birth "\"," \
+  " \"telecom\":[{\"system\":\"phone\",\"value\":\"+49 30 5550101\",\"use\":\"home\"}]}"
+
+#define ALLERGY(drug) \
+  "{\"resourceType\":\"AllergyIntolerance\",\"id\":\"a-berg\"," \
+  " \"clinicalStatus\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical\",\"code\":\"active\"}]}," \
+  " \"code\":{\"coding\":[{\"system\":\"http://www.nlm.nih.gov/research/umls/rxnorm\",\"code\":\"" drug "\",\"display\":\"" drug "\"}]}," \
+  " \"criticality\":\"high\",\"patient\":{\"reference\":\"Patient/p-berg\"}," \
+  " \"recorder\":{\"display\":\"Dr. Weber\"}}"
+
+#define PRESCRIPTION(dose, times) \
+  "{\"resourceType\":\"MedicationRequest\",\"id\":\"rx-berg\",\"status\":\"active\",\"intent\":\"order\"," \
+  " \"medicationCodeableConcept\":{\"text\":\"Ibuprofen 400 mg tablets\"}," \
+  " \"subject\":{\"reference\":\"Patient/p-berg\"},\"authoredOn\":\"2026-11-20\"," \
+  " \"requester\":{\"display\":\"Dr. Weber\"}," \
+  " \"dosageInstruction\":[{\"sequence\":1,\"timing\":{\"repeat\":{\"frequency\":" times ",\"period\":1,\"periodUnit\":\"d\"}}," \
+  "   \"doseAndRate\":[{\"doseQuantity\":{\"value\":" dose ",\"unit\":\"mg\"}}]}]}"
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = hc_test_tmpdir ("hc-test-conflicts");
+  f->other_dir = hc_test_tmpdir ("hc-test-conflicts-other");
+  f->store = hc_store_open_sync (f->dir, HC_STORE_OPEN_CREATE, HC_TEST_PASSPHRASE, NULL, &error);
+  g_assert_no_error (error);
+  f->other = hc_store_open_sync (f->other_dir, HC_STORE_OPEN_CREATE, HC_TEST_PASSPHRASE, NULL,
+                                 &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->window != NULL)
+    {
+      gtk_window_destroy (GTK_WINDOW (f->window));
+      hc_test_ui_wait_finalized (f->window);
+    }
+  hc_test_ui_wait_finalized (f->store);
+  hc_test_ui_wait_finalized (f->other);
+  hc_test_ui_remove_dir (f->dir);
+  hc_test_ui_remove_dir (f->other_dir);
+  g_free (f->dir);
+  g_free (f->other_dir);
+}
+
+/* The colleague and this computer both change a record the server has: each record of
+ * @base is synced to both, then @theirs reaches the server first and @mine conflicts. */
+static void
+make_conflicts (Fixture            *f,
+                const char * const *base,
+                const char * const *theirs,
+                const char * const *mine)
+{
+  hc_test_ui_log_in (f->other, &server);
+  hc_test_ui_log_in (f->store, &server);
+  for (guint i = 0; base[i] != NULL; i++)
+    hc_test_ui_put (f->other, base[i]);
+  hc_test_ui_sync_once (f->other);
+  hc_test_ui_sync_once (f->store);
+  for (guint i = 0; theirs[i] != NULL; i++)
+    hc_test_ui_put (f->other, theirs[i]);
+  hc_test_ui_sync_once (f->other);
+  for (guint i = 0; mine[i] != NULL; i++)
+    hc_test_ui_put (f->store, mine[i]);
+  hc_test_ui_sync_once (f->store);
+}
+
+static gboolean
+has_conflict_badge (gpointer data)
+{
+  return gtk_widget_get_visible (_hc_window_get_conflicts_button (data));
+}
+
+static guint wait_serial;
+
+static gboolean
+loaded_since (gpointer data)
+{
+  return _hc_conflict_view_get_serial (data) > wait_serial;
+}
+
+static void
+wait_for_load (HcConflictView *view,
+               guint           serial)
+{
+  wait_serial = serial;
+  hc_test_ui_wait_until (view, loaded_since, "loading the conflict inbox");
+}
+
+/* Opens a window on the store, waits for the badge and opens the inbox. */
+static HcConflictView *
+open_inbox (Fixture *f)
+{
+  HcConflictView *view;
+  guint serial;
+
+  f->window = g_object_ref (hc_window_new (NULL, f->store));
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1180, 760);
+  gtk_window_present (GTK_WINDOW (f->window));
+  hc_test_ui_wait_until (f->window, has_conflict_badge, "the conflict badge");
+  view = _hc_window_get_conflict_view (f->window);
+  serial = _hc_conflict_view_get_serial (view);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "conflicts.show", NULL));
+  wait_for_load (view, serial);
+  g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "conflicts");
+  return view;
+}
+
+
+/* The row titled @title, selected; fails when there is none. */
+static void
+select_row (HcConflictView *view,
+            const char     *title)
+{
+  GtkListBox *list = _hc_conflict_view_get_list (view);
+  GtkListBoxRow *row;
+
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (list, i)) != NULL; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), title) == 0)
+      {
+        gtk_list_box_select_row (list, row);
+        g_assert_cmpstr (_hc_conflict_view_get_title (view), ==, title);
+        return;
+      }
+  g_error ("no conflict row titled %s", title);
+}
+
+static const char *
+subtitle_of (HcConflictView *view,
+             const char     *title)
+{
+  GtkListBox *list = _hc_conflict_view_get_list (view);
+  GtkListBoxRow *row;
+
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (list, i)) != NULL; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), title) == 0)
+      return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+  return NULL;
+}
+
+static JsonObject *
+get_resource (HcStore    *store,
+              const char *type,
+              const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *resource = hc_store_get_sync (store, type, id, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (resource);
+  return resource;
+}
+
+static void
+resolve_with (HcConflictView *view,
+              const char     *action)
+{
+  guint serial = _hc_conflict_view_get_serial (view);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), action, NULL));
+  wait_for_load (view, serial);
+}
+
+/* A patient's birth date, an allergy's substance and a prescription's dose changed on two
+ * computers: the inbox names the patient and the kind of record, labels each element and
+ * shows values in words; Keep Mine, Keep Theirs and Edit Merged settle them. */
+static void
+test_readable (Fixture       *f,
+               gconstpointer  data)
+{
+  const char *base[] = { PATIENT ("1950-01-01"), ALLERGY ("Penicillin V"),
+                         PRESCRIPTION ("400", "3"), NULL };
+  const char *theirs[] = { PATIENT ("1951-02-02"), ALLERGY ("Penicillin G"),
+                           PRESCRIPTION ("400", "2"), NULL };
+  const char *mine[] = { PATIENT ("1960-06-06"), ALLERGY ("Amoxicillin"),
+                         PRESCRIPTION ("800", "3"), NULL };
+  g_autoptr(JsonObject) patient = NULL;
+  g_autoptr(JsonObject) allergy = NULL;
+  g_autoptr(JsonObject) prescription = NULL;
+  g_autofree char *differences = NULL;
+  HcConflictView *view;
+  GtkWidget *dialog;
+  GtkWidget *entry;
+  guint serial;
+
+  if (server.url == NULL)
+    {
+      g_test_skip ("HOUSECALL_SERVER is not set");
+      return;
+    }
+
+  make_conflicts (f, base, theirs, mine);
+  view = open_inbox (f);
+  g_assert_cmpuint (hc_conflict_view_get_count (view), ==, 3);
+
+  g_assert_cmpstr (subtitle_of (view, "Patient details for Anna Maria Berg"), ==,
+                   "Differs in: Birth date");
+  g_assert_cmpstr (subtitle_of (view, "Allergy for Anna Maria Berg"), ==,
+                   "Differs in: Substance");
+  g_assert_cmpstr (subtitle_of (view, "Prescription for Anna Maria Berg"), ==,
+                   "Differs in: Dose");
+
+  select_row (view, "Prescription for Anna Maria Berg");
+  differences = _hc_conflict_view_describe_differences (view);
+  g_assert_cmpstr (differences, ==,
+                   "Dose: 800 mg, 3 times a day | 400 mg, 2 times a day\n");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "conflict-inbox");
+  g_clear_pointer (&differences, g_free);
+
+  select_row (view, "Allergy for Anna Maria Berg");
+  differences = _hc_conflict_view_describe_differences (view);
+  g_assert_cmpstr (differences, ==, "Substance: Amoxicillin | Penicillin G\n");
+  g_clear_pointer (&differences, g_free);
+  /* not text a person writes: no Edit Merged */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "conflicts.edit-merged", NULL) &&
+                  _hc_conflict_view_get_edit_dialog (view) != NULL);
+  resolve_with (view, "conflicts.keep-theirs");
+  g_assert_cmpuint (hc_conflict_view_get_count (view), ==, 2);
+  allergy = get_resource (f->store, "AllergyIntolerance", "a-berg");
+  differences = hc_record_text_value ("code", json_object_get_member (allergy, "code"));
+  g_assert_cmpstr (differences, ==, "Penicillin G");
+  g_clear_pointer (&differences, g_free);
+
+  select_row (view, "Patient details for Anna Maria Berg");
+  differences = _hc_conflict_view_describe_differences (view);
+  g_assert_cmpstr (differences, ==, "Birth date: 6 Jun 1960 | 2 Feb 1951\n");
+  /* a birth date is text: Edit Merged, starting from mine */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "conflicts.edit-merged", NULL));
+  dialog = _hc_conflict_view_get_edit_dialog (view);
+  g_assert_nonnull (dialog);
+  entry = gtk_widget_get_first_child (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog)));
+  g_assert_true (ADW_IS_ENTRY_ROW (entry));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (entry)), ==, "Birth date (YYYY-MM-DD)");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "1960-06-06");
+  hc_test_ui_save_screenshot (dialog, "conflict-edit-merged");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "1951-02-20");
+  serial = _hc_conflict_view_get_serial (view);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  wait_for_load (view, serial);
+  g_assert_cmpuint (hc_conflict_view_get_count (view), ==, 1);
+  patient = get_resource (f->store, "Patient", "p-berg");
+  g_assert_cmpstr (json_object_get_string_member (patient, "birthDate"), ==, "1951-02-20");
+
+  /* the last one: Keep Mine, and the inbox is empty */
+  g_assert_cmpstr (_hc_conflict_view_get_title (view), ==, "Prescription for Anna Maria Berg");
+  resolve_with (view, "conflicts.keep-mine");
+  g_assert_cmpuint (hc_conflict_view_get_count (view), ==, 0);
+  g_assert_null (gtk_list_box_get_row_at_index (_hc_conflict_view_get_list (view), 0));
+  prescription = get_resource (f->store, "MedicationRequest", "rx-berg");
+  g_assert_cmpint (json_object_get_int_member (
+                     json_object_get_object_member (
+                       json_array_get_object_element (
+                         json_object_get_array_member (
+                           json_array_get_object_element (
+                             json_object_get_array_member (prescription, "dosageInstruction"), 0),
+                           "doseAndRate"), 0),
+                       "doseQuantity"),
+                     "value"), ==, 800);
+
+  /* what was settled here reaches the server, and the colleague gets it */
+  hc_test_ui_sync_once (f->store);
+  hc_test_ui_sync_once (f->other);
+  g_clear_pointer (&patient, json_object_unref);
+  patient = get_resource (f->other, "Patient", "p-berg");
+  g_assert_cmpstr (json_object_get_string_member (patient, "birthDate"), ==, "1951-02-20");
+}
+
+/* Values in words without a server: names, phone numbers, codes, dates, doses. */
+static void
+test_record_text (void)
+{
+  g_autoptr(JsonObject) patient = hc_test_object (PATIENT ("1961-05-04"));
+  g_autoptr(JsonObject) rx = hc_test_object (PRESCRIPTION ("500", "3"));
+  g_autoptr(JsonObject) allergy = hc_test_object (ALLERGY ("Penicillin V"));
+  g_autofree char *name = hc_record_text_value ("name", json_object_get_member (patient, "name"));
+  g_autofree char *phone = hc_record_text_value ("telecom",
+                                                 json_object_get_member (patient, "telecom"));
+  g_autofree char *birth = hc_record_text_value ("birthDate",
+                                                 json_object_get_member (patient, "birthDate"));
+  g_autofree char *sex = hc_record_text_value ("gender", json_object_get_member (patient, "gender"));
+  g_autofree char *dose = hc_record_text_value ("dosageInstruction",
+                                                json_object_get_member (rx, "dosageInstruction"));
+  g_autofree char *status = hc_record_text_value ("clinicalStatus",
+                                                  json_object_get_member (allergy, "clinicalStatus"));
+  g_autofree char *criticality = hc_record_text_value ("criticality",
+                                                       json_object_get_member (allergy, "criticality"));
+  g_autofree char *phone_label = hc_record_text_label ("Patient", "telecom");
+  g_autofree char *dose_label = hc_record_text_label ("MedicationRequest", "dosageInstruction");
+  g_autofree char *unknown_label = hc_record_text_label ("Procedure", "bodySite");
+  g_autofree char *patient_id = hc_record_text_patient_id ("MedicationRequest", rx);
+
+  g_assert_cmpstr (name, ==, "Anna Maria Berg");
+  g_assert_cmpstr (phone, ==, "+49 30 5550101 (home)");
+  g_assert_cmpstr (birth, ==, "4 May 1961");
+  g_assert_cmpstr (sex, ==, "Female");
+  g_assert_cmpstr (dose, ==, "500 mg, 3 times a day");
+  g_assert_cmpstr (status, ==, "Active");
+  g_assert_cmpstr (criticality, ==, "High");
+  g_assert_cmpstr (phone_label, ==, "Phone");
+  g_assert_cmpstr (dose_label, ==, "Dose");
+  g_assert_cmpstr (unknown_label, ==, "Body site");
+  g_assert_cmpstr (patient_id, ==, "p-berg");
+  g_assert_cmpstr (hc_record_text_kind ("AllergyIntolerance"), ==, "Allergy");
+  g_assert_cmpstr (hc_record_text_kind ("MedicationRequest"), ==, "Prescription");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  /* untranslated strings and English dates, whatever the machine's locale */
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  hc_test_ui_server_setup (&server, "hc-test-conflicts-server");
+
+  g_test_add_func ("/hc/ui/conflicts/record-text", test_record_text);
+  g_test_add ("/hc/ui/conflicts/readable", Fixture, NULL, fixture_setup, test_readable,
+              fixture_teardown);
+
+  status = g_test_run ();
+  if (server.url != NULL)
+    hc_test_server_stop (&server);
+  hc_test_server_clear (&server);
+  return status;
+}
