@@ -87,6 +87,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  RECORDS_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* ------------------------------------------------------------------------------------------ */
 /* Properties change in the engine's main context */
 
@@ -214,6 +221,44 @@ post_counts (HcSyncEngine *self)
   hc_store_status_clear (&status);
 }
 
+typedef struct
+{
+  HcSyncEngine *self;
+  JsonArray    *changes;
+} Changes;
+
+static gboolean
+emit_changes_cb (gpointer data)
+{
+  Changes *c = data;
+
+  g_signal_emit (c->self, signals[RECORDS_CHANGED], 0, c->changes);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+changes_free (gpointer data)
+{
+  Changes *c = data;
+
+  g_object_unref (c->self);
+  json_array_unref (c->changes);
+  g_free (c);
+}
+
+/* records-changed, in the engine's main context */
+static void
+post_changes (HcSyncEngine *self,
+              JsonArray    *changes)
+{
+  Changes *c = g_new0 (Changes, 1);
+
+  c->self = g_object_ref (self);
+  c->changes = json_array_ref (changes);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_changes_cb, c,
+                              changes_free);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Settings kept in the store */
 
@@ -318,6 +363,9 @@ typedef struct
 {
   const char *user;
   gboolean    provenance;   /* the role may write Provenance (physicians and nurses) */
+  GHashTable *pushed;       /* "Type/id/version" the server acknowledged in this sync */
+  GHashTable *merged;       /* "Type/id" merged with local changes without a conflict */
+  JsonArray  *changes;      /* what pulls changed, for records-changed */
 } MergeContext;
 
 static HcStoreMerge *
@@ -347,6 +395,8 @@ merge_hook (const char *type,
       m->provenance = hc_merge_provenance (provenance_id, type, id, base_version, remote_version,
                                            "merge", mc->user, recorded);
     }
+  if (m->outcome != HC_STORE_MERGE_CONFLICT && mc->merged != NULL)
+    g_hash_table_add (mc->merged, g_strdup_printf ("%s/%s", type, id));
   g_debug ("merged %s/%s: outcome %d", type, id, m->outcome);
   return m;
 }
@@ -444,6 +494,59 @@ outcome_text (JsonObject *response)
   return text ? text : "refused";
 }
 
+/* The versions our push created ("Type/id/version"), so that the pull that brings them back
+ * does not count them as changes from elsewhere. */
+static void
+remember_pushed (MergeContext *mc,
+                 JsonArray    *responses)
+{
+  for (guint i = 0; mc->pushed != NULL && responses != NULL && i < json_array_get_length (responses); i++)
+    {
+      JsonObject *response = hc_json_get_object (hc_json_array_get_object (responses, i), "response");
+      const char *location = hc_json_get_string (response, "location");
+      g_auto(GStrv) parts = location ? g_strsplit (location, "/", -1) : NULL;
+
+      /* "Type/id/_history/version" */
+      if (parts != NULL && g_strv_length (parts) == 4)
+        g_hash_table_add (mc->pushed, g_strdup_printf ("%s/%s/%s", parts[0], parts[1], parts[3]));
+    }
+}
+
+/* Adds what a pulled page changed here to mc->changes: {"resource": "Type/id", "patient":
+ * "id" or absent, "merged": bool}, leaving out the echoes of our own pushes. */
+static void
+remember_pulled (MergeContext *mc,
+                 JsonArray    *entries)
+{
+  for (guint i = 0; mc->changes != NULL && entries != NULL && i < json_array_get_length (entries); i++)
+    {
+      JsonObject *entry = hc_json_array_get_object (entries, i);
+      const char *url = hc_json_get_string (hc_json_get_object (entry, "request"), "url");
+      const char *etag = hc_json_get_string (hc_json_get_object (entry, "response"), "etag");
+      JsonObject *resource = hc_json_get_object (entry, "resource");
+      g_autofree char *version = NULL;
+      g_autofree char *key = NULL;
+      g_autofree char *patient = NULL;
+      JsonObject *change;
+
+      if (url == NULL || etag == NULL)
+        continue;
+      /* W/"3" */
+      version = g_strdup (etag + strcspn (etag, "0123456789"));
+      version[strspn (version, "0123456789")] = '\0';
+      key = g_strdup_printf ("%s/%s", url, version);
+      if (g_hash_table_contains (mc->pushed, key))
+        continue;
+      patient = resource ? hc_fhir_patient_reference (resource) : NULL;
+      change = json_object_new ();
+      json_object_set_string_member (change, "resource", url);
+      if (patient != NULL && g_str_has_prefix (patient, "Patient/"))
+        json_object_set_string_member (change, "patient", patient + strlen ("Patient/"));
+      json_object_set_boolean_member (change, "merged", g_hash_table_contains (mc->merged, url));
+      json_array_add_object_element (mc->changes, change);
+    }
+}
+
 /* Sends one batch of the outbox; *@progressed when something was settled. */
 static gboolean
 push_batch (HcSyncEngine  *self,
@@ -523,6 +626,7 @@ push_batch (HcSyncEngine  *self,
           if (!hc_store_ack_changeset_sync (self->store, seq, hc_json_get_array (resource, "entry"),
                                             cancellable, error))
             return FALSE;
+          remember_pushed (mc, hc_json_get_array (resource, "entry"));
           stats->pushed++;
           *progressed = TRUE;
         }
@@ -535,6 +639,7 @@ push_batch (HcSyncEngine  *self,
                                            NULL, NULL, TRUE, merge_hook, mc, &as, cancellable,
                                            error))
             return FALSE;
+          remember_pulled (mc, hc_json_get_array (resource, "entry"));
           stats->merged += as.merged;
           stats->conflicts += as.conflicts;
           *progressed = TRUE;
@@ -750,6 +855,7 @@ pull (HcSyncEngine  *self,
           fetch_discard (g_steal_pointer (&fetch));
           return FALSE;
         }
+      remember_pulled (mc, entries);
       stats->pages++;
       stats->pulled += entries ? json_array_get_length (entries) : 0;
       stats->applied += as.applied;
@@ -797,7 +903,10 @@ run_sync (HcSyncEngine  *self,
           GError       **error)
 {
   g_auto(Config) config = { 0 };
-  MergeContext mc = { NULL, FALSE };
+  g_autoptr(GHashTable) pushed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) merged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(JsonArray) changes = json_array_new ();
+  MergeContext mc = { NULL, FALSE, pushed, merged, changes };
   guint requests = 0;
   guint64 bytes = 0;
   gboolean ok;
@@ -843,6 +952,8 @@ run_sync (HcSyncEngine  *self,
       hc_store_set_sync_values_sync (self->store, NULL, NULL, "revoked", (*error)->message,
                                      "access_token", NULL, "refresh_token", NULL, NULL);
     }
+  if (json_array_get_length (changes) > 0)
+    post_changes (self, changes);
   stats->requests = hc_sync_client_get_requests (self->client) - requests;
   stats->bytes = hc_sync_client_get_bytes (self->client) - bytes;
   g_debug ("sync %s: %u requests, pushed %u, pulled %u (%u pages), merged %u, conflicts %u",
@@ -1182,6 +1293,20 @@ hc_sync_engine_class_init (HcSyncEngineClass *klass)
   properties[PROP_INTERVAL] =
     g_param_spec_uint ("interval", NULL, NULL, 10, 24 * 3600, DEFAULT_INTERVAL, rw | G_PARAM_CONSTRUCT);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HcSyncEngine::records-changed:
+   * @changes: (type JsonArray): one object per record a sync's pull changed in the store,
+   *   {"resource": "Type/id", "patient": the Patient id when the record belongs to one,
+   *   "merged": whether it was merged with changes made here}; the echoes of this store's
+   *   own pushes are left out
+   *
+   * Emitted in the engine's main context once per sync that pulled changes, after they are
+   * stored, so that an open chart can show them.
+   */
+  signals[RECORDS_CHANGED] = g_signal_new ("records-changed", G_TYPE_FROM_CLASS (klass),
+                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                           1, JSON_TYPE_ARRAY);
 }
 
 static void

@@ -44,6 +44,8 @@ typedef struct
 
 G_DECLARE_FINAL_TYPE (HcSyncEngine, hc_sync_engine, HC, SYNC_ENGINE, GObject)
 
+/* Signals: records-changed (JsonArray *changes), after a sync stored colleagues' changes:
+ * [{"resource": "Type/id", "patient": "id" (when in a patient's chart), "merged": bool}]. */
 HcSyncEngine *hc_sync_engine_new            (HcStore              *store);
 HcStore      *hc_sync_engine_get_store      (HcSyncEngine         *self);
 

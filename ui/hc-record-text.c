@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-fhir.h"
 #include "hc-format.h"
 #include "hc-record-text.h"
 
@@ -613,18 +614,80 @@ char *
 hc_record_text_patient_id (const char *type,
                            JsonObject *resource)
 {
-  const char *members[] = { "patient", "subject", "beneficiary" };
+  g_autofree char *reference = resource ? hc_fhir_patient_reference (resource) : NULL;
 
-  if (g_strcmp0 (type, "Patient") == 0)
-    return g_strdup (get_string (resource, "id"));
-  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
-    {
-      const char *reference = get_string (get_object (resource, members[i]), "reference");
+  if (reference == NULL || !g_str_has_prefix (reference, "Patient/"))
+    return NULL;
+  return g_strdup (reference + strlen ("Patient/"));
+}
 
-      if (reference != NULL && g_str_has_prefix (reference, "Patient/"))
-        return g_strdup (reference + strlen ("Patient/"));
-    }
+/* "allergies" for "AllergyIntolerance/…": what a chart calls several records of that kind */
+static const char *
+kind_plural (const char *resource)
+{
+  static const Label plurals[] = {
+    { "Patient/", NULL, N_("patient details") },
+    { "AllergyIntolerance/", NULL, N_("allergies") },
+    { "MedicationRequest/", NULL, N_("prescriptions") },
+    { "MedicationStatement/", NULL, N_("medications") },
+    { "Condition/", NULL, N_("problems") },
+    { "Encounter/", NULL, N_("visits") },
+    { "Observation/", NULL, N_("observations") },
+    { "ServiceRequest/", NULL, N_("orders") },
+    { "DiagnosticReport/", NULL, N_("results") },
+    { "Immunization/", NULL, N_("immunizations") },
+    { "Procedure/", NULL, N_("procedures") },
+    { "Appointment/", NULL, N_("appointments") },
+    { "Coverage/", NULL, N_("insurance") },
+    { "DocumentReference/", NULL, N_("notes") },
+    { "Composition/", NULL, N_("notes") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (plurals); i++)
+    if (g_str_has_prefix (resource, plurals[i].type))
+      return _(plurals[i].label);
   return NULL;
+}
+
+char *
+hc_record_text_change_notice (JsonArray  *changes,
+                              const char *patient_id)
+{
+  g_autoptr(GPtrArray) kinds = g_ptr_array_new ();
+  g_autoptr(GString) joined = g_string_new (NULL);
+  gboolean merged = FALSE;
+
+  g_return_val_if_fail (changes != NULL, NULL);
+
+  if (patient_id == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonObject *change = json_array_get_object_element (changes, i);
+      const char *kind;
+
+      if (g_strcmp0 (get_string (change, "patient"), patient_id) != 0 ||
+          (kind = kind_plural (get_string (change, "resource") ? get_string (change, "resource") : "")) == NULL)
+        continue;
+      merged |= json_object_get_boolean_member_with_default (change, "merged", FALSE);
+      if (!g_ptr_array_find (kinds, kind, NULL))
+        g_ptr_array_add (kinds, (gpointer) kind);
+    }
+  if (kinds->len == 0)
+    return NULL;
+  for (guint i = 0; i < kinds->len; i++)
+    {
+      if (i > 0)
+        /* Translators: between the last two of "allergies, problems and prescriptions" */
+        g_string_append (joined, i + 1 == kinds->len ? _(" and ") : ", ");
+      g_string_append (joined, kinds->pdata[i]);
+    }
+  if (merged)
+    /* Translators: %s is what changed, e.g. "allergies" or "allergies and problems" */
+    return g_strdup_printf (_("Chart updated: a colleague’s change to %s was merged with yours"),
+                            joined->str);
+  /* Translators: %s is what changed, e.g. "allergies" or "allergies and problems" */
+  return g_strdup_printf (_("Chart updated: a colleague changed %s"), joined->str);
 }
 
 static int

@@ -49,5 +49,7 @@ guint          _hc_window_get_conflicts_serial (HcWindow *self);
 GtkListBox    *_hc_window_get_conflict_list  (HcWindow *self);
 GtkWidget     *_hc_window_get_conflicts_button (HcWindow *self);
 HcConflictView *_hc_window_get_conflict_view (HcWindow *self);
+/* The text of the last toast about a colleague's change to the open chart, or NULL. */
+const char    *_hc_window_get_last_toast     (HcWindow *self);
 
 G_END_DECLS

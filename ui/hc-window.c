@@ -18,6 +18,7 @@
 #include "hc-merge.h"
 #include "hc-patient.h"
 #include "hc-patient-row.h"
+#include "hc-record-text.h"
 #include "hc-sync-engine.h"
 #include "hc-window-private.h"
 
@@ -26,6 +27,7 @@ struct _HcWindow
   AdwApplicationWindow  parent_instance;
 
   /* template widgets */
+  AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
   AdwLeaflet           *leaflet;
   GtkWidget            *content;
@@ -68,6 +70,8 @@ struct _HcWindow
   gint64                last_input;          /* monotonic time of the last input event */
   HcSyncEngine         *sync_engine;         /* NULL until the store is known to be logged in */
   guint                 sync_serial;         /* "Sync now" runs finished */
+  char                 *last_toast;          /* for tests */
+  AdwToast             *toast;               /* weak: the one shown about a colleague's change */
 };
 
 G_DEFINE_FINAL_TYPE (HcWindow, hc_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -399,6 +403,32 @@ sync_notify_cb (HcWindow     *self,
   update_sync_indicator (self);
 }
 
+/* A colleague's change reached the open chart: say so, and show it. */
+static void
+records_changed_cb (HcWindow     *self,
+                    JsonArray    *changes,
+                    HcSyncEngine *engine)
+{
+  g_autofree char *notice = NULL;
+  AdwToast *toast;
+
+  if (self->shown_patient == NULL)
+    return;
+  notice = hc_record_text_change_notice (changes, hc_patient_get_id (self->shown_patient));
+  if (notice == NULL)
+    return;
+  /* the newest news replaces what it updates */
+  if (self->toast != NULL)
+    adw_toast_dismiss (self->toast);
+  toast = adw_toast_new (notice);
+  adw_toast_set_timeout (toast, 8);
+  g_set_weak_pointer (&self->toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  g_free (self->last_toast);
+  self->last_toast = g_steal_pointer (&notice);
+  hc_window_reload_chart (self);
+}
+
 static void
 logged_in_thread (GTask        *task,
                   gpointer      source_object,
@@ -439,6 +469,8 @@ logged_in_cb (GObject      *source,
   self->sync_engine = hc_sync_engine_new (self->store);
   g_signal_connect_object (self->sync_engine, "notify", G_CALLBACK (sync_notify_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync_engine, "records-changed", G_CALLBACK (records_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.now", TRUE);
   update_sync_indicator (self);
   hc_sync_engine_start (self->sync_engine);
@@ -922,6 +954,7 @@ hc_window_dispose (GObject *object)
   if (self->sync_engine != NULL)
     hc_sync_engine_stop (self->sync_engine);
 
+  g_clear_weak_pointer (&self->toast);
   gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_WINDOW);
 
   g_clear_object (&self->search_cancellable);
@@ -942,6 +975,7 @@ hc_window_finalize (GObject *object)
   g_clear_pointer (&self->pending_query, g_free);
   g_clear_pointer (&self->completed_query, g_free);
   g_clear_pointer (&self->store_dir, g_free);
+  g_clear_pointer (&self->last_toast, g_free);
 
   G_OBJECT_CLASS (hc_window_parent_class)->finalize (object);
 }
@@ -1030,6 +1064,7 @@ hc_window_class_init (HcWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Housecall/ui/hc-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, content);
@@ -1430,4 +1465,10 @@ GtkWidget *
 _hc_window_get_conflicts_button (HcWindow *self)
 {
   return self->conflicts_button;
+}
+
+const char *
+_hc_window_get_last_toast (HcWindow *self)
+{
+  return self->last_toast;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <adwaita.h>
 
+#include "hc-patient.h"
 #include "hc-record-text.h"
 #include "hc-store.h"
 #include "hc-sync-engine.h"
@@ -303,6 +304,128 @@ test_readable (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (patient, "birthDate"), ==, "1951-02-20");
 }
 
+static gboolean
+is_idle (gpointer data)
+{
+  HcSyncEngine *engine = _hc_window_get_sync_engine (data);
+
+  return engine != NULL && hc_sync_engine_get_state (engine) == HC_SYNC_STATE_IDLE &&
+         hc_sync_engine_get_pending_count (engine) == 0;
+}
+
+/* The position of Patient/p-berg-2 in the window's list, or -1. */
+static int
+position_of_patient (HcWindow *window)
+{
+  GListModel *results = _hc_window_get_results (window);
+
+  for (guint i = 0; i < g_list_model_get_n_items (results); i++)
+    {
+      g_autoptr(HcPatient) patient = g_list_model_get_item (results, i);
+
+      if (g_strcmp0 (hc_patient_get_id (patient), "p-berg-2") == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+static gboolean
+lists_patient (gpointer data)
+{
+  return position_of_patient (data) >= 0;
+}
+
+static guint sync_serial;
+
+static gboolean
+synced_since (gpointer data)
+{
+  return _hc_window_get_sync_serial (data) > sync_serial;
+}
+
+/* Ctrl+R, and wait for that sync */
+static void
+sync_now (HcWindow *window)
+{
+  sync_serial = _hc_window_get_sync_serial (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.now", NULL));
+  hc_test_ui_wait_until (window, synced_since, "Sync now");
+}
+
+/* A colleague's change to the open chart: a toast says what changed and whether it was
+ * merged with a change made here; a change to another patient's chart says nothing. */
+/* Puts @json with the records' ids "…-berg" made "…-berg-2". */
+static void
+put_renamed (HcStore    *store,
+             const char *json)
+{
+  g_autoptr(GString) text = g_string_new (json);
+
+  g_string_replace (text, "-berg\"", "-berg-2\"", 0);
+  hc_test_ui_put (store, text->str);
+}
+
+static void
+test_merge_toast (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *base[] = { PATIENT ("1950-01-01"), ALLERGY ("Penicillin V"), NULL };
+  const char *none[] = { NULL };
+  g_autoptr(JsonObject) patient = NULL;
+
+  if (server.url == NULL)
+    {
+      g_test_skip ("HOUSECALL_SERVER is not set");
+      return;
+    }
+
+  /* the server keeps the first test's records: other ids */
+  make_conflicts (f, none, none, none);
+  for (guint i = 0; base[i] != NULL; i++)
+    put_renamed (f->other, base[i]);
+  hc_test_ui_sync_once (f->other);
+  hc_test_ui_sync_once (f->store);
+  f->window = g_object_ref (hc_window_new (NULL, f->store));
+  gtk_window_present (GTK_WINDOW (f->window));
+  hc_test_ui_wait_until (f->window, is_idle, "the first sync");
+  hc_test_ui_wait_until (f->window, lists_patient, "listing the patient");
+  g_signal_emit_by_name (_hc_window_get_list_view (f->window), "activate",
+                         (guint) position_of_patient (f->window));
+  g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "patient");
+
+  /* another patient's chart changes: nothing to say */
+  hc_test_ui_put (f->other, "{\"resourceType\":\"Patient\",\"id\":\"p-other\","
+                            " \"name\":[{\"family\":\"Lind\",\"given\":[\"Ole\"]}]}");
+  hc_test_ui_sync_once (f->other);
+  sync_now (f->window);
+  g_assert_null (_hc_window_get_last_toast (f->window));
+
+  /* the colleague changes the allergy: a plain update */
+  put_renamed (f->other, ALLERGY ("Penicillin G"));
+  hc_test_ui_sync_once (f->other);
+  sync_now (f->window);
+  g_assert_cmpstr (_hc_window_get_last_toast (f->window), ==,
+                   "Chart updated: a colleague changed allergies");
+
+  /* the colleague changes the phone, this computer the birth date: merged */
+  put_renamed (f->other, "{\"resourceType\":\"Patient\",\"id\":\"p-berg\","
+                            " \"name\":[{\"use\":\"official\",\"family\":\"Berg\",\"given\":[\"Anna\",\"Maria\"]}],"
+                            " \"gender\":\"female\",\"birthDate\":\"1950-01-01\","
+                            " \"telecom\":[{\"system\":\"phone\",\"value\":\"+49 30 5550199\",\"use\":\"mobile\"}]}");
+  hc_test_ui_sync_once (f->other);
+  put_renamed (f->store, PATIENT ("1950-01-10"));
+  sync_now (f->window);
+  g_assert_cmpstr (_hc_window_get_last_toast (f->window), ==,
+                   "Chart updated: a colleague’s change to patient details was merged with yours");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "merge-toast");
+  patient = get_resource (f->store, "Patient", "p-berg-2");
+  g_assert_cmpstr (json_object_get_string_member (patient, "birthDate"), ==, "1950-01-10");
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_array_get_object_element (
+                       json_object_get_array_member (patient, "telecom"), 0), "value"), ==,
+                   "+49 30 5550199");
+}
+
 /* Values in words without a server: names, phone numbers, codes, dates, doses. */
 static void
 test_record_text (void)
@@ -357,6 +480,8 @@ main (int   argc,
 
   g_test_add_func ("/hc/ui/conflicts/record-text", test_record_text);
   g_test_add ("/hc/ui/conflicts/readable", Fixture, NULL, fixture_setup, test_readable,
+              fixture_teardown);
+  g_test_add ("/hc/ui/conflicts/merge-toast", Fixture, NULL, fixture_setup, test_merge_toast,
               fixture_teardown);
 
   status = g_test_run ();
