@@ -8,6 +8,7 @@
 
 #include "hc-chart-view.h"
 #include "hc-conflict-view.h"
+#include "hc-setup-page.h"
 #include "hc-sync-engine.h"
 #include "hc-window.h"
 
@@ -24,7 +25,8 @@ const char    *_hc_window_get_completed_query (HcWindow *self);
 /* "list" or "empty" */
 const char    *_hc_window_get_list_state     (HcWindow *self);
 AdwStatusPage *_hc_window_get_empty_page     (HcWindow *self);
-/* "patients", "locked" or "problem" */
+HcSetupPage   *_hc_window_get_setup_page     (HcWindow *self);
+/* "patients", "setup", "locked" or "problem" */
 const char    *_hc_window_get_main_state     (HcWindow *self);
 /* "none", "patient" or "conflicts" */
 const char    *_hc_window_get_content_state  (HcWindow *self);

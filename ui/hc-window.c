@@ -19,6 +19,7 @@
 #include "hc-patient.h"
 #include "hc-patient-row.h"
 #include "hc-record-text.h"
+#include "hc-setup-page.h"
 #include "hc-sync-engine.h"
 #include "hc-window-private.h"
 
@@ -53,6 +54,7 @@ struct _HcWindow
   GtkWidget            *conflicts_button;
   GtkLabel             *conflicts_button_label;
   HcConflictView       *conflict_view;
+  HcSetupPage          *setup_page;
 
   /* owned */
   HcStore              *store;
@@ -359,8 +361,8 @@ update_sync_indicator (HcWindow *self)
     case HC_SYNC_STATE_LOGGED_OUT:
       icon = "dialog-warning-symbolic";
       label = g_strdup (_("Not Logged In"));
-      detail = g_strdup (_("This computer is not logged in to the practice server. Log in "
-                           "with housecall-cli login."));
+      detail = g_strdup (_("This computer is not logged in to the practice server. Choose "
+                           "Connect to Server in the main menu."));
       break;
 
     case HC_SYNC_STATE_IDLE:
@@ -429,6 +431,12 @@ records_changed_cb (HcWindow     *self,
   hc_window_reload_chart (self);
 }
 
+enum {
+  LOGIN_NONE,         /* never logged in, with charts made here: work without a server */
+  LOGIN_FIRST_RUN,    /* never logged in and empty: the setup page */
+  LOGIN_DONE,
+};
+
 static void
 logged_in_thread (GTask        *task,
                   gpointer      source_object,
@@ -436,15 +444,35 @@ logged_in_thread (GTask        *task,
                   GCancellable *cancellable)
 {
   g_autofree char *url = NULL;
+  HcStoreStatus status = { 0 };
   GError *error = NULL;
+  gboolean empty;
 
   url = hc_store_get_sync_value_sync (HC_STORE (source_object), "server_url", cancellable,
                                       &error);
   if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, url != NULL);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (url != NULL)
+    {
+      g_task_return_int (task, LOGIN_DONE);
+      return;
+    }
+  if (!hc_store_get_status_sync (HC_STORE (source_object), &status, cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  empty = status.resources == 0;
+  hc_store_status_clear (&status);
+  g_task_return_int (task, empty ? LOGIN_FIRST_RUN : LOGIN_NONE);
 }
+
+static void show_setup (HcWindow   *self,
+                        const char *url,
+                        const char *user);
 
 static void
 logged_in_cb (GObject      *source,
@@ -453,7 +481,7 @@ logged_in_cb (GObject      *source,
 {
   g_autoptr(HcWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  gboolean logged_in = g_task_propagate_boolean (G_TASK (result), &error);
+  gssize login = g_task_propagate_int (G_TASK (result), &error);
 
   if (error != NULL)
     {
@@ -463,7 +491,9 @@ logged_in_cb (GObject      *source,
                    error->code);
       return;
     }
-  if (!logged_in || self->sync_engine != NULL || hc_store_is_locked (self->store))
+  if (login == LOGIN_FIRST_RUN && !hc_store_is_locked (self->store))
+    show_setup (self, NULL, NULL);
+  if (login != LOGIN_DONE || self->sync_engine != NULL || hc_store_is_locked (self->store))
     return;
 
   self->sync_engine = hc_sync_engine_new (self->store);
@@ -557,6 +587,107 @@ show_conflicts_action (GtkWidget  *widget,
   hc_conflict_view_reload (self->conflict_view);
 }
 
+/* ---- setup ------------------------------------------------------------------------------ */
+
+static void switch_main_page (HcWindow   *self,
+                              const char *name,
+                              GtkWidget  *focus);
+
+static void
+show_setup (HcWindow   *self,
+            const char *url,
+            const char *user)
+{
+  hc_setup_page_set_store (self->setup_page, self->store);
+  if (url != NULL || user != NULL)
+    hc_setup_page_prefill (self->setup_page, url, user);
+  switch_main_page (self, "setup", GTK_WIDGET (_hc_setup_page_get_url (self->setup_page)));
+}
+
+static void
+setup_logged_in_cb (HcWindow    *self,
+                    HcSetupPage *page)
+{
+  switch_main_page (self, "patients", GTK_WIDGET (self->search_entry));
+  if (self->sync_engine != NULL)
+    {
+      /* logged in again: the engine reads the new login when it syncs */
+      hc_sync_engine_start (self->sync_engine);
+      hc_sync_engine_sync_async (self->sync_engine, self->cancellable, NULL, NULL);
+      return;
+    }
+  start_sync (self);
+}
+
+static void
+setup_skipped_cb (HcWindow    *self,
+                  HcSetupPage *page)
+{
+  switch_main_page (self, "patients", GTK_WIDGET (self->search_entry));
+}
+
+typedef struct
+{
+  char *url;
+  char *user;
+} Account;
+
+static void
+account_free (gpointer data)
+{
+  Account *a = data;
+
+  g_free (a->url);
+  g_free (a->user);
+  g_free (a);
+}
+
+static void
+account_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Account *a = g_new0 (Account, 1);
+
+  a->url = hc_store_get_sync_value_sync (HC_STORE (source_object), "server_url", cancellable,
+                                         NULL);
+  a->user = hc_store_get_sync_value_sync (HC_STORE (source_object), "user", cancellable, NULL);
+  g_task_return_pointer (task, a, account_free);
+}
+
+static void
+account_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  Account *a = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (a == NULL || hc_store_is_locked (self->store))
+    {
+      g_clear_pointer (&a, account_free);
+      return;
+    }
+  show_setup (self, a->url, a->user);
+  account_free (a);
+}
+
+static void
+log_in_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+  g_autoptr(GTask) task = NULL;
+
+  if (self->store == NULL || hc_store_is_locked (self->store))
+    return;
+  task = g_task_new (self->store, self->cancellable, account_cb, g_object_ref (self));
+  g_task_set_source_tag (task, log_in_action);
+  g_task_run_in_thread (task, account_thread);
+}
+
 /* ---- locking ---------------------------------------------------------------------------- */
 
 static void lock_window (HcWindow *self);
@@ -625,6 +756,7 @@ clear_patient_data (HcWindow *self)
   g_clear_pointer (&self->completed_query, g_free);
   gtk_no_selection_set_model (self->selection, NULL);
   show_patient (self, NULL);
+  hc_setup_page_clear (self->setup_page);
   /* both versions of a conflicting record are patient data too */
   hc_conflict_view_clear (self->conflict_view);
   /* the search that this starts finds the store locked and does nothing */
@@ -1090,6 +1222,9 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcWindow, conflicts_button);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, conflicts_button_label);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, conflict_view);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, setup_page);
+  gtk_widget_class_bind_template_callback (widget_class, setup_logged_in_cb);
+  gtk_widget_class_bind_template_callback (widget_class, setup_skipped_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, list_activate_cb);
@@ -1103,6 +1238,7 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "store.unlock", NULL, unlock_action);
   gtk_widget_class_install_action (widget_class, "store.lock", NULL, lock_action);
   gtk_widget_class_install_action (widget_class, "sync.now", NULL, sync_now_action);
+  gtk_widget_class_install_action (widget_class, "sync.log-in", NULL, log_in_action);
   gtk_widget_class_install_action (widget_class, "conflicts.show", NULL, show_conflicts_action);
   hc_encounter_editor_install_window_actions (widget_class);
 
@@ -1125,6 +1261,7 @@ hc_window_init (HcWindow *self)
   g_type_ensure (HC_TYPE_CHART_VIEW);
   g_type_ensure (HC_TYPE_PATIENT_ROW);
   g_type_ensure (HC_TYPE_CONFLICT_VIEW);
+  g_type_ensure (HC_TYPE_SETUP_PAGE);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (self->conflict_view, "notify::count", G_CALLBACK (conflict_count_cb),
                            self, G_CONNECT_SWAPPED);
@@ -1471,4 +1608,10 @@ const char *
 _hc_window_get_last_toast (HcWindow *self)
 {
   return self->last_toast;
+}
+
+HcSetupPage *
+_hc_window_get_setup_page (HcWindow *self)
+{
+  return self->setup_page;
 }
