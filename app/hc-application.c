@@ -153,6 +153,7 @@ hc_application_startup (GApplication *application)
 {
   const char *quit_accels[] = { "<Control>q", NULL };
   const char *close_accels[] = { "<Control>w", NULL };
+  const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (hc_application_parent_class)->startup (application);
 
@@ -161,6 +162,8 @@ hc_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "window.close",
                                          close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "win.preferences",
+                                         preferences_accels);
 }
 
 static void

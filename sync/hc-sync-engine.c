@@ -1253,6 +1253,11 @@ hc_sync_engine_set_property (GObject      *object,
       if (self->interval != g_value_get_uint (value))
         {
           self->interval = g_value_get_uint (value);
+          if (self->periodic_id != 0)
+            {
+              g_source_remove (self->periodic_id);
+              self->periodic_id = g_timeout_add_seconds (self->interval, periodic_cb, self);
+            }
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -1395,6 +1400,41 @@ hc_sync_login_sync (HcStore       *store,
                                         "server_url", hc_sync_client_get_url (client),
                                         "user", user, "role", role, "ca_file", ca_path,
                                         "revoked", NULL, NULL);
+}
+
+/**
+ * hc_sync_logout_sync:
+ *
+ * Signs the store out: asks the server to revoke this device's refresh token (best effort:
+ * an unreachable server cannot stop a sign-out) and forgets the tokens, so that syncing stops
+ * until someone logs in again. The server, the user and the outbox stay.
+ */
+gboolean
+hc_sync_logout_sync (HcStore       *store,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_auto(Config) config = { 0 };
+  g_autoptr(HcSyncClient) client = NULL;
+  g_autoptr(GError) logout_error = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (store), FALSE);
+
+  if (!load_config (store, &config, cancellable, error))
+    return FALSE;
+  if (config.url != NULL && config.refresh_token != NULL &&
+      (client = hc_sync_client_new (config.url, config.ca_file, &logout_error)) != NULL)
+    {
+      hc_sync_client_set_tokens (client, config.access_token, config.refresh_token,
+                                 config.issued_at);
+      hc_sync_client_logout (client, cancellable, &logout_error);
+    }
+  if (logout_error != NULL)
+    g_debug ("revoking the login on the server failed: %s %d",
+             g_quark_to_string (logout_error->domain), logout_error->code);
+  return hc_store_set_sync_values_sync (store, cancellable, error, "access_token", NULL,
+                                        "refresh_token", NULL, "token_issued_at", NULL,
+                                        "revoked", "signed out on this computer", NULL);
 }
 
 void

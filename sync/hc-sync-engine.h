@@ -59,6 +59,12 @@ gboolean      hc_sync_login_sync            (HcStore              *store,
                                              GCancellable         *cancellable,
                                              GError              **error);
 
+/* Revokes the store's login on the server (best effort) and forgets its tokens; the server,
+ * user and outbox stay, for logging in again. */
+gboolean      hc_sync_logout_sync           (HcStore              *store,
+                                             GCancellable         *cancellable,
+                                             GError              **error);
+
 /* One sync: push the outbox, pull until up to date (and push what merges queued). A second
  * call while one runs joins it. */
 void          hc_sync_engine_sync_async     (HcSyncEngine         *self,

@@ -26,6 +26,10 @@ const char    *_hc_window_get_completed_query (HcWindow *self);
 const char    *_hc_window_get_list_state     (HcWindow *self);
 AdwStatusPage *_hc_window_get_empty_page     (HcWindow *self);
 HcSetupPage   *_hc_window_get_setup_page     (HcWindow *self);
+/* The preferences window while open (an HcPreferencesWindow), or NULL. */
+GtkWidget     *_hc_window_get_preferences    (HcWindow *self);
+/* How many sign-outs have finished. */
+guint          _hc_window_get_sign_out_serial (HcWindow *self);
 /* "patients", "setup", "locked" or "problem" */
 const char    *_hc_window_get_main_state     (HcWindow *self);
 /* "none", "patient" or "conflicts" */

@@ -18,6 +18,7 @@
 #include "hc-merge.h"
 #include "hc-patient.h"
 #include "hc-patient-row.h"
+#include "hc-preferences-window.h"
 #include "hc-record-text.h"
 #include "hc-setup-page.h"
 #include "hc-sync-engine.h"
@@ -74,6 +75,8 @@ struct _HcWindow
   guint                 sync_serial;         /* "Sync now" runs finished */
   char                 *last_toast;          /* for tests */
   AdwToast             *toast;               /* weak: the one shown about a colleague's change */
+  GtkWidget            *preferences;         /* weak: the preferences window, while open */
+  guint                 sign_out_serial;     /* sign-outs finished */
 };
 
 G_DEFINE_FINAL_TYPE (HcWindow, hc_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -497,6 +500,9 @@ logged_in_cb (GObject      *source,
     return;
 
   self->sync_engine = hc_sync_engine_new (self->store);
+  if (self->settings != NULL)
+    g_object_set (self->sync_engine, "interval",
+                  g_settings_get_uint (self->settings, "sync-interval-minutes") * 60, NULL);
   g_signal_connect_object (self->sync_engine, "notify", G_CALLBACK (sync_notify_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->sync_engine, "records-changed", G_CALLBACK (records_changed_cb),
@@ -688,6 +694,103 @@ log_in_action (GtkWidget  *widget,
   g_task_run_in_thread (task, account_thread);
 }
 
+/* ---- preferences -------------------------------------------------------------------------- */
+
+static void
+interval_changed_cb (HcWindow   *self,
+                     const char *key,
+                     GSettings  *settings)
+{
+  if (self->sync_engine != NULL)
+    g_object_set (self->sync_engine, "interval",
+                  g_settings_get_uint (settings, "sync-interval-minutes") * 60, NULL);
+}
+
+static void
+logout_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (hc_sync_logout_sync (HC_STORE (source_object), cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+logged_out_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_warning ("Signing out failed: %s %d", g_quark_to_string (error->domain), error->code);
+    }
+  self->sign_out_serial++;
+  /* one sync that finds the login gone puts the indicator to "Not Logged In" */
+  if (self->sync_engine != NULL)
+    hc_sync_engine_sync_async (self->sync_engine, self->cancellable, NULL, NULL);
+}
+
+static void
+sign_out_cb (HcWindow            *self,
+             HcPreferencesWindow *preferences)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->store == NULL || hc_store_is_locked (self->store))
+    return;
+  if (self->sync_engine != NULL)
+    hc_sync_engine_stop (self->sync_engine);
+  task = g_task_new (self->store, self->cancellable, logged_out_cb, g_object_ref (self));
+  g_task_set_source_tag (task, sign_out_cb);
+  g_task_run_in_thread (task, logout_thread);
+}
+
+static void
+connect_cb (HcWindow            *self,
+            HcPreferencesWindow *preferences)
+{
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  gtk_widget_activate_action (GTK_WIDGET (self), "sync.log-in", NULL);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  HcWindow *self = user_data;
+  HcPreferencesWindow *preferences;
+
+  if (self->preferences != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->preferences));
+      return;
+    }
+  preferences = hc_preferences_window_new (GTK_WINDOW (self), self->settings,
+                                           self->store != NULL && !hc_store_is_locked (self->store)
+                                           ? self->store : NULL);
+  g_signal_connect_object (preferences, "sign-out", G_CALLBACK (sign_out_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (preferences, "connect", G_CALLBACK (connect_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_set_weak_pointer (&self->preferences, GTK_WIDGET (preferences));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static const GActionEntry window_actions[] = {
+  { .name = "preferences", .activate = preferences_action },
+};
+
 /* ---- locking ---------------------------------------------------------------------------- */
 
 static void lock_window (HcWindow *self);
@@ -757,6 +860,8 @@ clear_patient_data (HcWindow *self)
   gtk_no_selection_set_model (self->selection, NULL);
   show_patient (self, NULL);
   hc_setup_page_clear (self->setup_page);
+  if (self->preferences != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->preferences));
   /* both versions of a conflicting record are patient data too */
   hc_conflict_view_clear (self->conflict_view);
   /* the search that this starts finds the store locked and does nothing */
@@ -1087,6 +1192,9 @@ hc_window_dispose (GObject *object)
     hc_sync_engine_stop (self->sync_engine);
 
   g_clear_weak_pointer (&self->toast);
+  if (self->preferences != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->preferences));
+  g_clear_weak_pointer (&self->preferences);
   gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_WINDOW);
 
   g_clear_object (&self->search_cancellable);
@@ -1250,6 +1358,8 @@ hc_window_class_init (HcWindowClass *klass)
                                        "store.lock", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
                                        "sync.now", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
 }
 
 static void
@@ -1282,7 +1392,12 @@ hc_window_init (HcWindow *self)
       g_signal_connect_object (self->settings, "changed::auto-lock-minutes",
                                G_CALLBACK (auto_lock_changed_cb), self, G_CONNECT_SWAPPED);
       auto_lock_changed_cb (self, "auto-lock-minutes", self->settings);
+      g_signal_connect_object (self->settings, "changed::sync-interval-minutes",
+                               G_CALLBACK (interval_changed_cb), self, G_CONNECT_SWAPPED);
+      hc_style_follow_settings (self->settings);
     }
+  g_action_map_add_action_entries (G_ACTION_MAP (self), window_actions,
+                                   G_N_ELEMENTS (window_actions), self);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), NULL);
@@ -1614,4 +1729,16 @@ HcSetupPage *
 _hc_window_get_setup_page (HcWindow *self)
 {
   return self->setup_page;
+}
+
+GtkWidget *
+_hc_window_get_preferences (HcWindow *self)
+{
+  return self->preferences;
+}
+
+guint
+_hc_window_get_sign_out_serial (HcWindow *self)
+{
+  return self->sign_out_serial;
 }
