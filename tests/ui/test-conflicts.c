@@ -200,6 +200,56 @@ resolve_with (HcConflictView *view,
   wait_for_load (view, serial);
 }
 
+static gboolean
+is_idle (gpointer data)
+{
+  HcSyncEngine *engine = _hc_window_get_sync_engine (data);
+
+  return engine != NULL && hc_sync_engine_get_state (engine) == HC_SYNC_STATE_IDLE &&
+         hc_sync_engine_get_pending_count (engine) == 0;
+}
+
+/* The position of Patient/p-berg-2 in the window's list, or -1. */
+static int
+position_of_patient (HcWindow *window)
+{
+  GListModel *results = _hc_window_get_results (window);
+
+  for (guint i = 0; i < g_list_model_get_n_items (results); i++)
+    {
+      g_autoptr(HcPatient) patient = g_list_model_get_item (results, i);
+
+      if (g_strcmp0 (hc_patient_get_id (patient), "p-berg-2") == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+static gboolean
+lists_patient (gpointer data)
+{
+  return position_of_patient (data) >= 0;
+}
+
+static guint sync_serial;
+
+static gboolean
+synced_since (gpointer data)
+{
+  return _hc_window_get_sync_serial (data) > sync_serial;
+}
+
+/* Ctrl+R, and wait for that sync */
+static void
+sync_now (HcWindow *window)
+{
+  sync_serial = _hc_window_get_sync_serial (window);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.now", NULL));
+  hc_test_ui_wait_until (window, synced_since, "Sync now");
+}
+
+/* A colleague's change to the open chart: a toast says what changed and whether it was
+ * merged with a change made here; a change to another patient's chart says nothing. */
 /* A patient's birth date, an allergy's substance and a prescription's dose changed on two
  * computers: the inbox names the patient and the kind of record, labels each element and
  * shows values in words; Keep Mine, Keep Theirs and Edit Merged settle them. */
@@ -296,64 +346,16 @@ test_readable (Fixture       *f,
                        "doseQuantity"),
                      "value"), ==, 800);
 
-  /* what was settled here reaches the server, and the colleague gets it */
-  hc_test_ui_sync_once (f->store);
+  /* what was settled here reaches the server (through the window's engine: one engine per
+   * store at a time), and the colleague gets it */
+  sync_now (f->window);
+  hc_test_ui_wait_until (f->window, is_idle, "sending the resolutions");
   hc_test_ui_sync_once (f->other);
   g_clear_pointer (&patient, json_object_unref);
   patient = get_resource (f->other, "Patient", "p-berg");
   g_assert_cmpstr (json_object_get_string_member (patient, "birthDate"), ==, "1951-02-20");
 }
 
-static gboolean
-is_idle (gpointer data)
-{
-  HcSyncEngine *engine = _hc_window_get_sync_engine (data);
-
-  return engine != NULL && hc_sync_engine_get_state (engine) == HC_SYNC_STATE_IDLE &&
-         hc_sync_engine_get_pending_count (engine) == 0;
-}
-
-/* The position of Patient/p-berg-2 in the window's list, or -1. */
-static int
-position_of_patient (HcWindow *window)
-{
-  GListModel *results = _hc_window_get_results (window);
-
-  for (guint i = 0; i < g_list_model_get_n_items (results); i++)
-    {
-      g_autoptr(HcPatient) patient = g_list_model_get_item (results, i);
-
-      if (g_strcmp0 (hc_patient_get_id (patient), "p-berg-2") == 0)
-        return (int) i;
-    }
-  return -1;
-}
-
-static gboolean
-lists_patient (gpointer data)
-{
-  return position_of_patient (data) >= 0;
-}
-
-static guint sync_serial;
-
-static gboolean
-synced_since (gpointer data)
-{
-  return _hc_window_get_sync_serial (data) > sync_serial;
-}
-
-/* Ctrl+R, and wait for that sync */
-static void
-sync_now (HcWindow *window)
-{
-  sync_serial = _hc_window_get_sync_serial (window);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "sync.now", NULL));
-  hc_test_ui_wait_until (window, synced_since, "Sync now");
-}
-
-/* A colleague's change to the open chart: a toast says what changed and whether it was
- * merged with a change made here; a change to another patient's chart says nothing. */
 /* Puts @json with the records' ids "…-berg" made "…-berg-2". */
 static void
 put_renamed (HcStore    *store,
