@@ -177,3 +177,19 @@ hc_test_ui_remove_dir (const char *dir)
                                NULL, &status, NULL));
   g_assert_cmpint (status, ==, 0);
 }
+
+void
+hc_test_ui_save_screenshots (GtkWidget  *widget,
+                             const char *name)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  AdwColorScheme scheme = adw_style_manager_get_color_scheme (style);
+  g_autofree char *light = g_strconcat (name, "-light", NULL);
+  g_autofree char *dark = g_strconcat (name, "-dark", NULL);
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  hc_test_ui_save_screenshot (widget, light);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  hc_test_ui_save_screenshot (widget, dark);
+  adw_style_manager_set_color_scheme (style, scheme);
+}

@@ -30,6 +30,9 @@ void     hc_test_ui_wait_finalized    (gpointer           object);
 /* Renders @widget's window as it looks now into $G_TEST_BUILDDIR/screenshots/@name.png. */
 void     hc_test_ui_save_screenshot   (GtkWidget         *widget,
                                        const char        *name);
+/* The same in the light and the dark style: @name-light.png and @name-dark.png. */
+void     hc_test_ui_save_screenshots  (GtkWidget         *widget,
+                                       const char        *name);
 /* Puts a resource (JSON text the test knows is valid) into @store. */
 void     hc_test_ui_put               (HcStore           *store,
                                        const char        *json);

@@ -293,7 +293,7 @@ test_readable (Fixture       *f,
   differences = _hc_conflict_view_describe_differences (view);
   g_assert_cmpstr (differences, ==,
                    "Dose: 800 mg, 3 times a day | 400 mg, 2 times a day\n");
-  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "conflict-inbox");
+  hc_test_ui_save_screenshots (GTK_WIDGET (f->window), "conflict-inbox");
   g_clear_pointer (&differences, g_free);
 
   select_row (view, "Allergy for Anna Maria Berg");

@@ -126,7 +126,7 @@ test_log_in (Fixture       *f,
   /* the dev CA is not one the system trusts */
   log_in (f, server.url, "alice", HC_TEST_UI_PASSWORD);
   assert_error_contains (f, "does not trust the server’s certificate");
-  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "setup-page-untrusted");
+  hc_test_ui_save_screenshots (GTK_WIDGET (f->window), "setup-page-untrusted");
 
   /* nothing listens on port 1 */
   _hc_setup_page_set_ca_file (f->page, server.ca_file);
