@@ -78,7 +78,7 @@ hc_test_ui_save_screenshot (GtkWidget  *widget,
   g_autofree char *file = NULL;
   g_autofree char *path = NULL;
   GtkWidget *window = GTK_WIDGET (gtk_widget_get_root (widget));
-  int width, height;
+  int width = 0, height = 0;
 
   hc_test_ui_wait_until (window, is_drawn, "drawing the window");
   paintable = gtk_widget_paintable_new (window);
