@@ -91,6 +91,7 @@ test_settings (Fixture       *f,
 {
   HcPreferencesWindow *preferences = open_preferences (f);
   AdwStyleManager *style = adw_style_manager_get_default ();
+  g_autofree char *scheme = NULL;
 
   g_assert_cmpstr (_hc_preferences_window_get_server (preferences), ==, "Not connected");
   hc_test_ui_save_screenshot (GTK_WIDGET (preferences), "preferences-light");
@@ -103,7 +104,8 @@ test_settings (Fixture       *f,
   g_assert_cmpuint (g_settings_get_uint (f->settings, "sync-interval-minutes"), ==, 15);
 
   adw_combo_row_set_selected (_hc_preferences_window_get_style_row (preferences), 2);
-  g_assert_cmpstr (g_settings_get_string (f->settings, "color-scheme"), ==, "dark");
+  scheme = g_settings_get_string (f->settings, "color-scheme");
+  g_assert_cmpstr (scheme, ==, "dark");
   g_assert_cmpint (adw_style_manager_get_color_scheme (style), ==, ADW_COLOR_SCHEME_FORCE_DARK);
   g_assert_true (adw_style_manager_get_dark (style));
   hc_test_ui_save_screenshot (GTK_WIDGET (preferences), "preferences-dark");
