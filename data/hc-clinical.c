@@ -855,8 +855,8 @@ status_code (JsonObject *resource,
   return coding ? hc_json_get_string (coding, "code") : NULL;
 }
 
-static const char *
-concept_label (JsonObject *concept)
+const char *
+hc_clinical_concept_label (JsonObject *concept)
 {
   const char *text;
   JsonObject *coding;
@@ -956,7 +956,7 @@ check_allergy (HcClinical *self,
   if (!found)
     return;
 
-  label = g_string_new (concept_label (hc_json_get_object (allergy, "code")));
+  label = g_string_new (hc_clinical_concept_label (hc_json_get_object (allergy, "code")));
   if (label->len == 0)
     g_string_append (label, "allergy");
   if (g_strcmp0 (hc_json_get_string (allergy, "type"), "intolerance") == 0)
@@ -965,6 +965,15 @@ check_allergy (HcClinical *self,
     g_string_append (label, " (unconfirmed)");
   if (g_strcmp0 (hc_json_get_string (allergy, "criticality"), "high") == 0)
     g_string_append (label, " (high criticality)");
+  {
+    JsonObject *reaction = hc_json_array_get_object (hc_json_get_array (allergy, "reaction"), 0);
+    JsonObject *manifestation = reaction
+      ? hc_json_array_get_object (hc_json_get_array (reaction, "manifestation"), 0) : NULL;
+    const char *what = hc_clinical_concept_label (manifestation);
+
+    if (what != NULL)
+      g_string_append_printf (label, ", reaction: %s", what);
+  }
   if (resolved)
     {
       /* still worth a look: the reaction happened once */
@@ -982,7 +991,8 @@ check_medication (HcClinical *self,
                   GPtrArray  *warnings)
 {
   g_autoptr(GPtrArray) theirs = request_ingredients (self, other);
-  const char *label = concept_label (hc_json_get_object (other, "medicationCodeableConcept"));
+  const char *label =
+    hc_clinical_concept_label (hc_json_get_object (other, "medicationCodeableConcept"));
 
   if (label == NULL)
     label = "medication";

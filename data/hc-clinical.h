@@ -161,6 +161,9 @@ GPtrArray         *hc_clinical_check            (HcClinical         *self,
                                                  JsonArray          *chart,
                                                  const char * const *ignore_ids);
 
+/* A CodeableConcept's text, else its first coding's display, or NULL. */
+const char        *hc_clinical_concept_label    (JsonObject         *concept);
+
 const char        *hc_clinical_severity_to_string (HcClinicalSeverity severity);
 void               hc_clinical_warning_free     (HcClinicalWarning  *warning);
 
