@@ -13,7 +13,7 @@ packages=(
   # test
   desktop-file-utils appstream-util appstream xvfb xauth dbus-x11 at-spi2-core
   python3-dogtail imagemagick util-linux postgresql
-  # the visit summary PDF is checked as text
+  # the visit summary and prescription PDFs are checked as text
   poppler-utils
   # sync tests skew a client's clock
   faketime

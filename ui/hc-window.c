@@ -17,10 +17,12 @@
 #include "hc-encounter-editor.h"
 #include "hc-merge.h"
 #include "hc-patient.h"
+#include "hc-order-dialog.h"
 #include "hc-patient-row.h"
 #include "hc-preferences-window.h"
 #include "hc-record-text.h"
 #include "hc-setup-page.h"
+#include "hc-prescribe-dialog.h"
 #include "hc-sync-engine.h"
 #include "hc-window-private.h"
 
@@ -1349,6 +1351,8 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "sync.log-in", NULL, log_in_action);
   gtk_widget_class_install_action (widget_class, "conflicts.show", NULL, show_conflicts_action);
   hc_encounter_editor_install_window_actions (widget_class);
+  _hc_prescribe_install_actions (widget_class);
+  _hc_order_install_actions (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "patients.search", NULL);
