@@ -116,6 +116,39 @@ hc_crypt_key_free (HcCryptKey *key)
   munmap (key, size);
 }
 
+HcCryptKey *
+hc_crypt_key_derive (HcCryptKey    *key,
+                     const guint8  *info,
+                     gsize          info_len,
+                     GError       **error)
+{
+  gnutls_datum_t prk = { key->bytes, HC_CRYPT_KEY_SIZE };
+  gnutls_datum_t context = { (unsigned char *) info, info_len };
+  HcCryptKey *derived = key_alloc ();
+  int rc = gnutls_hkdf_expand (GNUTLS_MAC_SHA256, &prk, &context, derived->bytes,
+                               HC_CRYPT_KEY_SIZE);
+
+  if (rc != 0)
+    {
+      hc_crypt_key_free (derived);
+      g_set_error (error, HC_CRYPT_ERROR, HC_CRYPT_ERROR_FAILED, "key derivation failed: %s",
+                   gnutls_strerror (rc));
+      return NULL;
+    }
+  return derived;
+}
+
+void
+hc_crypt_hmac (HcCryptKey   *key,
+               const void   *data,
+               gsize         len,
+               guint8       *out)
+{
+  /* SHA-256 HMAC is always there (the key file's PBKDF2 needs it) */
+  if (gnutls_hmac_fast (GNUTLS_MAC_SHA256, key->bytes, HC_CRYPT_KEY_SIZE, data, len, out) != 0)
+    g_error ("HMAC-SHA256 is not available in this GnuTLS");
+}
+
 gboolean
 hc_crypt_pbkdf2 (const char    *passphrase,
                  gsize          passphrase_len,

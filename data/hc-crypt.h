@@ -43,6 +43,19 @@ HcCryptKey  *hc_crypt_key_new_random      (GError        **error);
 HcCryptKey  *hc_crypt_key_new_from_bytes  (const guint8   *bytes);
 void         hc_crypt_key_free            (HcCryptKey     *key);
 
+/* A key for another purpose derived from @key: HKDF-Expand-SHA256 (RFC 5869 §2.3, SP 800-56C)
+ * with @info as the context. @key is already uniformly random, so the extract step is
+ * skipped (RFC 5869 §3.3). The new key cannot seal pages. */
+HcCryptKey  *hc_crypt_key_derive          (HcCryptKey     *key,
+                                           const guint8   *info,
+                                           gsize           info_len,
+                                           GError        **error);
+/* HMAC-SHA256 of @data under @key into @out (32 bytes). */
+void         hc_crypt_hmac                (HcCryptKey     *key,
+                                           const void     *data,
+                                           gsize           len,
+                                           guint8         *out);
+
 /* PBKDF2-HMAC-SHA256 into @out (@out_len bytes). */
 gboolean     hc_crypt_pbkdf2              (const char     *passphrase,
                                            gsize           passphrase_len,

@@ -54,6 +54,32 @@ backfill_patient_index (HcStoreWorker  *w,
   return TRUE;
 }
 
+#define AUDIT_UPDATE_TRIGGER \
+  "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit" \
+  "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;"
+
+/* v4: signs the entries v3 wrote (the trigger that refuses updates is lifted meanwhile) */
+static gboolean
+sign_audit (HcStoreWorker  *w,
+            GError        **error)
+{
+  return _hc_store_sign_legacy_audit (w, error) && _hc_store_exec (w, AUDIT_UPDATE_TRIGGER, error);
+}
+
+gboolean
+_hc_store_sign_legacy_audit_tx (HcStoreWorker  *w,
+                                GError        **error)
+{
+  if (!_hc_store_exec (w, "BEGIN IMMEDIATE; DROP TRIGGER audit_append_only_update;", error))
+    return FALSE;
+  if (!sign_audit (w, error) || !_hc_store_exec (w, "COMMIT", error))
+    {
+      sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static const Migration migrations[] = {
   /* v1: resources with their index columns */
   { 1,
@@ -161,6 +187,13 @@ static const Migration migrations[] = {
     "CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit"
     "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;",
     NULL },
+
+  /* v4: the audit log is signed: HMAC-SHA256 of each entry's hash under a key derived from the
+   * database key (NULL in an unencrypted store); entries v3 wrote are signed here */
+  { HC_STORE_SCHEMA_AUDIT_SIG,
+    "ALTER TABLE audit ADD COLUMN sig TEXT;"
+    "DROP TRIGGER audit_append_only_update;",
+    sign_audit },
 };
 
 int

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "hc-crypt.h"
 #include "hc-store.h"
 
 G_BEGIN_DECLS
@@ -15,6 +16,10 @@ G_BEGIN_DECLS
 #define HC_STORE_DB_NAME        "housecall.db"
 #define HC_STORE_KEY_NAME       "housecall.key"
 #define HC_STORE_APPLICATION_ID 0x48435354   /* "HCST" */
+/* HKDF info of the audit log's signing key (docs/store.md, Audit) */
+#define HC_STORE_AUDIT_KEY_INFO "housecall audit v1"
+/* the schema whose audit entries are signed */
+#define HC_STORE_SCHEMA_AUDIT_SIG 4
 
 typedef struct _HcStoreWorker HcStoreWorker;
 
@@ -38,6 +43,8 @@ struct _HcStoreWorker
   /* audit hash chain: the head, and the next entry's number */
   char          last_hash[65];
   gint64        next_audit_seq;
+  HcCryptKey   *audit_key;       /* signs the chain; derived from the database key, NULL for
+                                  * an unencrypted store; wiped with it */
 
   /* the open local transaction */
   gboolean      in_transaction;
@@ -112,9 +119,18 @@ gboolean      _hc_store_audit             (HcStoreWorker  *w,
                                            const char     *entity,
                                            const char     *detail,
                                            GError        **error);
-/* Recomputes the audit chain; FALSE with a message naming the first bad entry. */
+/* Recomputes the audit chain and checks every signature; FALSE with a message naming the
+ * first bad entry. */
 gboolean      _hc_store_verify_audit      (HcStoreWorker  *w,
                                            GError        **error);
+/* Signs the entries written before the log was signed (schema 3, or an unencrypted store being
+ * encrypted): each unsigned entry whose chain up to it is intact. Stops at the first entry that
+ * fails, which verify then reports. Inside a transaction; the update trigger must be off. */
+gboolean      _hc_store_sign_legacy_audit (HcStoreWorker  *w,
+                                           GError        **error);
+/* The same in a transaction of its own, with the update trigger lifted for it (hc-migrations.c). */
+gboolean      _hc_store_sign_legacy_audit_tx (HcStoreWorker  *w,
+                                              GError        **error);
 
 /* hc-migrations.c */
 int           _hc_store_latest_schema     (void);

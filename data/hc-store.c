@@ -319,6 +319,20 @@ load_last_hash (HcStoreWorker  *w,
   return TRUE;
 }
 
+/* The signature of an entry: HMAC-SHA256 over its hash (which covers the previous entry's hash
+ * and the entry's fields) under the audit key, in hex. */
+static void
+audit_sign (HcCryptKey *key,
+            const char *hash,
+            char        out[65])
+{
+  guint8 mac[32];
+
+  hc_crypt_hmac (key, hash, strlen (hash), mac);
+  for (guint i = 0; i < sizeof mac; i++)
+    g_snprintf (out + 2 * i, 3, "%02x", mac[i]);
+}
+
 gboolean
 _hc_store_audit (HcStoreWorker  *w,
                  const char     *action,
@@ -329,6 +343,7 @@ _hc_store_audit (HcStoreWorker  *w,
   sqlite3_stmt *stmt;
   gint64 seq;
   char hash[65];
+  char sig[65];
   const char *when;
   const char *actor;
 
@@ -341,9 +356,11 @@ _hc_store_audit (HcStoreWorker  *w,
 
   seq = w->next_audit_seq;
   audit_hash (w->last_hash, seq, when, actor, action, entity, detail, hash);
+  if (w->audit_key != NULL)
+    audit_sign (w->audit_key, hash, sig);
 
-  stmt = _hc_store_stmt (w, "INSERT INTO audit (seq, at, actor, action, entity, detail, prev_hash, hash) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
+  stmt = _hc_store_stmt (w, "INSERT INTO audit (seq, at, actor, action, entity, detail, prev_hash, "
+                            "hash, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, seq);
@@ -354,6 +371,10 @@ _hc_store_audit (HcStoreWorker  *w,
   sqlite3_bind_text (stmt, 6, detail, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 7, w->last_hash, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 8, hash, -1, SQLITE_STATIC);
+  if (w->audit_key != NULL)
+    sqlite3_bind_text (stmt, 9, sig, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, 9);
   if (!_hc_store_step_done (w, stmt, "audit", error))
     return FALSE;
   memcpy (w->last_hash, hash, sizeof hash);
@@ -361,32 +382,37 @@ _hc_store_audit (HcStoreWorker  *w,
   return TRUE;
 }
 
-gboolean
-_hc_store_verify_audit (HcStoreWorker  *w,
-                        GError        **error)
+/* Walks the log in order, recomputing the chain and, with the audit key, the signatures.
+ * Sets @error naming the first bad entry. With @unsigned_seqs, an unsigned entry is not an
+ * error: its number goes there (to be signed). */
+static gboolean
+check_audit (HcStoreWorker  *w,
+             GArray         *unsigned_seqs,
+             GError        **error)
 {
   sqlite3_stmt *stmt;
   char prev[65];
   gint64 expect = 1;
+  const char *problem = NULL;
   int rc;
 
   memset (prev, '0', 64);
   prev[64] = '\0';
-  stmt = _hc_store_stmt (w, "SELECT seq, at, actor, action, entity, detail, prev_hash, hash "
+  stmt = _hc_store_stmt (w, "SELECT seq, at, actor, action, entity, detail, prev_hash, hash, sig "
                             "FROM audit ORDER BY seq", error);
   if (stmt == NULL)
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 seq = sqlite3_column_int64 (stmt, 0);
+      const char *sig = (const char *) sqlite3_column_text (stmt, 8);
       char hash[65];
+      char expected_sig[65];
 
       if (seq != expect)
         {
-          sqlite3_reset (stmt);
-          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT,
-                       "audit log: entry %" G_GINT64_FORMAT " is missing", expect);
-          return FALSE;
+          problem = "is missing";
+          break;
         }
       audit_hash (prev, seq,
                   (const char *) sqlite3_column_text (stmt, 1),
@@ -398,17 +424,92 @@ _hc_store_verify_audit (HcStoreWorker  *w,
       if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 6), prev) != 0 ||
           g_strcmp0 ((const char *) sqlite3_column_text (stmt, 7), hash) != 0)
         {
-          sqlite3_reset (stmt);
-          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT,
-                       "audit log: entry %" G_GINT64_FORMAT " was altered", seq);
-          return FALSE;
+          problem = "was altered";
+          break;
+        }
+      /* an unencrypted store (benchmarks' baseline) has no key to sign with */
+      if (w->audit_key != NULL)
+        {
+          if (sig == NULL && unsigned_seqs != NULL)
+            g_array_append_val (unsigned_seqs, seq);
+          else if (sig == NULL)
+            {
+              problem = "is not signed";
+              break;
+            }
+          else
+            {
+              audit_sign (w->audit_key, hash, expected_sig);
+              if (strcmp (sig, expected_sig) != 0)
+                {
+                  problem = "has an invalid signature (forged or altered)";
+                  break;
+                }
+            }
         }
       memcpy (prev, hash, sizeof hash);
       expect++;
     }
   sqlite3_reset (stmt);
+  if (problem != NULL)
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT,
+                   "audit log: entry %" G_GINT64_FORMAT " %s", expect, problem);
+      return FALSE;
+    }
   if (rc != SQLITE_DONE)
     return _hc_store_sqlite_error (w, rc, "audit log", error);
+  return TRUE;
+}
+
+gboolean
+_hc_store_verify_audit (HcStoreWorker  *w,
+                        GError        **error)
+{
+  return check_audit (w, NULL, error);
+}
+
+gboolean
+_hc_store_sign_legacy_audit (HcStoreWorker  *w,
+                             GError        **error)
+{
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) broken = NULL;
+
+  if (w->audit_key == NULL)
+    return TRUE;
+  /* what is intact up to the first damage is signed; the damage stays for verify to report */
+  if (!check_audit (w, seqs, &broken))
+    {
+      if (!g_error_matches (broken, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT))
+        {
+          g_propagate_error (error, g_steal_pointer (&broken));
+          return FALSE;
+        }
+      g_message ("%s", broken->message);
+    }
+  for (guint i = 0; i < seqs->len; i++)
+    {
+      sqlite3_stmt *stmt = _hc_store_stmt (w, "SELECT hash FROM audit WHERE seq = ?", error);
+      sqlite3_stmt *update;
+      char hash[65] = "", sig[65];
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, g_array_index (seqs, gint64, i));
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        g_strlcpy (hash, (const char *) sqlite3_column_text (stmt, 0), sizeof hash);
+      sqlite3_reset (stmt);
+      audit_sign (w->audit_key, hash, sig);
+      update = _hc_store_stmt (w, "UPDATE audit SET sig = ? WHERE seq = ?", error);
+      if (update == NULL)
+        return FALSE;
+      sqlite3_bind_text (update, 1, sig, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (update, 2, g_array_index (seqs, gint64, i));
+      if (!_hc_store_step_done (w, update, "audit", error))
+        return FALSE;
+    }
+  g_debug ("signed %u audit entries written before signing", seqs->len);
   return TRUE;
 }
 
@@ -1060,6 +1161,7 @@ close_db (HcStoreWorker *w)
   if (w->db != NULL)
     hc_crypt_db_close (w->db);
   w->db = NULL;
+  g_clear_pointer (&w->audit_key, hc_crypt_key_free);
 }
 
 static void
@@ -1235,6 +1337,7 @@ typedef struct
   int              version;     /* schema version to migrate to */
   char            *passphrase;  /* wiped when freed */
   gboolean         plaintext;   /* benchmarks' baseline only */
+  gboolean         encrypted;   /* set: this open encrypted an unencrypted store */
 } OpenData;
 
 static void
@@ -1528,9 +1631,12 @@ open_connection (HcStoreWorker  *w,
   if (exists)
     {
       recover_interrupted_encryption (db_path, key_path);
-      if (!g_file_test (key_path, G_FILE_TEST_EXISTS) &&
-          !encrypt_plaintext_store (w, od, db_path, key_path, error))
-        return FALSE;
+      if (!g_file_test (key_path, G_FILE_TEST_EXISTS))
+        {
+          if (!encrypt_plaintext_store (w, od, db_path, key_path, error))
+            return FALSE;
+          od->encrypted = TRUE;
+        }
       key = hc_crypt_key_file_unlock (key_path, od->passphrase, &page_size, &crypt_error);
     }
   else if ((key = hc_crypt_key_new_random (&crypt_error)) != NULL &&
@@ -1542,9 +1648,20 @@ open_connection (HcStoreWorker  *w,
       return FALSE;
     }
 
+  /* the audit log's signing key, before the VFS takes the database key */
+  g_clear_pointer (&w->audit_key, hc_crypt_key_free);
+  w->audit_key = hc_crypt_key_derive (key, (const guint8 *) HC_STORE_AUDIT_KEY_INFO,
+                                      strlen (HC_STORE_AUDIT_KEY_INFO), &crypt_error);
+  if (w->audit_key == NULL)
+    {
+      hc_crypt_key_free (key);
+      set_crypt_error (error, crypt_error, od->dir);
+      return FALSE;
+    }
   rc = hc_crypt_db_open (db_path, key, page_size, flags, &w->db);
   if (rc != SQLITE_OK)
     {
+      g_clear_pointer (&w->audit_key, hc_crypt_key_free);
       _hc_store_sqlite_error (w, rc, db_path, error);
       if (!exists)
         g_unlink (key_path);
@@ -1660,6 +1777,10 @@ open_job (HcStoreWorker  *w,
     goto fail;
 
   if (!_hc_store_migrate (w, od->version, error))
+    goto fail;
+  /* the log of a store that was unencrypted had no key to be signed with */
+  if (od->encrypted && od->version >= HC_STORE_SCHEMA_AUDIT_SIG &&
+      !_hc_store_sign_legacy_audit_tx (w, error))
     goto fail;
 
   {
@@ -2523,6 +2644,7 @@ get_job (HcStoreWorker  *w,
   g_autoptr(JsonObject) object = NULL;
   sqlite3_stmt *stmt;
   gboolean deleted;
+  int rc;
 
   if (!hc_fhir_is_known_type (ref->type) || !hc_fhir_is_valid_id (ref->id))
     {
@@ -2535,9 +2657,13 @@ get_job (HcStoreWorker  *w,
     return NULL;
   sqlite3_bind_text (stmt, 1, ref->type, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, ref->id, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
+      /* a page that fails its check is damage, not a record that is not there */
+      if (rc != SQLITE_DONE)
+        return _hc_store_sqlite_error (w, rc, entity, error), NULL;
       g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_NOT_FOUND, "%s not found", entity);
       return NULL;
     }

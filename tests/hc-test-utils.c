@@ -206,6 +206,53 @@ hc_test_count (const char *dir,
 }
 
 void
+hc_test_audit_rechain (sqlite3 *db,
+                       gint64   from)
+{
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GPtrArray) updates = g_ptr_array_new_with_free_func (g_free);
+  char prev[65];
+
+  memset (prev, '0', 64);
+  prev[64] = '\0';
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT seq, at, actor, action, entity, detail, hash "
+                                           "FROM audit ORDER BY seq", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+      g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autofree char *seq_text = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+      const char *parts[] = { prev, seq_text, (const char *) sqlite3_column_text (stmt, 1),
+                              (const char *) sqlite3_column_text (stmt, 2),
+                              (const char *) sqlite3_column_text (stmt, 3),
+                              (const char *) sqlite3_column_text (stmt, 4),
+                              (const char *) sqlite3_column_text (stmt, 5) };
+
+      if (seq < from)
+        {
+          g_strlcpy (prev, (const char *) sqlite3_column_text (stmt, 6), sizeof prev);
+          continue;
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+        {
+          g_checksum_update (sum, (const guchar *) (parts[i] ? parts[i] : ""), -1);
+          g_checksum_update (sum, (const guchar *) "\x1f", 1);
+        }
+      g_ptr_array_add (updates, sqlite3_mprintf ("UPDATE audit SET prev_hash = '%q', hash = '%q' "
+                                                 "WHERE seq = %lld;", prev,
+                                                 g_checksum_get_string (sum), (long long) seq));
+      g_strlcpy (prev, g_checksum_get_string (sum), sizeof prev);
+    }
+  sqlite3_finalize (stmt);
+  for (guint i = 0; i < updates->len; i++)
+    {
+      g_assert_cmpint (sqlite3_exec (db, updates->pdata[i], NULL, NULL, NULL), ==, SQLITE_OK);
+      sqlite3_free (updates->pdata[i]);
+      updates->pdata[i] = NULL;
+    }
+}
+
+void
 hc_test_server_cli (const char         *workdir,
                     const char * const *args,
                     const char         *password)

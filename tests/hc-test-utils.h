@@ -7,6 +7,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <sqlite3.h>
 
 #include "hc-crypt.h"
 #include "hc-store.h"
@@ -61,6 +62,13 @@ sqlite3    *hc_test_open_db         (const char  *db_path);
 /* A row count straight from the database file, read-only (white-box checks). */
 gint64      hc_test_count           (const char  *dir,
                                      const char  *sql);
+
+/* What someone who can write the database but lacks the key can do to the audit log: recompute
+ * prev_hash and hash (SHA-256, as data/hc-store.c does) of every entry from seq @from on, in
+ * @db (opened with hc_test_open_db; the update trigger must be dropped). The signatures stay
+ * as they were. */
+void        hc_test_audit_rechain   (sqlite3     *db,
+                                     gint64       from);
 
 /* A housecall-server ($HOUSECALL_SERVER) over HTTPS on loopback, in @workdir: a dev CA and
  * certificate in certs/, a SQLite database server.db. */

@@ -37,6 +37,27 @@ user_version (const char *dir)
   return (int) hc_test_count (dir, "PRAGMA user_version");
 }
 
+/* Three audit entries as schema 3 wrote them: hash-chained, unsigned. */
+static void
+add_legacy_audit (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "housecall.db", NULL);
+  sqlite3 *db = hc_test_open_db (path);
+
+  g_assert_cmpint (sqlite3_exec (db,
+    "INSERT INTO audit (seq, at, actor, action, entity, detail, prev_hash, hash) VALUES "
+    "(1, '2026-01-05T08:00:00Z', 'dr.old', 'create', 'Patient/old-1', NULL, '', ''),"
+    "(2, '2026-01-05T08:01:00Z', 'dr.old', 'read', 'Patient/old-1', NULL, '', ''),"
+    "(3, '2026-01-05T08:02:00Z', 'dr.old', 'export', 'Patient/old-1', '2 resources', '', '');"
+    "DROP TRIGGER audit_append_only_update;", NULL, NULL, NULL), ==, SQLITE_OK);
+  hc_test_audit_rechain (db, 1);
+  g_assert_cmpint (sqlite3_exec (db,
+    "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit"
+    "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;", NULL, NULL, NULL), ==,
+    SQLITE_OK);
+  hc_crypt_db_close (db);
+}
+
 /* A store at @version holding what that version could hold: a patient row written as that
  * version's code would have written it. */
 static char *
@@ -62,11 +83,14 @@ store_at_version (int version)
                "INSERT INTO patient_fts (rowid, name, identifier, birthdate, phone) "
                "SELECT rid, 'Jiří Šimůnek', '', '1948-02-29', '' FROM resource "
                "WHERE id = 'old-1';");
+  if (version == 3)
+    add_legacy_audit (dir);
   return g_steal_pointer (&dir);
 }
 
 static void
-check_migrated (const char *dir)
+check_migrated (const char *dir,
+                int         user_version_before)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GListModel) found = NULL;
@@ -97,6 +121,10 @@ check_migrated (const char *dir)
   g_assert_true (hc_store_verify_sync (store, NULL, &error));
   g_assert_no_error (error);
   g_assert_finalize_object (store);
+  /* every entry is signed: the ones schema 3 wrote were signed by the migration */
+  g_assert_cmpint (hc_test_count (dir, "SELECT COUNT(*) FROM audit WHERE sig IS NULL"), ==, 0);
+  g_assert_cmpint (hc_test_count (dir, "SELECT COUNT(*) FROM audit WHERE actor = 'dr.old'"), ==,
+                   user_version_before == 3 ? 3 : 0);
 }
 
 static void
@@ -105,7 +133,7 @@ test_from_version (gconstpointer data)
   int version = GPOINTER_TO_INT (data);
   g_autofree char *dir = store_at_version (version);
 
-  check_migrated (dir);
+  check_migrated (dir, version);
 }
 
 static void
@@ -140,6 +168,28 @@ test_failed_migration_rolls_back (void)
   g_assert_cmpstr (before, ==, after);
 }
 
+/* A schema 3 log altered before the upgrade: the migration signs what is intact before the
+ * damage, never the damage, and verify still names it. */
+static void
+test_broken_legacy_audit (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = store_at_version (3);
+  HcStore *store;
+
+  exec (dir, "DROP TRIGGER audit_append_only_update;"
+             "UPDATE audit SET actor = 'mallory' WHERE seq = 2;"
+             "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit"
+             "  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;");
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (hc_test_count (dir, "SELECT COUNT(*) FROM audit WHERE sig IS NOT NULL"), ==, 1);
+  g_assert_false (hc_store_verify_sync (store, NULL, &error));
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "entry 2 was altered"));
+  g_assert_finalize_object (store);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -153,6 +203,7 @@ main (int   argc,
       g_test_add_data_func (path, GINT_TO_POINTER (v), test_from_version);
     }
   g_test_add_func ("/hc/data/migrations/failure-rolls-back", test_failed_migration_rolls_back);
+  g_test_add_func ("/hc/data/migrations/v3-broken-audit", test_broken_legacy_audit);
 
   return g_test_run ();
 }
