@@ -839,6 +839,7 @@ cmd_sync (int argc, char **argv)
       json_object_set_int_member (o, "bytes", (gint64) stats.bytes);
       json_object_set_int_member (o, "pages", stats.pages);
       json_object_set_boolean_member (o, "resynced", stats.resynced);
+      json_object_set_int_member (o, "audit_sent", stats.audit_sent);
       print_json_object (o, FALSE);
     }
   else

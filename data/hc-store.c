@@ -3130,6 +3130,61 @@ hc_store_list_outbox_sync (HcStore       *self,
   return run_job_sync (self->worker, outbox_job, NULL, NULL, cancellable, error);
 }
 
+typedef struct
+{
+  gint64 after;
+  guint  limit;
+} AuditQuery;
+
+static gpointer
+list_audit_job (HcStoreWorker  *w,
+                gpointer        data,
+                GCancellable   *cancellable,
+                GError        **error)
+{
+  AuditQuery *q = data;
+  g_autoptr(JsonArray) array = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _hc_store_stmt (w, "SELECT seq, at, actor, action, entity FROM audit WHERE seq > ? "
+                            "ORDER BY seq LIMIT ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, q->after);
+  sqlite3_bind_int (stmt, 2, (int) MIN (q->limit, G_MAXINT));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *entry = json_object_new ();
+
+      json_object_set_int_member (entry, "seq", sqlite3_column_int64 (stmt, 0));
+      json_object_set_string_member (entry, "at", (const char *) sqlite3_column_text (stmt, 1));
+      json_object_set_string_member (entry, "actor", (const char *) sqlite3_column_text (stmt, 2));
+      json_object_set_string_member (entry, "action", (const char *) sqlite3_column_text (stmt, 3));
+      if (sqlite3_column_type (stmt, 4) != SQLITE_NULL)
+        json_object_set_string_member (entry, "entity", (const char *) sqlite3_column_text (stmt, 4));
+      json_array_add_object_element (array, entry);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _hc_store_sqlite_error (w, rc, "audit log", error), NULL;
+  return g_steal_pointer (&array);
+}
+
+JsonArray *
+hc_store_list_audit_sync (HcStore       *self,
+                          gint64         after_seq,
+                          guint          limit,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  AuditQuery q = { after_seq, limit };
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  return run_job_sync (self->worker, list_audit_job, &q, NULL, cancellable, error);
+}
+
 static gpointer
 verify_job (HcStoreWorker  *w,
             gpointer        data,

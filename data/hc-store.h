@@ -288,6 +288,14 @@ gboolean    hc_store_get_status_finish    (HcStore             *self,
 JsonArray  *hc_store_list_outbox_sync     (HcStore             *self,
                                            GCancellable        *cancellable,
                                            GError             **error);
+/* Audit log entries after @after_seq, oldest first, at most @limit: objects {"seq", "at",
+ * "actor", "action", "entity" (Type/id; absent when the entry names none)}. The entries' free
+ * text (detail) stays in the store. */
+JsonArray  *hc_store_list_audit_sync      (HcStore             *self,
+                                           gint64               after_seq,
+                                           guint                limit,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Sync bookkeeping (hc-store-sync.c, docs/sync.md). Writes that come from the server never

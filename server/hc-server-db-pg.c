@@ -1213,6 +1213,44 @@ hc_server_pg_add_audit (HcServerPg  *self,
               3, params, error);
 }
 
+gboolean
+hc_server_pg_add_audit_once (HcServerPg  *self,
+                             const char  *id,
+                             const char  *recorded,
+                             const char  *json,
+                             gboolean    *added,
+                             GError     **error)
+{
+  const char *params[] = { id, recorded, json };
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *row = query_text (self, "INSERT INTO audit_event (id, recorded, json) "
+                                           "VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING "
+                                           "RETURNING 1", 3, params, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  *added = row != NULL;
+  return TRUE;
+}
+
+char *
+hc_server_pg_claim_audit_source (HcServerPg  *self,
+                                 const char  *source,
+                                 const char  *user,
+                                 GError     **error)
+{
+  g_autofree char *key = g_strconcat ("audit-source:", source, NULL);
+  const char *params[] = { key, user };
+
+  if (!run (self, "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            2, params, error))
+    return NULL;
+  return query_text (self, "SELECT value FROM meta WHERE key = $1", 1, params, error);
+}
+
 char *
 hc_server_pg_read_audit (HcServerPg  *self,
                          const char  *id,

@@ -96,6 +96,16 @@ gboolean          hc_server_pg_add_audit     (HcServerPg          *pg,
                                               const char          *recorded,
                                               const char          *json,
                                               GError             **error);
+gboolean          hc_server_pg_add_audit_once (HcServerPg         *pg,
+                                              const char          *id,
+                                              const char          *recorded,
+                                              const char          *json,
+                                              gboolean            *added,
+                                              GError             **error);
+char             *hc_server_pg_claim_audit_source (HcServerPg     *pg,
+                                                  const char      *source,
+                                                  const char      *user,
+                                                  GError         **error);
 char             *hc_server_pg_read_audit    (HcServerPg          *pg,
                                               const char          *id,
                                               GError             **error);

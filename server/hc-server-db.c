@@ -1057,6 +1057,60 @@ hc_server_db_add_audit (HcServerDb  *self,
   return step_done (self, s, error);
 }
 
+gboolean
+hc_server_db_add_audit_once (HcServerDb  *self,
+                             const char  *id,
+                             const char  *recorded,
+                             const char  *json,
+                             gboolean    *added,
+                             GError     **error)
+{
+  if (self->pg)
+    return hc_server_pg_add_audit_once (self->pg, id, recorded, json, added, error);
+  sqlite3_stmt *s = stmt (self, "INSERT OR IGNORE INTO audit_event (id, recorded, json) "
+                                "VALUES (?, ?, ?)", error);
+
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_text (s, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, recorded, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 3, json, -1, SQLITE_STATIC);
+  if (!step_done (self, s, error))
+    return FALSE;
+  *added = sqlite3_changes (self->db) > 0;
+  return TRUE;
+}
+
+char *
+hc_server_db_claim_audit_source (HcServerDb  *self,
+                                 const char  *source,
+                                 const char  *user,
+                                 GError     **error)
+{
+  if (self->pg)
+    return hc_server_pg_claim_audit_source (self->pg, source, user, error);
+  g_autofree char *key = g_strconcat ("audit-source:", source, NULL);
+  sqlite3_stmt *s = stmt (self, "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", error);
+  char *owner = NULL;
+
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_text (s, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (s, 2, user, -1, SQLITE_STATIC);
+  if (!step_done (self, s, error))
+    return NULL;
+  s = stmt (self, "SELECT value FROM meta WHERE key = ?", error);
+  if (s == NULL)
+    return NULL;
+  sqlite3_bind_text (s, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step (s) == SQLITE_ROW)
+    owner = g_strdup ((const char *) sqlite3_column_text (s, 0));
+  sqlite3_reset (s);
+  if (owner == NULL)
+    sql_error (self, "audit source", error);
+  return owner;
+}
+
 char *
 hc_server_db_read_audit (HcServerDb  *self,
                          const char  *id,

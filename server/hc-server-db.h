@@ -175,6 +175,20 @@ gboolean          hc_server_db_add_audit    (HcServerDb         *db,
                                              const char         *recorded,
                                              const char         *json,
                                              GError            **error);
+/* The same for an event a client sent (deterministic ids): stored unless an event with @id
+ * exists already; *@added says which. */
+gboolean          hc_server_db_add_audit_once (HcServerDb       *db,
+                                               const char       *id,
+                                               const char       *recorded,
+                                               const char       *json,
+                                               gboolean         *added,
+                                               GError          **error);
+/* The user whose audit log @source (a client store's id) is: @user when no one claimed it yet
+ * (it is then theirs), else the user who did. */
+char             *hc_server_db_claim_audit_source (HcServerDb   *db,
+                                                   const char   *source,
+                                                   const char   *user,
+                                                   GError      **error);
 char             *hc_server_db_read_audit   (HcServerDb         *db,
                                              const char         *id,
                                              GError            **error);

@@ -1991,6 +1991,203 @@ sync_push (HcServer          *self,
 
 
 /* ------------------------------------------------------------------------------------------ */
+/* $audit-push: a client's local audit log, as AuditEvents with ids "<store id>.<entry number>"
+ * (docs/protocol.md). A user sends only their own store's entries; an event carries codes,
+ * the user, the store and record references, never text. */
+
+static gboolean
+only_members (JsonObject         *object,
+              const char * const *allowed)
+{
+  g_autoptr(GList) names = object ? json_object_get_members (object) : NULL;
+
+  if (object == NULL)
+    return FALSE;
+  for (GList *l = names; l != NULL; l = l->next)
+    if (!g_strv_contains (allowed, l->data))
+      return FALSE;
+  return TRUE;
+}
+
+/* The value of an Identifier-only Reference {"identifier": {"system": @system, "value": …}}. */
+static const char *
+identifier_value (JsonObject *reference,
+                  const char *system)
+{
+  static const char * const ref_members[] = { "identifier", NULL };
+  static const char * const id_members[] = { "system", "value", NULL };
+  JsonObject *identifier = hc_json_get_object (reference, "identifier");
+
+  if (!only_members (reference, ref_members) || !only_members (identifier, id_members) ||
+      g_strcmp0 (hc_json_get_string (identifier, "system"), system) != 0)
+    return NULL;
+  return hc_json_get_string (identifier, "value");
+}
+
+static gboolean
+is_code_only (JsonObject *coding)
+{
+  static const char * const members[] = { "system", "code", NULL };
+  return only_members (coding, members);
+}
+
+/* Checks one event a client sent; @source (the store) is set from the first one and must be
+ * the same in the others. */
+static gboolean
+check_client_audit (JsonObject  *event,
+                    const char  *user,
+                    char       **source,
+                    GError     **error)
+{
+  static const char * const members[] = { "resourceType", "id", "type", "subtype", "action",
+                                          "recorded", "outcome", "agent", "source", "entity", NULL };
+  static const char * const agent_members[] = { "who", "requestor", NULL };
+  static const char * const source_members[] = { "observer", NULL };
+  static const char * const entity_members[] = { "what", NULL };
+  static const char * const what_members[] = { "reference", NULL };
+  JsonArray *subtypes = hc_json_get_array (event, "subtype");
+  JsonArray *agents = hc_json_get_array (event, "agent");
+  JsonArray *entities = hc_json_get_array (event, "entity");
+  JsonObject *src = hc_json_get_object (event, "source");
+  const char *id = hc_json_get_string (event, "id");
+  const char *who, *store;
+  g_autofree char *prefix = NULL;
+
+  if (g_strcmp0 (hc_json_get_string (event, "resourceType"), "AuditEvent") != 0 ||
+      !only_members (event, members))
+    goto invalid;
+  if (!hc_fhir_validate (event, error))
+    return FALSE;
+  if (!is_code_only (hc_json_get_object (event, "type")))
+    goto invalid;
+  for (guint i = 0; subtypes && i < json_array_get_length (subtypes); i++)
+    if (!is_code_only (hc_json_array_get_object (subtypes, i)))
+      goto invalid;
+  for (guint i = 0; entities && i < json_array_get_length (entities); i++)
+    {
+      JsonObject *entity = hc_json_array_get_object (entities, i);
+      JsonObject *what = hc_json_get_object (entity, "what");
+      const char *reference = hc_json_get_string (what, "reference");
+      const char *slash = reference ? strchr (reference, '/') : NULL;
+      g_autofree char *type = slash ? g_strndup (reference, slash - reference) : NULL;
+
+      if (!only_members (entity, entity_members) || !only_members (what, what_members) ||
+          slash == NULL || !hc_fhir_is_known_type (type) || !hc_fhir_is_valid_id (slash + 1))
+        goto invalid;
+    }
+  if (agents == NULL || json_array_get_length (agents) != 1 ||
+      !only_members (hc_json_array_get_object (agents, 0), agent_members) ||
+      (who = identifier_value (hc_json_get_object (hc_json_array_get_object (agents, 0), "who"),
+                               "urn:housecall:user")) == NULL)
+    goto invalid;
+  if (!only_members (src, source_members) ||
+      (store = identifier_value (hc_json_get_object (src, "observer"), "urn:housecall:store")) == NULL ||
+      strlen (store) > 44 || strspn (store, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-") != strlen (store))
+    goto invalid;
+  prefix = g_strconcat (store, ".", NULL);
+  if (id == NULL || !g_str_has_prefix (id, prefix) || id[strlen (prefix)] == '\0' ||
+      strspn (id + strlen (prefix), "0123456789") != strlen (id + strlen (prefix)))
+    goto invalid;
+  if (strcmp (who, user) != 0)
+    {
+      g_set_error_literal (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FORBIDDEN,
+                           "an AuditEvent may only name the user who sends it");
+      return FALSE;
+    }
+  if (*source == NULL)
+    *source = g_strdup (store);
+  else if (strcmp (*source, store) != 0)
+    goto invalid;
+  return TRUE;
+
+invalid:
+  g_set_error_literal (error, HC_SERVER_ERROR, HC_SERVER_ERROR_INVALID,
+                       "not an AuditEvent of a Housecall store's log: the id is STORE.N, the "
+                       "agent the user, the source the store, the entities Type/id references, "
+                       "and nothing else");
+  return FALSE;
+}
+
+static void
+audit_push (HcServer          *self,
+            SoupServerMessage *msg,
+            const char        *user)
+{
+  g_autoptr(JsonObject) body = read_body (msg);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = NULL;
+  g_autofree char *owner = NULL;
+  g_autofree char *answer = NULL;
+  JsonArray *entries;
+  guint n, added = 0;
+
+  if (body == NULL)
+    return;
+  entries = hc_json_get_array (body, "entry");
+  if (g_strcmp0 (hc_json_get_string (body, "resourceType"), "Bundle") != 0 ||
+      g_strcmp0 (hc_json_get_string (body, "type"), "collection") != 0)
+    {
+      respond_outcome (msg, SOUP_STATUS_BAD_REQUEST, "structure",
+                       "$audit-push takes a collection Bundle of AuditEvents");
+      return;
+    }
+  n = entries ? json_array_get_length (entries) : 0;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *event = hc_json_get_object (hc_json_array_get_object (entries, i), "resource");
+
+      if (!check_client_audit (event, user, &source, &error))
+        {
+          g_autofree char *text = g_strdup_printf ("entry[%u]: %s", i, error->message);
+          gboolean forbidden = g_error_matches (error, HC_SERVER_ERROR, HC_SERVER_ERROR_FORBIDDEN);
+
+          respond_outcome (msg, forbidden ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_BAD_REQUEST,
+                           forbidden ? "forbidden" : "invalid", text);
+          return;
+        }
+    }
+
+  if (n > 0)
+    {
+      if (!hc_server_db_begin (self->db, &error) ||
+          (owner = hc_server_db_claim_audit_source (self->db, source, user, &error)) == NULL)
+        goto failed;
+      if (strcmp (owner, user) != 0)
+        {
+          hc_server_db_rollback (self->db);
+          respond_outcome (msg, SOUP_STATUS_FORBIDDEN, "forbidden",
+                           "this store's audit log belongs to another user");
+          return;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          JsonObject *event = hc_json_get_object (hc_json_array_get_object (entries, i), "resource");
+          g_autofree char *json = hc_json_object_to_string (event, FALSE);
+          gboolean was_added = FALSE;
+
+          if (!hc_server_db_add_audit_once (self->db, hc_json_get_string (event, "id"),
+                                            hc_json_get_string (event, "recorded"), json,
+                                            &was_added, &error))
+            goto failed;
+          added += was_added;
+        }
+      if (!hc_server_db_commit (self->db, &error))
+        goto failed;
+    }
+  g_message ("$audit-push: %u events, %u new", n, added);
+  answer = g_strdup_printf ("{\"resourceType\":\"Parameters\",\"parameter\":["
+                            "{\"name\":\"stored\",\"valueInteger\":%u},"
+                            "{\"name\":\"duplicates\",\"valueInteger\":%u}]}", added, n - added);
+  respond_json (msg, SOUP_STATUS_OK, FHIR_JSON, answer);
+  return;
+
+failed:
+  hc_server_db_rollback (self->db);
+  respond_error (msg, error);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* POST /fhir with a transaction Bundle: all of it or none of it, through the same reader as
  * imports (POST entries get new ids, urn:uuid references are resolved, deletes go first). */
 
@@ -2394,6 +2591,11 @@ fhir_cb (SoupServer        *server,
   if (n == 2 && strcmp (parts[1], "$sync-push") == 0 && strcmp (method, "POST") == 0)
     {
       sync_push (self, msg, role, user);
+      return;
+    }
+  if (n == 2 && strcmp (parts[1], "$audit-push") == 0 && strcmp (method, "POST") == 0)
+    {
+      audit_push (self, msg, user);
       return;
     }
 

@@ -26,6 +26,7 @@
 
 #define PUSH_MAX_CHANGESETS 200
 #define PUSH_MAX_BYTES      (4 * 1024 * 1024)
+#define AUDIT_PUSH_MAX      500
 #define DEFAULT_PAGE_SIZE   1000
 #define DEBOUNCE_SECONDS    3
 #define DEFAULT_INTERVAL    300
@@ -686,6 +687,198 @@ push (HcSyncEngine  *self,
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* The local audit log, to the server as AuditEvents (docs/protocol.md, "Sync: audit") */
+
+typedef struct
+{
+  const char *action;     /* the local log's action */
+  const char *code;       /* AuditEvent.action */
+  const char *type;       /* AuditEvent.type, DICOM audit event ID */
+} AuditKind;
+
+static const AuditKind audit_kinds[] = {
+  { "create", "C", "110110" }, { "read", "R", "110110" }, { "update", "U", "110110" },
+  { "delete", "D", "110110" }, { "search", "E", "110110" }, { "print", "R", "110110" },
+  { "sync", "E", "110110" }, { "import", "C", "110107" }, { "export", "R", "110106" },
+  { "login", "E", "110114" },
+};
+
+static JsonObject *
+coding_new (const char *system,
+            const char *code)
+{
+  JsonObject *coding = json_object_new ();
+
+  json_object_set_string_member (coding, "system", system);
+  json_object_set_string_member (coding, "code", code);
+  return coding;
+}
+
+static JsonObject *
+identifier_reference (const char *system,
+                      const char *value)
+{
+  JsonObject *reference = json_object_new ();
+  JsonObject *identifier = json_object_new ();
+
+  json_object_set_string_member (identifier, "system", system);
+  json_object_set_string_member (identifier, "value", value);
+  json_object_set_object_member (reference, "identifier", identifier);
+  return reference;
+}
+
+/* One entry of the local log as an AuditEvent: who (the store's user), when, what action on
+ * which record, from which store; the entry's free text stays local. */
+static JsonObject *
+audit_event (JsonObject *entry,
+             const char *store_id,
+             const char *user)
+{
+  const char *action = hc_json_get_string (entry, "action");
+  const char *entity = hc_json_get_string (entry, "entity");
+  const AuditKind *kind = &audit_kinds[0];
+  g_autofree char *id = g_strdup_printf ("%s.%" G_GINT64_FORMAT, store_id,
+                                         json_object_get_int_member (entry, "seq"));
+  JsonObject *event = json_object_new ();
+  JsonArray *subtypes = json_array_new ();
+  JsonArray *agents = json_array_new ();
+  JsonObject *agent = json_object_new ();
+  JsonObject *source = json_object_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (audit_kinds); i++)
+    if (g_strcmp0 (audit_kinds[i].action, action) == 0)
+      kind = &audit_kinds[i];
+  json_object_set_string_member (event, "resourceType", "AuditEvent");
+  json_object_set_string_member (event, "id", id);
+  json_object_set_object_member (event, "type",
+                                 coding_new ("http://dicom.nema.org/resources/ontology/DCM", kind->type));
+  json_array_add_object_element (subtypes, coding_new ("urn:housecall:local-action", action));
+  json_object_set_array_member (event, "subtype", subtypes);
+  json_object_set_string_member (event, "action", kind->code);
+  json_object_set_string_member (event, "recorded", hc_json_get_string (entry, "at"));
+  json_object_set_string_member (event, "outcome", "0");
+  json_object_set_object_member (agent, "who", identifier_reference ("urn:housecall:user", user));
+  json_object_set_boolean_member (agent, "requestor", TRUE);
+  json_array_add_object_element (agents, agent);
+  json_object_set_array_member (event, "agent", agents);
+  json_object_set_object_member (source, "observer", identifier_reference ("urn:housecall:store",
+                                                                           store_id));
+  json_object_set_object_member (event, "source", source);
+  if (entity != NULL)
+    {
+      JsonArray *entities = json_array_new ();
+      JsonObject *e = json_object_new ();
+      JsonObject *what = json_object_new ();
+
+      json_object_set_string_member (what, "reference", entity);
+      json_object_set_object_member (e, "what", what);
+      json_array_add_object_element (entities, e);
+      json_object_set_array_member (event, "entity", entities);
+    }
+  return event;
+}
+
+/* The store's id, made on first use: it names this device's events on the server. */
+static char *
+ensure_store_id (HcStore       *store,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  GError *local_error = NULL;
+  char *id = hc_store_get_sync_value_sync (store, "store_id", cancellable, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  if (id != NULL)
+    return id;
+  id = hc_fhir_new_id ();
+  if (!hc_store_set_sync_values_sync (store, cancellable, error, "store_id", id, NULL))
+    g_clear_pointer (&id, g_free);
+  return id;
+}
+
+/* Sends the entries after the "audit_cursor" in sync_state, in batches, and moves the cursor
+ * past each batch the server took. The ids are the store's id and the entry's number, so a
+ * batch sent again (its answer lost) stores nothing twice. */
+static gboolean
+push_audit (HcSyncEngine  *self,
+            Config        *config,
+            HcSyncStats   *stats,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autofree char *store_id = ensure_store_id (self->store, cancellable, error);
+  g_autofree char *cursor_text = NULL;
+  gint64 cursor;
+
+  if (store_id == NULL)
+    return FALSE;
+  cursor_text = hc_store_get_sync_value_sync (self->store, "audit_cursor", cancellable, NULL);
+  cursor = cursor_text ? g_ascii_strtoll (cursor_text, NULL, 10) : 0;
+  for (;;)
+    {
+      g_autoptr(JsonArray) entries = hc_store_list_audit_sync (self->store, cursor, AUDIT_PUSH_MAX,
+                                                               cancellable, error);
+      g_autoptr(JsonObject) bundle = NULL;
+      g_autoptr(JsonObject) answer = NULL;
+      g_autoptr(GError) request_error = NULL;
+      g_autofree char *body = NULL;
+      g_autofree char *next = NULL;
+      JsonArray *list;
+      guint n, status = 0;
+
+      if (entries == NULL)
+        return FALSE;
+      n = json_array_get_length (entries);
+      if (n == 0)
+        return TRUE;
+      bundle = json_object_new ();
+      list = json_array_new ();
+      json_object_set_string_member (bundle, "resourceType", "Bundle");
+      json_object_set_string_member (bundle, "type", "collection");
+      for (guint i = 0; i < n; i++)
+        {
+          JsonObject *entry = json_object_new ();
+
+          json_object_set_object_member (entry, "resource",
+                                         audit_event (hc_json_array_get_object (entries, i),
+                                                      store_id, config->user));
+          json_array_add_object_element (list, entry);
+        }
+      json_object_set_array_member (bundle, "entry", list);
+      body = hc_json_object_to_string (bundle, FALSE);
+      answer = hc_sync_client_request (self->client, "POST", "/fhir/$audit-push", body, &status,
+                                       cancellable, &request_error);
+      if (request_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&request_error));
+          return FALSE;
+        }
+      if (status != 200)
+        {
+          g_set_error (error, HC_SYNC_ERROR, status == 403 ? HC_SYNC_ERROR_FORBIDDEN :
+                       HC_SYNC_ERROR_PROTOCOL, "the server refused the audit log (HTTP %u)", status);
+          return FALSE;
+        }
+      if (fault_is ("drop-audit-answer"))
+        {
+          g_set_error_literal (error, HC_SYNC_ERROR, HC_SYNC_ERROR_NETWORK,
+                               "sync fault: the audit push's answer was lost");
+          return FALSE;
+        }
+      cursor = json_object_get_int_member (hc_json_array_get_object (entries, n - 1), "seq");
+      next = g_strdup_printf ("%" G_GINT64_FORMAT, cursor);
+      if (!hc_store_set_sync_values_sync (self->store, cancellable, error, "audit_cursor", next,
+                                          NULL))
+        return FALSE;
+      stats->audit_sent += n;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Pull */
 
 static const char *
@@ -820,7 +1013,11 @@ pull (HcSyncEngine  *self,
           /* the server's database was replaced (restored from a backup): a new snapshot,
            * keeping the outbox */
           g_debug ("the server's database changed; pulling a new snapshot");
-          if (!hc_store_start_resync_sync (self->store, cancellable, error))
+          /* the new database lacks what the old one got of the audit log, too: all of it
+           * again (the server skips what it has) */
+          if (!hc_store_start_resync_sync (self->store, cancellable, error) ||
+              !hc_store_set_sync_values_sync (self->store, cancellable, error, "audit_cursor",
+                                              NULL, NULL))
             return FALSE;
           g_clear_pointer (&cursor, g_free);
           resync = TRUE;
@@ -941,6 +1138,9 @@ run_sync (HcSyncEngine  *self,
   /* merges and conflicts' Tasks while pulling queued new changes: send them now */
   if (ok && (stats->merged > 0 || stats->conflicts > 0))
     ok = push (self, &mc, stats, cancellable, error);
+  /* last, so the entries this sync wrote go with it */
+  if (ok)
+    ok = push_audit (self, &config, stats, cancellable, error);
   if (ok)
     {
       g_autofree char *now = now_utc ();

@@ -38,6 +38,7 @@ typedef struct
   guint   conflicts;       /* new conflicts */
   guint   pages;
   gboolean resynced;       /* the server's database was replaced: pulled a new snapshot */
+  guint   audit_sent;      /* local audit log entries the server took */
 } HcSyncStats;
 
 #define HC_TYPE_SYNC_ENGINE (hc_sync_engine_get_type ())

@@ -17,6 +17,7 @@
 #include "hc-json.h"
 #include "hc-sync-engine.h"
 
+#include "hc-fault-proxy.h"
 #include "hc-test-pg.h"
 #include "hc-test-utils.h"
 
@@ -270,6 +271,22 @@ have_faketime (void)
 {
   g_autofree char *path = g_find_program_in_path ("faketime");
   return path != NULL;
+}
+
+/* AuditEvents on the server from the store @store_id */
+static gint64
+server_audit_count (const char *store_id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) FROM audit_event WHERE id LIKE '%s.%%'",
+                                          store_id);
+  return server_count (sql);
+}
+
+static gint64
+local_audit_count (const char *store)
+{
+  g_autofree char *dir = store_path (store);
+  return hc_test_count (dir, "SELECT COUNT(*) FROM audit");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -902,10 +919,224 @@ test_resync_after_replace (void)
   }
   st = status ("resync");
   g_assert_cmpint (member (st, "resources"), ==, live_on_server ());
+  /* the restored server got the whole audit log again */
+  {
+    g_autofree char *store_id = client_value ("resync", "store_id");
+
+    /* all but the read of the record just above */
+    g_assert_cmpint (server_audit_count (store_id), ==, local_audit_count ("resync") - 1);
+  }
+  g_clear_pointer (&s, json_object_unref);
+  s = sync_store ("resync");
+  /* that read goes now */
+  g_assert_cmpint (member (s, "requests"), ==, 2);
+  g_assert_cmpint (member (s, "audit_sent"), ==, 1);
+  g_assert_false (json_object_get_boolean_member (s, "resynced"));
   g_clear_pointer (&s, json_object_unref);
   s = sync_store ("resync");
   g_assert_cmpint (member (s, "requests"), ==, 1);
-  g_assert_false (json_object_get_boolean_member (s, "resynced"));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The local audit log on the server */
+
+/* POST /fhir/$audit-push with @body as @store's user; the HTTP status */
+static guint
+post_audit (const char *store,
+            const char *body)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = client_value (store, "access_token");
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+  g_autoptr(GTlsDatabase) ca = g_tls_file_database_new (server.ca_file, &error);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("tls-database", ca, NULL);
+  g_autofree char *url = g_strconcat (server.url, "/fhir/$audit-push", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) answer = NULL;
+
+  g_assert_no_error (error);
+  soup_message_headers_append (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_set_request_body_from_bytes (msg, "application/fhir+json", bytes);
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  return soup_message_get_status (msg);
+}
+
+/* Reads and edits go to the server as AuditEvents, once each: a second sync sends nothing, and
+ * a push whose answer was lost is sent again without duplicates. */
+static void
+test_audit_events (void)
+{
+  g_autofree char *pid = patient (8);
+  g_autofree char *ref = g_strconcat ("Patient/", pid, NULL);
+  g_autofree char *store_id = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(JsonObject) p = NULL;
+  g_autoptr(JsonObject) s = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  const char *drop[] = { "HOUSECALL_SYNC_FAULT", "drop-audit-answer", NULL };
+  const char *family;
+  gint64 local;
+
+  new_client ("audit", "alice");
+  store_id = client_value ("audit", "store_id");
+  g_assert_nonnull (store_id);
+  /* the first sync's own entry went with it */
+  g_assert_cmpint (server_audit_count (store_id), ==, local_audit_count ("audit"));
+
+  p = get ("audit", ref);
+  family = hc_json_get_string (hc_json_array_get_object (hc_json_get_array (p, "name"), 0), "family");
+  g_assert_nonnull (family);
+  hc_test_add_email (p, "audit@example.org");
+  put ("audit", p);
+  s = sync_store ("audit");
+  g_assert_cmpint (member (s, "pushed"), ==, 1);
+  local = local_audit_count ("audit");
+  /* read, update, the acknowledged push */
+  g_assert_cmpint (member (s, "audit_sent"), >=, 3);
+  g_assert_cmpint (server_audit_count (store_id), ==, local);
+  cursor = client_value ("audit", "audit_cursor");
+  g_assert_cmpint (g_ascii_strtoll (cursor, NULL, 10), ==, local);
+
+  /* the update, as the server keeps it: codes and references, no PHI */
+  sql = g_strdup_printf ("SELECT json FROM audit_event WHERE json LIKE '%%\"U\"%%' AND id LIKE '%s.%%'",
+                         store_id);
+  json = server_value (sql);
+  g_assert_nonnull (json);
+  event = parse_object (json);
+  g_assert_cmpstr (hc_json_get_string (event, "action"), ==, "U");
+  g_assert_cmpstr (hc_json_get_string (hc_json_get_object (hc_json_array_get_object (
+                     hc_json_get_array (event, "entity"), 0), "what"), "reference"), ==, ref);
+  g_assert_cmpstr (hc_json_get_string (hc_json_get_object (hc_json_get_object (hc_json_array_get_object (
+                     hc_json_get_array (event, "agent"), 0), "who"), "identifier"), "value"), ==, "alice");
+  g_assert_null (strstr (json, family));
+  g_assert_null (strstr (json, "audit@example.org"));
+
+  /* nothing new: nothing sent, one request */
+  g_clear_pointer (&s, json_object_unref);
+  s = sync_store ("audit");
+  g_assert_cmpint (member (s, "audit_sent"), ==, 0);
+  g_assert_cmpint (member (s, "requests"), ==, 1);
+  g_assert_cmpint (server_audit_count (store_id), ==, local);
+
+  /* the server stored them but the answer was lost: sent again, stored once */
+  g_clear_pointer (&p, json_object_unref);
+  p = get ("audit", ref);
+  g_assert_cmpint (cli_full (drop, NULL, "audit", ARGS ("sync"), NULL, &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "audit push's answer was lost"));
+  local = local_audit_count ("audit");
+  g_assert_cmpint (server_audit_count (store_id), ==, local);
+  g_clear_pointer (&s, json_object_unref);
+  s = sync_store ("audit");
+  g_assert_cmpint (member (s, "audit_sent"), ==, 1);
+  g_assert_cmpint (server_audit_count (store_id), ==, local);
+  g_clear_pointer (&s, json_object_unref);
+  s = sync_store ("audit");
+  g_assert_cmpint (member (s, "audit_sent"), ==, 0);
+}
+
+/* Connections cut at random bytes (the request mid-body, or the answer after the server
+ * stored it) while the log is pushed: after the retries every entry is on the server once. */
+static void
+test_audit_cut_connections (void)
+{
+  g_autofree char *pid = patient (9);
+  g_autofree char *ref = g_strconcat ("Patient/", pid, NULL);
+  g_autoptr(HcFaultProxy) proxy = hc_fault_proxy_new (server_port, 20261128);
+  g_autofree char *proxy_url = g_strdup_printf ("https://127.0.0.1:%u", hc_fault_proxy_get_port (proxy));
+  g_autofree char *store_id = NULL;
+  const char *env[] = { "HOUSECALL_PASSWORD", PASSWORD, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  guint failed = 0, connections, cut_requests, cut_responses;
+
+  g_assert_cmpint (cli_full (env, NULL, "audit-cut", ARGS ("login", proxy_url, "--user", "alice",
+                                                          "--ca-file", server.ca_file),
+                             NULL, &out, &err), ==, 0);
+  g_assert_cmpint (cli ("audit-cut", ARGS ("sync"), &out, &err), ==, 0);
+  hc_fault_proxy_set_rate (proxy, 0.5);
+  for (guint round = 0; round < 8; round++)
+    {
+      g_autoptr(JsonObject) p = get ("audit-cut", ref);
+      guint tries = 0;
+
+      (void) p;
+      while (cli ("audit-cut", ARGS ("sync"), &out, &err) != 0)
+        {
+          failed++;
+          g_assert_cmpuint (++tries, <, 40);
+        }
+      g_clear_pointer (&store_id, g_free);
+      store_id = client_value ("audit-cut", "store_id");
+      g_assert_cmpint (server_audit_count (store_id), ==, local_audit_count ("audit-cut"));
+    }
+  hc_fault_proxy_get_counts (proxy, &connections, &cut_requests, &cut_responses);
+  g_test_message ("%u syncs failed; %u connections, %u requests cut, %u answers dropped", failed,
+                  connections, cut_requests, cut_responses);
+  g_assert_cmpuint (failed, >, 0);
+  g_assert_cmpuint (cut_responses, >, 0);
+}
+
+/* A client's audit event: store, number, user, store, and more members of the entity */
+#define AUDIT_EVENT \
+    "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":" \
+    "{\"resourceType\":\"AuditEvent\",\"id\":\"%s.%u\"," \
+    "\"type\":{\"system\":\"http://dicom.nema.org/resources/ontology/DCM\",\"code\":\"110110\"}," \
+    "\"action\":\"R\",\"recorded\":\"2026-11-28T00:00:00Z\",\"outcome\":\"0\"," \
+    "\"agent\":[{\"who\":{\"identifier\":{\"system\":\"urn:housecall:user\",\"value\":\"%s\"}}," \
+    "\"requestor\":true}]," \
+    "\"source\":{\"observer\":{\"identifier\":{\"system\":\"urn:housecall:store\",\"value\":\"%s\"}}}," \
+    "\"entity\":[{\"what\":{\"reference\":\"Patient/x1\"}%s}]}}]}"
+
+/* A user sends only their own store's log, naming only themselves, and nothing but codes and
+ * references. */
+static void
+test_audit_roles (void)
+{
+  g_autofree char *alice_store = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *mine = NULL, *theirs = NULL, *other_user = NULL, *with_text = NULL;
+
+  new_client ("audit-alice", "alice");
+  new_client ("audit-bob", "bob");
+  alice_store = client_value ("audit-alice", "store_id");
+
+  /* bob's own store: fine, and a replay stores nothing twice */
+  mine = g_strdup_printf (AUDIT_EVENT, "bobs-store", 1u, "bob", "bobs-store", "");
+  g_assert_cmpuint (post_audit ("audit-bob", mine), ==, 200);
+  g_assert_cmpuint (post_audit ("audit-bob", mine), ==, 200);
+  g_assert_cmpint (server_audit_count ("bobs-store"), ==, 1);
+  /* alice's store, in bob's name: refused */
+  theirs = g_strdup_printf (AUDIT_EVENT, alice_store, 999u, "bob", alice_store, "");
+  g_assert_cmpuint (post_audit ("audit-bob", theirs), ==, 403);
+  /* bob's store, naming alice: refused */
+  other_user = g_strdup_printf (AUDIT_EVENT, "bobs-store", 2u, "alice", "bobs-store", "");
+  g_assert_cmpuint (post_audit ("audit-bob", other_user), ==, 403);
+  /* free text that could carry PHI: refused */
+  with_text = g_strdup_printf (AUDIT_EVENT, "bobs-store", 3u, "bob", "bobs-store",
+                               ",\"name\":\"Wojciechowska, Anna\"");
+  g_assert_cmpuint (post_audit ("audit-bob", with_text), ==, 400);
+  g_assert_cmpint (server_audit_count ("bobs-store"), ==, 1);
+  g_assert_cmpint (server_audit_count (alice_store), ==, local_audit_count ("audit-alice"));
+
+  /* through the client: bob's store pretending to be alice's is refused as a whole */
+  {
+    g_autofree char *dir = store_path ("audit-bob");
+    g_autofree char *path = g_build_filename (dir, "housecall.db", NULL);
+    g_autofree char *update = g_strdup_printf ("UPDATE sync_state SET value = '%s' WHERE key = 'store_id';"
+                                               "DELETE FROM sync_state WHERE key = 'audit_cursor';",
+                                               alice_store);
+    sqlite3 *db = hc_test_open_db (path);
+
+    g_assert_cmpint (sqlite3_exec (db, update, NULL, NULL, NULL), ==, SQLITE_OK);
+    hc_crypt_db_close (db);
+  }
+  g_assert_cmpint (cli ("audit-bob", ARGS ("sync"), &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "refused the audit log (HTTP 403)"));
+  g_assert_cmpint (server_audit_count (alice_store), ==, local_audit_count ("audit-alice"));
 }
 
 int
@@ -971,6 +1202,9 @@ main (int   argc,
   g_test_add_func ("/hc/sync/cli/revoked", test_revoked);
   g_test_add_func ("/hc/sync/cli/clock-skew", test_clock_skew);
   g_test_add_func ("/hc/sync/engine/properties", test_engine_properties);
+  g_test_add_func ("/hc/sync/audit/events", test_audit_events);
+  g_test_add_func ("/hc/sync/audit/cut-connections", test_audit_cut_connections);
+  g_test_add_func ("/hc/sync/audit/roles", test_audit_roles);
   /* last: it replaces the server's database */
   g_test_add_func ("/hc/sync/replaced/resync-after-replace", test_resync_after_replace);
   rc = g_test_run ();
