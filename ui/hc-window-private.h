@@ -9,6 +9,7 @@
 #include "hc-chart-view.h"
 #include "hc-conflict-view.h"
 #include "hc-setup-page.h"
+#include "hc-schedule-view.h"
 #include "hc-sync-engine.h"
 #include "hc-window.h"
 
@@ -57,5 +58,8 @@ GtkWidget     *_hc_window_get_conflicts_button (HcWindow *self);
 HcConflictView *_hc_window_get_conflict_view (HcWindow *self);
 /* The text of the last toast about a colleague's change to the open chart, or NULL. */
 const char    *_hc_window_get_last_toast     (HcWindow *self);
+
+HcScheduleView *_hc_window_get_schedule_view (HcWindow *self);
+GtkStack      *_hc_window_get_content_stack  (HcWindow *self);
 
 G_END_DECLS

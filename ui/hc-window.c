@@ -23,7 +23,9 @@
 #include "hc-record-text.h"
 #include "hc-setup-page.h"
 #include "hc-prescribe-dialog.h"
+#include "hc-schedule-view.h"
 #include "hc-sync-engine.h"
+#include "hc-window-patients.h"
 #include "hc-window-private.h"
 
 struct _HcWindow
@@ -58,6 +60,7 @@ struct _HcWindow
   GtkLabel             *conflicts_button_label;
   HcConflictView       *conflict_view;
   HcSetupPage          *setup_page;
+  HcScheduleView       *schedule_view;
 
   /* owned */
   HcStore              *store;
@@ -866,6 +869,7 @@ clear_patient_data (HcWindow *self)
     gtk_window_destroy (GTK_WINDOW (self->preferences));
   /* both versions of a conflicting record are patient data too */
   hc_conflict_view_clear (self->conflict_view);
+  hc_schedule_view_clear (self->schedule_view);
   /* the search that this starts finds the store locked and does nothing */
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
 }
@@ -895,6 +899,7 @@ show_unlocked (HcWindow *self)
   start_auto_lock (self);
   start_search (self);
   start_sync (self);
+  hc_schedule_view_set_store (self->schedule_view, self->store);
 }
 
 static void
@@ -1335,6 +1340,7 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcWindow, setup_page);
   gtk_widget_class_bind_template_callback (widget_class, setup_logged_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, setup_skipped_cb);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, schedule_view);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, list_activate_cb);
@@ -1376,9 +1382,11 @@ hc_window_init (HcWindow *self)
   g_type_ensure (HC_TYPE_PATIENT_ROW);
   g_type_ensure (HC_TYPE_CONFLICT_VIEW);
   g_type_ensure (HC_TYPE_SETUP_PAGE);
+  g_type_ensure (HC_TYPE_SCHEDULE_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (self->conflict_view, "notify::count", G_CALLBACK (conflict_count_cb),
                            self, G_CONNECT_SWAPPED);
+  _hc_window_add_patient_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "sync.now", FALSE);
 
   self->cancellable = g_cancellable_new ();
@@ -1540,6 +1548,23 @@ hc_window_note_activity (HcWindow *self)
   self->last_input = g_get_monotonic_time ();
 }
 
+/**
+ * hc_window_open_patient:
+ * @patient: (nullable): the patient whose chart to open, or %NULL for the schedule
+ *
+ * Shows @patient's chart, or today's schedule.
+ */
+void
+hc_window_open_patient (HcWindow  *self,
+                        HcPatient *patient)
+{
+  g_return_if_fail (HC_IS_WINDOW (self));
+  g_return_if_fail (patient == NULL || HC_IS_PATIENT (patient));
+
+  show_patient (self, patient);
+  open_content (self);
+}
+
 HcStore *
 hc_window_get_store (HcWindow *self)
 {
@@ -1575,6 +1600,18 @@ hc_window_show_problem (HcWindow   *self,
   gtk_widget_set_visible (self->command_box, command != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "problem.copy-command", command != NULL);
   gtk_stack_set_visible_child_name (self->main_stack, "problem");
+}
+
+HcScheduleView *
+_hc_window_get_schedule_view (HcWindow *self)
+{
+  return self->schedule_view;
+}
+
+GtkStack *
+_hc_window_get_content_stack (HcWindow *self)
+{
+  return self->content_stack;
 }
 
 GtkEditable *

@@ -24,6 +24,9 @@ HcWindow  *hc_window_new_locked   (GtkApplication *application,
 HcStore   *hc_window_get_store    (HcWindow       *self);
 /* The patient whose chart is open, or NULL. */
 HcPatient *hc_window_get_patient  (HcWindow       *self);
+/* Opens @patient's chart; NULL shows the schedule. */
+void       hc_window_open_patient (HcWindow       *self,
+                                   HcPatient      *patient);
 /* Shows the open chart again from the store, after a dialog wrote to it. */
 void       hc_window_reload_chart (HcWindow       *self);
 /* Input in another window of this one (an editor, a dialog) postpones the auto-lock too. */
