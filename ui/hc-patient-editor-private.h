@@ -10,7 +10,7 @@
 
 G_BEGIN_DECLS
 
-/* "family", "given", "birth", "mrn", "phone", "email", "street", "city", "state", "postal",
+/* "family", "given", "birth", "gender-identity", "mrn", "phone", "email", "street", "city", "state", "postal",
  * "country", "contact-name", "contact-phone" */
 GtkEditable *_hc_patient_editor_get_entry          (HcPatientEditor *self,
                                                     const char      *name);

@@ -28,6 +28,7 @@
 #define SYSTEM_SUBSCRIBER  "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
 #define SYSTEM_COV_CLASS   "http://terminology.hl7.org/CodeSystem/coverage-class"
 #define SYSTEM_SSN         "http://hl7.org/fhir/sid/us-ssn"
+#define EXT_GENDER_IDENTITY "http://hl7.org/fhir/StructureDefinition/patient-genderIdentity"
 
 typedef struct
 {
@@ -68,6 +69,7 @@ struct _HcPatientEditor
   AdwEntryRow       *birth_row;
   GtkLabel          *birth_error;
   AdwComboRow       *sex_row;
+  AdwEntryRow       *gender_identity_row;
   AdwPreferencesGroup *identifier_group;
   AdwEntryRow       *mrn_row;
   AdwEntryRow       *phone_row;
@@ -347,6 +349,21 @@ find_emergency_contact (JsonObject *patient)
           return contact;
     }
   return hc_json_array_get_object (contacts, 0);
+}
+
+static JsonObject *
+find_extension (JsonObject *object,
+                const char *url)
+{
+  JsonArray *extensions = hc_json_get_array (object, "extension");
+
+  for (guint i = 0; extensions != NULL && i < json_array_get_length (extensions); i++)
+    {
+      JsonObject *extension = hc_json_array_get_object (extensions, i);
+      if (g_strcmp0 (hc_json_get_string (extension, "url"), url) == 0)
+        return extension;
+    }
+  return NULL;
 }
 
 /* Removes @object (by identity) from @array. */
@@ -778,6 +795,16 @@ load_form (HcPatientEditor *self)
     if (g_strcmp0 (gender, genders[i]) == 0)
       sex = i;
   load_combo (self->sex_row, sex);
+  {
+    JsonObject *identity = find_extension (patient, EXT_GENDER_IDENTITY);
+    JsonObject *concept = hc_json_get_object (identity, "valueCodeableConcept");
+    const char *text = hc_json_get_string (concept, "text");
+
+    if (text == NULL)
+      text = hc_json_get_string (hc_json_array_get_object (hc_json_get_array (concept, "coding"), 0),
+                                 "display");
+    load_entry (self->gender_identity_row, text);
+  }
   load_entry (self->mrn_row, mrn ? hc_json_get_string (mrn, "value") : NULL);
   for (guint i = 0; ids != NULL && i < json_array_get_length (ids); i++)
     {
@@ -1199,6 +1226,23 @@ build_patient (HcPatientEditor *self)
     }
   if (combo_changed (self->sex_row))
     set_or_remove (patient, "gender", genders[adw_combo_row_get_selected (self->sex_row)]);
+  if (entry_changed (self->gender_identity_row))
+    {
+      g_autofree char *identity = entry_text (self->gender_identity_row);
+      JsonObject *extension = find_extension (patient, EXT_GENDER_IDENTITY);
+
+      if (extension != NULL)
+        array_remove_object (hc_json_get_array (patient, "extension"), extension);
+      if (*identity != '\0')
+        {
+          extension = json_object_new ();
+          json_object_set_string_member (extension, "url", EXT_GENDER_IDENTITY);
+          json_object_set_object_member (extension, "valueCodeableConcept",
+                                         new_concept (NULL, NULL, NULL, identity));
+          json_array_add_object_element (ensure_array (patient, "extension"), extension);
+        }
+      remove_if_empty (patient, "extension");
+    }
   apply_identifiers (self, patient);
   apply_telecom (patient, "phone", "home", self->phone_row);
   apply_telecom (patient, "email", "home", self->email_row);
@@ -1641,6 +1685,7 @@ hc_patient_editor_class_init (HcPatientEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcPatientEditor, birth_row);
   gtk_widget_class_bind_template_child (widget_class, HcPatientEditor, birth_error);
   gtk_widget_class_bind_template_child (widget_class, HcPatientEditor, sex_row);
+  gtk_widget_class_bind_template_child (widget_class, HcPatientEditor, gender_identity_row);
   gtk_widget_class_bind_template_child (widget_class, HcPatientEditor, identifier_group);
   gtk_widget_class_bind_template_child (widget_class, HcPatientEditor, mrn_row);
   gtk_widget_class_bind_template_child (widget_class, HcPatientEditor, phone_row);
@@ -1709,6 +1754,7 @@ _hc_patient_editor_get_entry (HcPatientEditor *self,
 {
   struct { const char *name; AdwEntryRow *row; } rows[] = {
     { "family", self->family_row }, { "given", self->given_row }, { "birth", self->birth_row },
+    { "gender-identity", self->gender_identity_row },
     { "mrn", self->mrn_row }, { "phone", self->phone_row }, { "email", self->email_row },
     { "street", self->street_row }, { "city", self->city_row }, { "state", self->state_row },
     { "postal", self->postal_row }, { "country", self->country_row },

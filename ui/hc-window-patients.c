@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include "hc-appointment-dialog.h"
 #include "hc-command-palette.h"
 #include "hc-patient-editor.h"
 #include "hc-schedule-view.h"
@@ -171,6 +172,25 @@ static void
 content_changed_cb (HcWindow *self)
 {
   update_actions (self);
+}
+
+void
+_hc_window_close_patient_dialogs (HcWindow *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  g_autoptr(GPtrArray) doomed = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (gtk_window_get_transient_for (window) == GTK_WINDOW (self) &&
+          (HC_IS_PATIENT_EDITOR (window) || HC_IS_APPOINTMENT_DIALOG (window) ||
+           HC_IS_COMMAND_PALETTE (window) || ADW_IS_MESSAGE_DIALOG (window)))
+        g_ptr_array_add (doomed, g_object_ref (window));
+    }
+  for (guint i = 0; i < doomed->len; i++)
+    gtk_window_destroy (g_ptr_array_index (doomed, i));
 }
 
 void

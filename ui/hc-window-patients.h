@@ -15,4 +15,8 @@ G_BEGIN_DECLS
  * @self. */
 void _hc_window_add_patient_actions (HcWindow *self);
 
+/* Closes the registration, booking and palette windows over @self: the window locks, and
+ * they show patient data. */
+void _hc_window_close_patient_dialogs (HcWindow *self);
+
 G_END_DECLS

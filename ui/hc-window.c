@@ -870,6 +870,7 @@ clear_patient_data (HcWindow *self)
   /* both versions of a conflicting record are patient data too */
   hc_conflict_view_clear (self->conflict_view);
   hc_schedule_view_clear (self->schedule_view);
+  _hc_window_close_patient_dialogs (self);
   /* the search that this starts finds the store locked and does nothing */
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
 }

@@ -157,6 +157,7 @@ test_new_with_coverage (Fixture       *f,
   set_text (editor, "given", "Chidi Emeka");
   set_text (editor, "birth", "1975-09-21");
   adw_combo_row_set_selected (_hc_patient_editor_get_combo (editor, "sex"), 2);  /* male */
+  set_text (editor, "gender-identity", "Man");
   set_text (editor, "mrn", "MRN-555001");
   set_text (editor, "phone", "(555) 014-2231");
   set_text (editor, "email", "chidi@example.org");
@@ -210,6 +211,14 @@ test_new_with_coverage (Fixture       *f,
   patient = get_resource (f->store, "Patient", id);
   g_assert_cmpstr (hc_json_get_string (patient, "birthDate"), ==, "1975-09-21");
   g_assert_cmpstr (hc_json_get_string (patient, "gender"), ==, "male");
+  {
+    JsonObject *extension = hc_json_array_get_object (hc_json_get_array (patient, "extension"), 0);
+
+    g_assert_cmpstr (hc_json_get_string (extension, "url"), ==,
+                     "http://hl7.org/fhir/StructureDefinition/patient-genderIdentity");
+    g_assert_cmpstr (hc_json_get_string (hc_json_get_object (extension, "valueCodeableConcept"), "text"),
+                     ==, "Man");
+  }
   {
     JsonObject *name = hc_json_array_get_object (hc_json_get_array (patient, "name"), 0);
     JsonArray *given = hc_json_get_array (name, "given");
@@ -465,6 +474,24 @@ test_store_error_inline (Fixture       *f,
   g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, before + 1);
 }
 
+/* Locking the window closes the editor: it shows patient data. */
+static void
+test_lock_closes_editor (Fixture       *f,
+                         gconstpointer  data)
+{
+  HcPatientEditor *editor = open_editor (f, "win.new-patient");
+
+  set_text (editor, "family", "Okonkwo");
+  g_object_ref (editor);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "store.lock", NULL));
+  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
+  g_object_unref (editor);
+  g_assert_null (hc_ui_test_find_window (HC_TYPE_PATIENT_EDITOR));
+  /* and nothing opens one while locked */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-patient", NULL));
+  g_assert_null (hc_ui_test_find_window (HC_TYPE_PATIENT_EDITOR));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -480,6 +507,7 @@ main (int   argc,
   ADD ("duplicate-warns", test_duplicate_warns);
   ADD ("edit-keeps-other-fields", test_edit_keeps_other_fields);
   ADD ("store-error-inline", test_store_error_inline);
+  ADD ("lock-closes-editor", test_lock_closes_editor);
 #undef ADD
 
   return g_test_run ();
