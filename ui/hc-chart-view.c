@@ -256,17 +256,20 @@ parse_time (const char *fhir)
   return when ? g_date_time_to_unix (when) : 0;
 }
 
-/* "Cholesterol" of "Cholesterol [Mass/volume] in Serum or Plasma": LOINC long names say more
- * than a physician reads in a result list. */
+/* "Cholesterol" of "Cholesterol [Mass/volume] in Serum or Plasma", "Hemoglobin A1c" of
+ * "Hemoglobin A1c/Hemoglobin.total in Blood": LOINC long names say more than a physician reads
+ * in a result list. */
 static char *
 short_analyte (const char *name)
 {
-  const char *bracket;
+  const char *bracket, *slash, *end;
 
   if (name == NULL)
     return g_strdup (_("Unnamed result"));
   bracket = strstr (name, " [");
-  return bracket && bracket > name ? g_strndup (name, bracket - name) : g_strdup (name);
+  slash = strchr (name, '/');
+  end = bracket && (!slash || bracket < slash) ? bracket : slash;
+  return end && end > name ? g_strndup (name, end - name) : g_strdup (name);
 }
 
 static const char *

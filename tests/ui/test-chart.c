@@ -472,6 +472,10 @@ test_tabs (Fixture       *f,
    * earlier ones are listed on its row); the glucose is normal */
   g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "results", "abnormal-flag"), ==, 2);
   g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "results", "abnormal"), ==, 2);
+  /* LOINC long names shortened to what a physician reads */
+  g_assert_nonnull (strstr (results, "Hemoglobin A1c\n"));
+  g_assert_null (strstr (results, "Hemoglobin.total"));
+  g_assert_nonnull (strstr (results, "Potassium\n"));
   g_assert_nonnull (strstr (results, "Earlier: 7.2 % H (2026-03-15), 7.6 % H (2025-09-01), "
                                      "8.1 % H (2025-03-02)"));
 
