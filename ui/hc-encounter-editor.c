@@ -786,8 +786,9 @@ show_signed (HcEncounterEditor *self)
   self->read_only = TRUE;
   for (int s = 0; s < HC_N_SOAP; s++)
     {
+      /* The caret stays: a screen reader user reads the signed note with it. (Hiding it
+       * also made GTK 4.8 abort in its cursor blink timer.) */
       gtk_text_view_set_editable (self->section_views[s], FALSE);
-      gtk_text_view_set_cursor_visible (self->section_views[s], FALSE);
     }
   for (int k = 0; k < HC_VITAL_BMI; k++)
     {
