@@ -24,11 +24,17 @@ G_DEFINE_QUARK (hc-json-error, hc_json_error)
 
 typedef struct
 {
-  const char *start;
-  const char *p;
-  const char *end;
-  int         depth;
-  GString    *buf;      /* scratch for strings with escapes */
+  const char         *start;
+  const char         *p;
+  const char         *end;
+  int                 depth;
+  GString            *buf;        /* scratch for strings with escapes */
+  /* partial parses (hc_json_parse_members, hc_json_parse_keeping_text) */
+  const char * const *keep;       /* top-level members to build; the others are skipped */
+  const char         *outer;      /* the members @inner of the objects in the top-level */
+  const char         *inner;      /* array member @outer stay JSON text */
+  gboolean            in_outer;
+  gboolean            spaced;     /* skip_space() skipped something */
 } Parser;
 
 static gboolean
@@ -52,8 +58,11 @@ fail (Parser      *ps,
 static inline void
 skip_space (Parser *ps)
 {
+  const char *p = ps->p;
+
   while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t'))
     ps->p++;
+  ps->spaced |= ps->p != p;
 }
 
 static int
@@ -170,45 +179,50 @@ parse_string (Parser  *ps,
 
 static JsonNode *parse_value (Parser *ps, GError **error);
 
-static JsonNode *
-parse_number (Parser  *ps,
-              GError **error)
+/* Reads a number at ps->p: an integer that fits in 64 bits (*is_float FALSE, *i) or a finite
+ * double (*d). */
+static gboolean
+read_number (Parser    *ps,
+             gboolean  *is_float,
+             gint64    *i,
+             double    *d,
+             GError   **error)
 {
   const char *s = ps->p;
-  gboolean is_float = FALSE;
   char tmp[64];
   gsize len;
 
+  *is_float = FALSE;
   if (ps->p < ps->end && *ps->p == '-')
     ps->p++;
   if (ps->p >= ps->end || !g_ascii_isdigit (*ps->p))
-    return fail (ps, error, "malformed number"), NULL;
+    return fail (ps, error, "malformed number");
   if (*ps->p == '0')
     {
       ps->p++;
       if (ps->p < ps->end && g_ascii_isdigit (*ps->p))
-        return fail (ps, error, "a number cannot start with 0"), NULL;
+        return fail (ps, error, "a number cannot start with 0");
     }
   else
     while (ps->p < ps->end && g_ascii_isdigit (*ps->p))
       ps->p++;
   if (ps->p < ps->end && *ps->p == '.')
     {
-      is_float = TRUE;
+      *is_float = TRUE;
       ps->p++;
       if (ps->p >= ps->end || !g_ascii_isdigit (*ps->p))
-        return fail (ps, error, "malformed number"), NULL;
+        return fail (ps, error, "malformed number");
       while (ps->p < ps->end && g_ascii_isdigit (*ps->p))
         ps->p++;
     }
   if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E'))
     {
-      is_float = TRUE;
+      *is_float = TRUE;
       ps->p++;
       if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
         ps->p++;
       if (ps->p >= ps->end || !g_ascii_isdigit (*ps->p))
-        return fail (ps, error, "malformed number"), NULL;
+        return fail (ps, error, "malformed number");
       while (ps->p < ps->end && g_ascii_isdigit (*ps->p))
         ps->p++;
     }
@@ -216,31 +230,41 @@ parse_number (Parser  *ps,
   len = ps->p - s;
   if (len >= sizeof tmp)
     {
-      if (!is_float)
-        return fail (ps, error, "integer out of range"), NULL;
+      if (!*is_float)
+        return fail (ps, error, "integer out of range");
       len = sizeof tmp - 1;  /* an absurdly long decimal: precision beyond a double is lost */
     }
   memcpy (tmp, s, len);
   tmp[len] = '\0';
 
-  if (!is_float)
+  if (!*is_float)
     {
-      gint64 v;
-
       errno = 0;
-      v = g_ascii_strtoll (tmp, NULL, 10);
+      *i = g_ascii_strtoll (tmp, NULL, 10);
       if (errno == ERANGE)
-        return fail (ps, error, "integer out of range"), NULL;
-      return json_node_init_int (json_node_alloc (), v);
+        return fail (ps, error, "integer out of range");
+      return TRUE;
     }
-  {
-    double v = g_ascii_strtod (tmp, NULL);
+  *d = g_ascii_strtod (tmp, NULL);
+  /* 1e400 is valid JSON text but no double: it could not be written back */
+  if (isinf (*d) || isnan (*d))
+    return fail (ps, error, "number out of range");
+  return TRUE;
+}
 
-    /* 1e400 is valid JSON text but no double: it could not be written back */
-    if (isinf (v) || isnan (v))
-      return fail (ps, error, "number out of range"), NULL;
-    return json_node_init_double (json_node_alloc (), v);
-  }
+static JsonNode *
+parse_number (Parser  *ps,
+              GError **error)
+{
+  gboolean is_float;
+  gint64 i = 0;
+  double d = 0;
+
+  if (!read_number (ps, &is_float, &i, &d, error))
+    return NULL;
+  if (!is_float)
+    return json_node_init_int (json_node_alloc (), i);
+  return json_node_init_double (json_node_alloc (), d);
 }
 
 static gboolean
@@ -252,6 +276,148 @@ match_word (Parser     *ps,
     return FALSE;
   ps->p += len;
   return TRUE;
+}
+
+/* Checks the string at ps->p (on the opening quote) and moves past it, building nothing
+ * unless it has escapes. */
+static gboolean
+skip_string (Parser  *ps,
+             GError **error)
+{
+  const char *q = ps->p + 1;
+  gsize len;
+
+  while (q < ps->end && *q != '"' && *q != '\\' && (guchar) *q >= 0x20)
+    q++;
+  if (q < ps->end && *q == '"')
+    {
+      ps->p = q + 1;
+      return TRUE;
+    }
+  return parse_string (ps, &len, error) != NULL;   /* escapes, or an error to report */
+}
+
+/* Checks one value as parse_value() would, building nothing. */
+static gboolean
+skip_value (Parser  *ps,
+            GError **error)
+{
+  gboolean ok = TRUE;
+
+  skip_space (ps);
+  if (ps->p >= ps->end)
+    return fail (ps, error, "unexpected end of the text");
+  if (++ps->depth > MAX_DEPTH)
+    return fail (ps, error, "nested too deeply");
+
+  switch (*ps->p)
+    {
+    case '{':
+    case '[':
+      {
+        char close = *ps->p == '{' ? '}' : ']';
+
+        ps->p++;
+        skip_space (ps);
+        if (ps->p < ps->end && *ps->p == close)
+          {
+            ps->p++;
+            break;
+          }
+        for (;;)
+          {
+            if (close == '}')
+              {
+                skip_space (ps);
+                if (ps->p >= ps->end || *ps->p != '"')
+                  return fail (ps, error, "expected a member name in quotes");
+                if (!skip_string (ps, error))
+                  return FALSE;
+                skip_space (ps);
+                if (ps->p >= ps->end || *ps->p != ':')
+                  return fail (ps, error, "expected ':' after a member name");
+                ps->p++;
+              }
+            if (!skip_value (ps, error))
+              return FALSE;
+            skip_space (ps);
+            if (ps->p < ps->end && *ps->p == ',')
+              {
+                ps->p++;
+                continue;
+              }
+            if (ps->p < ps->end && *ps->p == close)
+              {
+                ps->p++;
+                break;
+              }
+            return fail (ps, error, close == '}' ? "expected ',' or '}' in an object"
+                                                 : "expected ',' or ']' in an array");
+          }
+        break;
+      }
+    case '"':
+      ok = skip_string (ps, error);
+      break;
+    case 't':
+      ok = match_word (ps, "true", 4) || fail (ps, error, "unexpected word");
+      break;
+    case 'f':
+      ok = match_word (ps, "false", 5) || fail (ps, error, "unexpected word");
+      break;
+    case 'n':
+      ok = match_word (ps, "null", 4) || fail (ps, error, "unexpected word");
+      break;
+    default:
+      {
+        gboolean is_float;
+        gint64 i;
+        double d;
+
+        if (*ps->p == '-' || g_ascii_isdigit (*ps->p))
+          ok = read_number (ps, &is_float, &i, &d, error);
+        else
+          ok = fail (ps, error, "unexpected character");
+      }
+      break;
+    }
+  ps->depth--;
+  return ok;
+}
+
+/* An object value kept as its JSON text (a string node), when that text is compact: no
+ * whitespace between tokens. Anything else is parsed as usual. */
+static JsonNode *
+text_value (Parser  *ps,
+            GError **error)
+{
+  const char *start;
+
+  skip_space (ps);
+  start = ps->p;
+  if (ps->p < ps->end && *ps->p == '{')
+    {
+      ps->spaced = FALSE;
+      if (!skip_value (ps, error))
+        return NULL;
+      if (!ps->spaced)
+        {
+          g_autofree char *text = g_strndup (start, ps->p - start);
+          return json_node_init_string (json_node_alloc (), text);
+        }
+      ps->p = start;
+    }
+  return parse_value (ps, error);
+}
+
+static gboolean
+is_kept (const char * const *keep,
+         const char         *name)
+{
+  for (; *keep != NULL; keep++)
+    if ((*keep)[0] == name[0] && strcmp (*keep, name) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static JsonNode *
@@ -302,9 +468,31 @@ parse_object (Parser  *ps,
           goto fail;
         }
       ps->p++;
-      if ((value = parse_value (ps, error)) == NULL)
-        goto fail;
-      json_object_set_member (object, name, value);
+      if (ps->keep != NULL && ps->depth == 1 && !is_kept (ps->keep, name))
+        {
+          /* a partial parse: checked, not built */
+          if (!skip_value (ps, error))
+            goto fail;
+        }
+      else if (ps->in_outer && ps->depth == 3 && strcmp (name, ps->inner) == 0)
+        {
+          if ((value = text_value (ps, error)) == NULL)
+            goto fail;
+          json_object_set_member (object, name, value);
+        }
+      else
+        {
+          gboolean outer = ps->outer != NULL && ps->depth == 1 && strcmp (name, ps->outer) == 0;
+
+          if (outer)
+            ps->in_outer = TRUE;
+          value = parse_value (ps, error);
+          if (outer)
+            ps->in_outer = FALSE;
+          if (value == NULL)
+            goto fail;
+          json_object_set_member (object, name, value);
+        }
       skip_space (ps);
       if (ps->p < ps->end && *ps->p == ',')
         {
@@ -442,33 +630,81 @@ parse_value (Parser  *ps,
   return node;
 }
 
+static JsonNode *
+run_parser (Parser  *ps,
+            GError **error)
+{
+  JsonNode *root;
+
+  if (!g_utf8_validate (ps->start, ps->end - ps->start, NULL))
+    {
+      g_set_error_literal (error, HC_JSON_ERROR, 0, "not valid UTF-8 text");
+      return NULL;
+    }
+  root = parse_value (ps, error);
+  if (root == NULL)
+    return NULL;
+  skip_space (ps);
+  if (ps->p != ps->end)
+    {
+      fail (ps, error, "unexpected text after the JSON value");
+      json_node_unref (root);
+      return NULL;
+    }
+  return root;
+}
+
 JsonNode *
 hc_json_parse (const char  *data,
                gsize        length,
                GError     **error)
 {
   g_autoptr(GString) buf = g_string_sized_new (256);
-  Parser ps = { data, data, data + length, 0, buf };
-  JsonNode *root;
+  Parser ps = { data, data, data + length, 0, buf, NULL, NULL, NULL, FALSE, FALSE };
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  if (!g_utf8_validate (data, length, NULL))
-    {
-      g_set_error_literal (error, HC_JSON_ERROR, 0, "not valid UTF-8 text");
-      return NULL;
-    }
-  root = parse_value (&ps, error);
+  return run_parser (&ps, error);
+}
+
+JsonObject *
+hc_json_parse_members (const char          *data,
+                       gsize                length,
+                       const char * const  *members,
+                       GError             **error)
+{
+  g_autoptr(GString) buf = g_string_sized_new (256);
+  Parser ps = { data, data, data + length, 0, buf, members, NULL, NULL, FALSE, FALSE };
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (members != NULL, NULL);
+
+  root = run_parser (&ps, error);
   if (root == NULL)
     return NULL;
-  skip_space (&ps);
-  if (ps.p != ps.end)
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      fail (&ps, error, "unexpected text after the JSON value");
-      json_node_unref (root);
+      g_set_error_literal (error, HC_JSON_ERROR, 0, "not a JSON object");
       return NULL;
     }
-  return root;
+  return json_object_ref (json_node_get_object (root));
+}
+
+JsonNode *
+hc_json_parse_keeping_text (const char  *data,
+                            gsize        length,
+                            const char  *outer,
+                            const char  *inner,
+                            GError     **error)
+{
+  g_autoptr(GString) buf = g_string_sized_new (256);
+  Parser ps = { data, data, data + length, 0, buf, NULL, outer, inner, FALSE, FALSE };
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (outer != NULL && inner != NULL, NULL);
+
+  return run_parser (&ps, error);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -21,6 +21,24 @@ JsonNode *hc_json_parse       (const char  *data,
                                gsize        length,
                                GError     **error);
 
+/* Like hc_json_parse() for a JSON object, but builds only the top-level @members (a
+ * NULL-terminated list): the others are checked as strictly and left out. For reading a few
+ * members of a large object. */
+JsonObject *hc_json_parse_members (const char          *data,
+                                   gsize                length,
+                                   const char * const  *members,
+                                   GError             **error);
+
+/* Like hc_json_parse(), but the members named @inner of the objects in the array of the
+ * top-level member @outer are not built when their value is a compact JSON object (no
+ * whitespace between tokens): they become string nodes holding that object's JSON text,
+ * byte for byte. ("entry", "resource") keeps each resource of a Bundle as its text. */
+JsonNode   *hc_json_parse_keeping_text (const char  *data,
+                                        gsize        length,
+                                        const char  *outer,
+                                        const char  *inner,
+                                        GError     **error);
+
 /* Writes @node as JSON text, compact or indented by two spaces. Unlike json-glib 1.6, which
  * prints 72.3 as 72.299999999999997, numbers get the shortest text that reads back as the
  * same double, so FHIR decimals keep the value that was written. */

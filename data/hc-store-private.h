@@ -104,6 +104,8 @@ gboolean      _hc_store_delete_resource   (HcStoreWorker  *w,
                                            const char     *id,
                                            HcWriteOutcome *outcome,
                                            GError        **error);
+JsonObject   *_hc_store_parse_for_index   (const char     *type,
+                                           const char     *text);
 gboolean      _hc_store_put_row           (HcStoreWorker  *w,
                                            const char     *type,
                                            const char     *id,

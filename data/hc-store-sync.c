@@ -605,7 +605,10 @@ apply_entry (HcStoreWorker  *w,
 {
   JsonObject *request = hc_json_get_object (entry, "request");
   JsonObject *response = hc_json_get_object (entry, "response");
+  /* the resource, or its JSON text (hc_json_parse_keeping_text) */
   JsonObject *remote = hc_json_get_object (entry, "resource");
+  const char *given_text = hc_json_get_string (entry, "resource");
+  g_autoptr(JsonObject) parsed = NULL;
   g_autofree char *type = NULL, *id = NULL;
   g_autofree char *remote_text = NULL;
   g_autoptr(JsonObject) base = NULL;
@@ -613,7 +616,7 @@ apply_entry (HcStoreWorker  *w,
   g_autoptr(HcStoreMerge) m = NULL;
   g_auto(OpenConflict) conflict = { 0 };
   gint64 version, base_version = 0;
-  gboolean in_conflict, unusable = FALSE;
+  gboolean in_conflict, unusable = FALSE, partial = FALSE;
 
   if (!split_url (hc_json_get_string (request, "url"), &type, &id) ||
       (version = etag_version (hc_json_get_string (response, "etag"))) == 0)
@@ -624,12 +627,21 @@ apply_entry (HcStoreWorker  *w,
     }
   if (g_strcmp0 (hc_json_get_string (request, "method"), "DELETE") == 0)
     remote = NULL;
-  else if (remote == NULL || g_strcmp0 (hc_json_get_string (remote, "resourceType"), type) != 0 ||
-           g_strcmp0 (hc_json_get_string (remote, "id"), id) != 0)
+  else
     {
-      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
-                   "a sync entry for %s/%s carries another resource", type, id);
-      return FALSE;
+      if (given_text != NULL)
+        {
+          /* only what the index needs: most entries are stored as they came */
+          remote = parsed = _hc_store_parse_for_index (type, given_text);
+          partial = strcmp (type, "Patient") != 0;
+        }
+      if (remote == NULL || g_strcmp0 (hc_json_get_string (remote, "resourceType"), type) != 0 ||
+          g_strcmp0 (hc_json_get_string (remote, "id"), id) != 0)
+        {
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                       "a sync entry for %s/%s carries another resource", type, id);
+          return FALSE;
+        }
     }
 
   get_merge_base (w, type, id, &base_version, &base);
@@ -640,7 +652,7 @@ apply_entry (HcStoreWorker  *w,
       return TRUE;
     }
 
-  remote_text = object_text (remote);
+  remote_text = remote == NULL ? NULL : given_text != NULL ? g_strdup (given_text) : object_text (remote);
   in_conflict = get_open_conflict (w, type, id, &conflict);
   if (!in_conflict && !has_pending (w, type, id))
     {
@@ -649,6 +661,17 @@ apply_entry (HcStoreWorker  *w,
         return FALSE;
       ad->stats.applied++;
       return TRUE;
+    }
+  if (partial)
+    {
+      g_clear_pointer (&parsed, json_object_unref);
+      remote = parsed = parse_text (remote_text);
+      if (remote == NULL)
+        {
+          g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                       "a sync entry for %s/%s is unreadable", type, id);
+          return FALSE;
+        }
     }
 
   /* local changes the server has not seen: three-way merge */

@@ -649,6 +649,34 @@ extract_index (JsonObject  *res,
   (void) type;
 }
 
+/* The members extract_index() and hc_fhir_patient_reference() read (keep them in step:
+ * tests/test-store.c compares the index of partial and full parses of a demo panel). */
+static const char * const index_members[] = {
+  "resourceType", "id", "status", "clinicalStatus",
+  "effectiveDateTime", "authoredOn", "recordedDate", "onsetDateTime", "date", "start",
+  "recorded", "sent", "issued", "occurrenceDateTime",
+  "period", "effectivePeriod", "performedPeriod", "executionPeriod",
+  "code", "medicationCodeableConcept", "type", "encounter",
+  "subject", "patient", "beneficiary", "for", "participant", NULL
+};
+
+/* @text of a @type resource parsed as far as _hc_store_put_row() needs it: the index
+ * members, or all of a Patient (the patient search index reads names, identifiers…). NULL
+ * when it is not a JSON object. */
+JsonObject *
+_hc_store_parse_for_index (const char *type,
+                           const char *text)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (g_strcmp0 (type, "Patient") != 0)
+    return hc_json_parse_members (text, strlen (text), index_members, NULL);
+  node = hc_json_parse (text, strlen (text), NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_ref (json_node_get_object (node));
+}
+
 static gboolean
 bind_index (sqlite3_stmt *stmt,
             int           first,

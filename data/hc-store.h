@@ -355,7 +355,9 @@ typedef struct
 } HcStoreApplyStats;
 
 /* Applies remote versions, entries in the $sync-changes format ({"resource", "request":
- * {"method", "url"}, "response": {"etag"}}), all in one transaction; with @cursor it also
+ * {"method", "url"}, "response": {"etag"}}; "resource" may also be a string holding the
+ * resource's compact JSON text, as hc_json_parse_keeping_text() leaves it, which is then
+ * stored as it is), all in one transaction; with @cursor it also
  * stores the cursor (and @head) in that same transaction, so a page is applied exactly once.
  * @resync: the entries come from a snapshot of a replaced server database, whose version
  * numbers say nothing about ours: compare contents instead. */

@@ -146,9 +146,12 @@ send (HcSyncClient  *self,
   return bytes;
 }
 
+/* The answer as a JSON object; with @outer and @inner, see hc_json_parse_keeping_text(). */
 static JsonObject *
-parse_answer (GBytes   *bytes,
-              GError  **error)
+parse_answer (GBytes      *bytes,
+              const char  *outer,
+              const char  *inner,
+              GError     **error)
 {
   gsize len = 0;
   const char *data = g_bytes_get_data (bytes, &len);
@@ -157,7 +160,8 @@ parse_answer (GBytes   *bytes,
 
   if (len == 0)
     return NULL;
-  node = hc_json_parse (data, len, &local_error);
+  node = outer != NULL ? hc_json_parse_keeping_text (data, len, outer, inner, &local_error)
+                       : hc_json_parse (data, len, &local_error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, HC_SYNC_ERROR, HC_SYNC_ERROR_PROTOCOL,
@@ -213,7 +217,7 @@ token_request (HcSyncClient  *self,
       g_set_error (error, HC_SYNC_ERROR, HC_SYNC_ERROR_SERVER, "the server failed (HTTP %u)", *status);
       return NULL;
     }
-  answer = parse_answer (bytes, &parse_error);
+  answer = parse_answer (bytes, NULL, NULL, &parse_error);
   if (answer == NULL)
     answer = json_object_new ();
   return answer;
@@ -453,19 +457,17 @@ hc_sync_client_logout (HcSyncClient  *self,
   return bytes != NULL;
 }
 
-JsonObject *
-hc_sync_client_request (HcSyncClient  *self,
-                        const char    *method,
-                        const char    *path,
-                        const char    *body,
-                        guint         *status,
-                        GCancellable  *cancellable,
-                        GError       **error)
+static JsonObject *
+request (HcSyncClient  *self,
+         const char    *method,
+         const char    *path,
+         const char    *body,
+         gboolean       resources_as_text,
+         guint         *status,
+         GCancellable  *cancellable,
+         GError       **error)
 {
   g_autofree char *url = NULL;
-
-  g_return_val_if_fail (HC_IS_SYNC_CLIENT (self), NULL);
-  g_return_val_if_fail (status != NULL, NULL);
 
   url = url_for (self, path);
   for (int attempt = 0; ; attempt++)
@@ -525,7 +527,9 @@ hc_sync_client_request (HcSyncClient  *self,
         }
       {
         g_autoptr(GError) parse_error = NULL;
-        JsonObject *answer = parse_answer (bytes, &parse_error);
+        JsonObject *answer = resources_as_text ?
+                             parse_answer (bytes, "entry", "resource", &parse_error) :
+                             parse_answer (bytes, NULL, NULL, &parse_error);
 
         if (parse_error != NULL)
           {
@@ -535,6 +539,34 @@ hc_sync_client_request (HcSyncClient  *self,
         return answer;
       }
     }
+}
+
+JsonObject *
+hc_sync_client_request (HcSyncClient  *self,
+                        const char    *method,
+                        const char    *path,
+                        const char    *body,
+                        guint         *status,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_return_val_if_fail (HC_IS_SYNC_CLIENT (self), NULL);
+  g_return_val_if_fail (status != NULL, NULL);
+
+  return request (self, method, path, body, FALSE, status, cancellable, error);
+}
+
+JsonObject *
+hc_sync_client_get_bundle (HcSyncClient  *self,
+                           const char    *path,
+                           guint         *status,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_return_val_if_fail (HC_IS_SYNC_CLIENT (self), NULL);
+  g_return_val_if_fail (status != NULL, NULL);
+
+  return request (self, "GET", path, NULL, TRUE, status, cancellable, error);
 }
 
 guint

@@ -82,6 +82,15 @@ JsonObject   *hc_sync_client_request       (HcSyncClient  *self,
                                             GCancellable  *cancellable,
                                             GError       **error);
 
+/* GET of a Bundle, as hc_sync_client_request(), whose entries' resources stay JSON text
+ * when they are compact (hc_json_parse_keeping_text): a sync page, read without building
+ * every resource. */
+JsonObject   *hc_sync_client_get_bundle    (HcSyncClient  *self,
+                                            const char    *path,
+                                            guint         *status,
+                                            GCancellable  *cancellable,
+                                            GError       **error);
+
 /* Requests sent and answer bytes received (after decompression) so far. */
 guint         hc_sync_client_get_requests  (HcSyncClient  *self);
 guint64       hc_sync_client_get_bytes     (HcSyncClient  *self);

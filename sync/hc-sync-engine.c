@@ -922,8 +922,7 @@ fetch_thread (gpointer data)
 {
   Fetch *f = data;
 
-  f->page = hc_sync_client_request (f->client, "GET", f->path, NULL, &f->status, f->cancellable,
-                                    &f->error);
+  f->page = hc_sync_client_get_bundle (f->client, f->path, &f->status, f->cancellable, &f->error);
   return NULL;
 }
 

@@ -192,6 +192,99 @@ test_write_round_trip (void)
   }
 }
 
+/* The partial parses accept exactly what hc_json_parse accepts, and build the same values. */
+static gboolean
+partial_parses (const char *value,
+                gsize       len)
+{
+  g_autoptr(GString) page = g_string_new ("{\"meta\":{},\"entry\":[{\"resource\":");
+  g_autoptr(GString) pair = g_string_new ("{\"skipped\":");
+  g_autoptr(JsonNode) full = hc_json_parse (value, len, NULL);
+  g_autoptr(JsonNode) kept = NULL;
+  g_autoptr(JsonObject) members = NULL;
+  const char * const keep[] = { "kept", NULL };
+
+  g_string_append_len (page, value, len);
+  g_string_append (page, ",\"request\":{}},{\"resource\":");
+  g_string_append_len (page, value, len);
+  g_string_append (page, "}]}");
+  kept = hc_json_parse_keeping_text (page->str, page->len, "entry", "resource", NULL);
+  g_string_append_len (pair, value, len);
+  g_string_append (pair, ",\"kept\":");
+  g_string_append_len (pair, value, len);
+  g_string_append (pair, "}");
+  members = hc_json_parse_members (pair->str, pair->len, keep, NULL);
+
+  g_assert_true ((full != NULL) == (kept != NULL));
+  g_assert_true ((full != NULL) == (members != NULL));
+  if (full == NULL)
+    return FALSE;
+
+  g_assert_cmpuint (json_object_get_size (members), ==, 1);
+  g_assert_true (json_node_equal (json_object_get_member (members, "kept"), full));
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *entry = hc_json_array_get_object (
+        hc_json_get_array (json_node_get_object (kept), "entry"), i);
+      JsonNode *resource = json_object_get_member (entry, "resource");
+      const char *text = hc_json_get_string (entry, "resource");
+
+      if (text != NULL && JSON_NODE_HOLDS_OBJECT (full))
+        {
+          /* kept as text: the object's own bytes, which read back as the same value */
+          g_autoptr(JsonNode) again = hc_json_parse (text, strlen (text), NULL);
+          g_assert_nonnull (strstr (value, text));
+          g_assert_true (json_node_equal (again, full));
+        }
+      else
+        g_assert_true (json_node_equal (resource, full));
+    }
+  return TRUE;
+}
+
+static void
+test_partial (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261128);
+  const char *alphabet = "{}[]\",:\\ 0123456789.eE+-truefalsnl\"\"\n\tu";
+  const char *compact = "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"valueQuantity\":{\"value\":1.5}}";
+  g_autoptr(JsonNode) page = NULL;
+  const char *text;
+  guint accepted = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
+    g_assert_true (partial_parses (valid[i], strlen (valid[i])));
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    g_assert_false (partial_parses (invalid[i], strlen (invalid[i])));
+
+  /* a compact object stays text; one with spaces between tokens is built */
+  {
+    g_autofree char *doc = g_strdup_printf ("{\"entry\":[{\"resource\":%s},{\"resource\":{\"a\": 1}}]}",
+                                            compact);
+    JsonArray *entries;
+
+    page = hc_json_parse_keeping_text (doc, strlen (doc), "entry", "resource", NULL);
+    entries = hc_json_get_array (json_node_get_object (page), "entry");
+    text = hc_json_get_string (hc_json_array_get_object (entries, 0), "resource");
+    g_assert_cmpstr (text, ==, compact);
+    g_assert_nonnull (hc_json_get_object (hc_json_array_get_object (entries, 1), "resource"));
+  }
+
+  for (guint round = 0; round < 20000; round++)
+    {
+      const char *base = round % 2 ? compact : valid[g_rand_int_range (rand, 0, G_N_ELEMENTS (valid))];
+      g_autofree char *mutated = g_strdup (base);
+      gsize len = strlen (mutated);
+
+      if (len == 0)
+        continue;
+      for (int k = g_rand_int_range (rand, 1, 4); k > 0; k--)
+        mutated[g_rand_int_range (rand, 0, len)] = alphabet[g_rand_int_range (rand, 0, strlen (alphabet))];
+      accepted += partial_parses (mutated, len);
+    }
+  g_test_message ("%u mutated documents accepted by every parse", accepted);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -206,6 +299,7 @@ main (int   argc,
   g_test_add_func ("/hc/data/json/mutations", test_mutations);
   g_test_add_func ("/hc/data/json/write-decimals", test_write_decimals);
   g_test_add_func ("/hc/data/json/write-round-trip", test_write_round_trip);
+  g_test_add_func ("/hc/data/json/partial", test_partial);
 
   return g_test_run ();
 }

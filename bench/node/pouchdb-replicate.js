@@ -61,8 +61,11 @@ async function serve (file, dir) {
     logPath: path.join(dir, 'express-pouchdb.log'),
   }));
   const server = app.listen(0, '127.0.0.1', () => {
-    process.send({ port: server.address().port, docs: docs.length, loadSeconds });
+    process.send({ port: server.address().port, docs: docs.length, loadSeconds,
+                   cpu: process.cpuUsage() });
   });
+  // the parent asks for the CPU time used while it replicated
+  process.on('message', () => process.send({ cpu: process.cpuUsage() }));
 }
 
 async function main () {
@@ -85,9 +88,15 @@ async function main () {
   const local = new PouchDB(path.join(dir, 'replica'));
 
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const result = await PouchDB.replicate(url, local, { batch_size: 500 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   const info = await local.info();
+  const serverCpu = await new Promise((resolve) => {
+    child.once('message', (m) => resolve(m.cpu));
+    child.send('cpu');
+  });
 
   child.kill('SIGTERM');
   if (!result.ok || info.doc_count !== ready.docs)
@@ -100,6 +109,8 @@ async function main () {
     docs_per_s: ready.docs / seconds,
     server_load_seconds: ready.loadSeconds,
     client_peak_rss_mib: process.resourceUsage().maxRSS / 1024,
+    client_cpu_s: (cpu.user + cpu.system) / 1e6,
+    server_cpu_s: (serverCpu.user + serverCpu.system - ready.cpu.user - ready.cpu.system) / 1e6,
     batch_size: 500,
   };
   console.log(`pouchdb-replicate: ${figures.docs_per_s.toFixed(0)} docs/s (${ready.docs} documents ` +
