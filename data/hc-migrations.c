@@ -194,6 +194,20 @@ static const Migration migrations[] = {
     "ALTER TABLE audit ADD COLUMN sig TEXT;"
     "DROP TRIGGER audit_append_only_update;",
     sign_audit },
+
+  /* v5: a merge base that is the record as stored (nothing changed here since the server's
+   * version) is not copied: same_as_resource = 1 and json NULL. The first change to the
+   * resource row copies it into the merge base first, whatever writes it. */
+  { 5,
+    "ALTER TABLE merge_base ADD COLUMN same_as_resource INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TRIGGER merge_base_keep_on_update BEFORE UPDATE OF json, deleted ON resource"
+    "  WHEN OLD.json IS NOT NEW.json OR OLD.deleted <> NEW.deleted"
+    "  BEGIN UPDATE merge_base SET json = OLD.json, same_as_resource = 0"
+    "        WHERE type = OLD.type AND id = OLD.id AND same_as_resource = 1; END;"
+    "CREATE TRIGGER merge_base_keep_on_delete BEFORE DELETE ON resource"
+    "  BEGIN UPDATE merge_base SET json = OLD.json, same_as_resource = 0"
+    "        WHERE type = OLD.type AND id = OLD.id AND same_as_resource = 1; END;",
+    NULL },
 };
 
 int

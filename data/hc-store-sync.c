@@ -233,8 +233,10 @@ get_merge_base (HcStoreWorker  *w,
                 gint64         *version,
                 JsonObject    **json)
 {
-  sqlite3_stmt *stmt = _hc_store_stmt (w, "SELECT version_id, json FROM merge_base "
-                                          "WHERE type = ? AND id = ?", NULL);
+  sqlite3_stmt *stmt = _hc_store_stmt (w, "SELECT m.version_id, CASE WHEN m.same_as_resource "
+                                          "THEN r.json ELSE m.json END FROM merge_base m "
+                                          "LEFT JOIN resource r ON r.type = m.type AND r.id = m.id "
+                                          "WHERE m.type = ? AND m.id = ?", NULL);
   gboolean found = FALSE;
 
   *version = 0;
@@ -255,6 +257,37 @@ get_merge_base (HcStoreWorker  *w,
   return found;
 }
 
+/* Sets the merge base of @type/@id to @version with @json (NULL: deleted on the server), or,
+ * with @same_as_resource, to the resource row as it is now (after _hc_store_put_row() of that
+ * version): not copied until the row changes (the triggers of schema 4). */
+static gboolean
+store_merge_base (HcStoreWorker  *w,
+                  const char     *type,
+                  const char     *id,
+                  gint64          version,
+                  const char     *json,
+                  gboolean        same_as_resource,
+                  GError        **error)
+{
+  sqlite3_stmt *stmt = _hc_store_stmt (w, "INSERT INTO merge_base (type, id, version_id, json, "
+                                          "same_as_resource) VALUES (?, ?, ?, ?, ?) "
+                                          "ON CONFLICT (type, id) DO UPDATE "
+                                          "SET version_id = excluded.version_id, "
+                                          "json = excluded.json, "
+                                          "same_as_resource = excluded.same_as_resource", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, version);
+  if (json && !same_as_resource)
+    sqlite3_bind_text (stmt, 4, json, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, 4);
+  sqlite3_bind_int (stmt, 5, same_as_resource ? 1 : 0);
+  return _hc_store_step_done (w, stmt, "merge base", error);
+}
+
 static gboolean
 set_merge_base (HcStoreWorker  *w,
                 const char     *type,
@@ -263,20 +296,7 @@ set_merge_base (HcStoreWorker  *w,
                 const char     *json,
                 GError        **error)
 {
-  sqlite3_stmt *stmt = _hc_store_stmt (w, "INSERT INTO merge_base (type, id, version_id, json) "
-                                          "VALUES (?, ?, ?, ?) ON CONFLICT (type, id) DO UPDATE "
-                                          "SET version_id = excluded.version_id, "
-                                          "json = excluded.json", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, type, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, version);
-  if (json)
-    sqlite3_bind_text (stmt, 4, json, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null (stmt, 4);
-  return _hc_store_step_done (w, stmt, "merge base", error);
+  return store_merge_base (w, type, id, version, json, FALSE, error);
 }
 
 /* The local row: FALSE when there is none. *@json NULL when deleted locally. */
@@ -656,8 +676,9 @@ apply_entry (HcStoreWorker  *w,
   in_conflict = get_open_conflict (w, type, id, &conflict);
   if (!in_conflict && !has_pending (w, type, id))
     {
+      /* the row is the merge base: one copy until something changes it */
       if (!_hc_store_put_row (w, type, id, version, SYNC_STATE_SYNCED, remote, remote_text, error) ||
-          !set_merge_base (w, type, id, version, remote_text, error))
+          !store_merge_base (w, type, id, version, remote_text, remote != NULL, error))
         return FALSE;
       ad->stats.applied++;
       return TRUE;

@@ -85,12 +85,18 @@ store_at_version (int version)
                "WHERE id = 'old-1';");
   if (version == 3)
     add_legacy_audit (dir);
+  if (version >= 3)
+    {
+      g_autofree char *base = g_strdup_printf ("INSERT INTO merge_base (type, id, version_id, json) "
+                                               "VALUES ('Patient', 'old-1', 7, '%s')", patient_json);
+      exec (dir, base);
+    }
   return g_steal_pointer (&dir);
 }
 
 static void
 check_migrated (const char *dir,
-                int         user_version_before)
+                int         version)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GListModel) found = NULL;
@@ -118,13 +124,21 @@ check_migrated (const char *dir,
   hc_store_status_clear (&status);
   /* an edit of a synced resource carries its server version as the base */
   g_assert_cmpint (hc_test_count (dir, "SELECT base_version FROM changeset_entry"), ==, 7);
+  /* the merge base of a synced record is the server's version: kept as it was (schema 3),
+   * copied from the row before the edit (schema 4) */
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT COUNT(*) FROM merge_base WHERE id = 'old-1' "
+                                            "AND version_id = 7 AND same_as_resource = 0 AND "
+                                            "json = '%s'", patient_json);
+    g_assert_cmpint (hc_test_count (dir, sql), ==, version >= 3 ? 1 : 0);
+  }
   g_assert_true (hc_store_verify_sync (store, NULL, &error));
   g_assert_no_error (error);
   g_assert_finalize_object (store);
   /* every entry is signed: the ones schema 3 wrote were signed by the migration */
   g_assert_cmpint (hc_test_count (dir, "SELECT COUNT(*) FROM audit WHERE sig IS NULL"), ==, 0);
   g_assert_cmpint (hc_test_count (dir, "SELECT COUNT(*) FROM audit WHERE actor = 'dr.old'"), ==,
-                   user_version_before == 3 ? 3 : 0);
+                   version == 3 ? 3 : 0);
 }
 
 static void

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "hc-demo.h"
 #include "hc-fhir.h"
+#include "hc-json.h"
 #include "hc-test-utils.h"
 
 #define PATIENT \
@@ -626,6 +628,215 @@ test_index_columns (Fixture       *f,
     "AND encounter = 'Encounter/e9'"), ==, 1);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Remote versions (hc_store_apply_remote_sync) */
+
+static gboolean
+collect_cb (JsonObject  *resource,
+            gpointer     user_data,
+            GError     **error)
+{
+  json_array_add_object_element (user_data, json_object_ref (resource));
+  return TRUE;
+}
+
+/* A $sync-changes entry for @resource at @version, the resource as an object or as text. */
+static JsonObject *
+remote_entry (JsonObject *resource,
+              gint64      version,
+              gboolean    as_text)
+{
+  JsonObject *entry = json_object_new ();
+  JsonObject *request = json_object_new ();
+  JsonObject *response = json_object_new ();
+  g_autofree char *url = g_strdup_printf ("%s/%s", hc_json_get_string (resource, "resourceType"),
+                                          hc_json_get_string (resource, "id"));
+  g_autofree char *etag = g_strdup_printf ("W/\"%" G_GINT64_FORMAT "\"", version);
+
+  if (as_text)
+    {
+      g_autofree char *text = hc_json_object_to_string (resource, FALSE);
+      json_object_set_string_member (entry, "resource", text);
+    }
+  else
+    json_object_set_object_member (entry, "resource", hc_json_object_copy (resource));
+  json_object_set_string_member (request, "method", "PUT");
+  json_object_set_string_member (request, "url", url);
+  json_object_set_string_member (response, "etag", etag);
+  json_object_set_object_member (entry, "request", request);
+  json_object_set_object_member (entry, "response", response);
+  return entry;
+}
+
+static void
+apply (HcStore          *store,
+       JsonArray        *entries,
+       HcStoreMergeFunc  merge,
+       gpointer          merge_data)
+{
+  g_autoptr(GError) error = NULL;
+  HcStoreApplyStats stats;
+
+  g_assert_true (hc_store_apply_remote_sync (store, entries, NULL, NULL, FALSE, merge, merge_data,
+                                             &stats, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Every row of the resource table and the patient index, as text. */
+static char *
+resource_rows (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "housecall.db", NULL);
+  GString *out = g_string_new (NULL);
+  sqlite3 *db = hc_test_open_db (path);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT r.type, r.id, r.version_id, r.sync_state, "
+                                           "r.patient, r.status, r.date, r.code, r.encounter, "
+                                           "r.json, p.family, p.given, p.birth_date, p.mrn, "
+                                           "p.phone, p.sort_key FROM resource r LEFT JOIN patient p "
+                                           "ON p.rid = r.rid ORDER BY r.type, r.id", -1, &stmt,
+                                   NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      for (int i = 0; i < sqlite3_column_count (stmt); i++)
+        g_string_append_printf (out, "%s\x1f", sqlite3_column_text (stmt, i) ?
+                                (const char *) sqlite3_column_text (stmt, i) : "(null)");
+      g_string_append_c (out, '\n');
+    }
+  sqlite3_finalize (stmt);
+  hc_crypt_db_close (db);
+  return g_string_free (out, FALSE);
+}
+
+/* Resources that come as text are stored and indexed exactly as those that come as objects
+ * (the partial parse reads every member the index needs). */
+static void
+test_remote_text (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) panel = json_array_new ();
+  g_autoptr(JsonArray) as_objects = json_array_new ();
+  g_autoptr(JsonArray) as_text = json_array_new ();
+  g_autofree char *dir_a = NULL, *dir_b = NULL;
+  g_autofree char *rows_a = NULL, *rows_b = NULL;
+  HcStore *a = hc_test_new_store (&dir_a);
+  HcStore *b = hc_test_new_store (&dir_b);
+
+  g_assert_true (hc_demo_generate (4, 7, "2026-11-27", collect_cb, panel, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (panel), >, 50);
+  for (guint i = 0; i < json_array_get_length (panel); i++)
+    {
+      JsonObject *r = json_array_get_object_element (panel, i);
+      json_array_add_object_element (as_objects, remote_entry (r, 1, FALSE));
+      json_array_add_object_element (as_text, remote_entry (r, 1, TRUE));
+    }
+  apply (a, as_objects, NULL, NULL);
+  apply (b, as_text, NULL, NULL);
+  g_assert_finalize_object (a);
+  g_assert_finalize_object (b);
+  rows_a = resource_rows (dir_a);
+  rows_b = resource_rows (dir_b);
+  {
+    g_auto(GStrv) lines_a = g_strsplit (rows_a, "\n", -1);
+    g_auto(GStrv) lines_b = g_strsplit (rows_b, "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines_a), ==, json_array_get_length (panel) + 1);
+    g_assert_cmpuint (g_strv_length (lines_a), ==, g_strv_length (lines_b));
+    for (guint i = 0; lines_a[i]; i++)
+      g_assert_cmpstr (lines_a[i], ==, lines_b[i]);
+  }
+  g_assert_nonnull (strstr (rows_b, "Patient/"));
+}
+
+typedef struct
+{
+  char *base;    /* what the merge hook was given */
+} MergeSeen;
+
+static HcStoreMerge *
+keep_local_merge (const char *type,
+                  const char *id,
+                  JsonObject *base,
+                  JsonObject *local,
+                  JsonObject *remote,
+                  gint64      base_version,
+                  gint64      remote_version,
+                  gpointer    user_data)
+{
+  MergeSeen *seen = user_data;
+  HcStoreMerge *m = g_new0 (HcStoreMerge, 1);
+
+  g_free (seen->base);
+  seen->base = base ? hc_json_object_to_string (base, FALSE) : NULL;
+  m->outcome = HC_STORE_MERGE_CLEAN;
+  m->merged = local ? hc_json_object_copy (local) : NULL;
+  m->elements = g_ptr_array_new_with_free_func (g_free);
+  return m;
+}
+
+/* A pulled version is stored once: the merge base refers to the resource row until a local
+ * change, which copies the server's version into the merge base first. */
+static void
+test_merge_base_copy_on_write (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *v1 = "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"meta\":{\"versionId\":\"1\"},"
+                   "\"status\":\"preliminary\",\"code\":{\"text\":\"weight\"},"
+                   "\"subject\":{\"reference\":\"Patient/p1\"}}";
+  g_autoptr(JsonObject) server = hc_test_object (v1);
+  g_autoptr(JsonArray) entries = json_array_new ();
+  g_autoptr(JsonArray) later = json_array_new ();
+  g_autoptr(JsonObject) local = NULL;
+  g_autoptr(JsonObject) saved = NULL;
+  MergeSeen seen = { NULL };
+
+  json_array_add_object_element (entries, remote_entry (server, 1, TRUE));
+  apply (f->store, entries, NULL, NULL);
+  g_assert_cmpint (hc_test_count (f->dir, "SELECT COUNT(*) FROM merge_base WHERE id = 'o1' AND "
+                                          "version_id = 1 AND json IS NULL AND same_as_resource = 1"),
+                   ==, 1);
+
+  /* a local edit: the server's version moves into the merge base */
+  local = hc_store_get_sync (f->store, "Observation", "o1", NULL, &error);
+  g_assert_no_error (error);
+  json_object_set_string_member (local, "status", "final");
+  saved = hc_store_put_sync (f->store, local, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (hc_test_count (f->dir, "SELECT COUNT(*) FROM merge_base WHERE id = 'o1' AND "
+                                          "json LIKE '%preliminary%' AND same_as_resource = 0"),
+                   ==, 1);
+
+  /* a newer server version merges against that base */
+  json_object_set_string_member (json_object_get_object_member (server, "meta"), "versionId", "2");
+  json_object_set_string_member (server, "issued", "2026-11-27T10:00:00Z");
+  json_array_add_object_element (later, remote_entry (server, 2, TRUE));
+  apply (f->store, later, keep_local_merge, &seen);
+  g_assert_nonnull (seen.base);
+  g_assert_nonnull (strstr (seen.base, "preliminary"));
+  g_assert_null (strstr (seen.base, "issued"));
+  g_free (seen.base);
+  g_assert_cmpint (hc_test_count (f->dir, "SELECT COUNT(*) FROM merge_base WHERE id = 'o1' AND "
+                                          "version_id = 2 AND json LIKE '%issued%'"), ==, 1);
+
+  /* a local delete of a record pulled since keeps its base too */
+  {
+    g_autoptr(JsonObject) c = hc_test_object ("{\"resourceType\":\"Condition\",\"id\":\"c1\","
+                                              "\"subject\":{\"reference\":\"Patient/p1\"}}");
+    g_autoptr(JsonArray) more = json_array_new ();
+
+    json_array_add_object_element (more, remote_entry (c, 3, TRUE));
+    apply (f->store, more, NULL, NULL);
+    g_assert_true (hc_store_delete_sync (f->store, "Condition", "c1", NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (hc_test_count (f->dir, "SELECT COUNT(*) FROM merge_base WHERE id = 'c1' AND "
+                                            "json LIKE '%Condition%' AND same_as_resource = 0"),
+                     ==, 1);
+  }
+}
+
 static void
 test_audit_chain (Fixture       *f,
                   gconstpointer  data)
@@ -892,7 +1103,9 @@ main (int   argc,
   ADD ("/hc/data/store/audit/chain", test_audit_chain);
   ADD ("/hc/data/store/verify/index-damage", test_verify_index_damage);
   ADD ("/hc/data/store/async", test_async_api);
+  ADD ("/hc/data/store/sync/merge-base-copy-on-write", test_merge_base_copy_on_write);
 #undef ADD
+  g_test_add_func ("/hc/data/store/sync/remote-text", test_remote_text);
 
   return g_test_run ();
 }
