@@ -566,6 +566,7 @@ typedef struct
   HcStoreMergeFunc   merge;
   gpointer           merge_data;
   HcStoreApplyStats  stats;
+  gboolean           quiet;   /* no pending changeset and no open conflict in the store */
 } ApplyData;
 
 /* Writes the merged version on top of the remote one as a local change (queued, audited),
@@ -673,8 +674,9 @@ apply_entry (HcStoreWorker  *w,
     }
 
   remote_text = remote == NULL ? NULL : given_text != NULL ? g_strdup (given_text) : object_text (remote);
-  in_conflict = get_open_conflict (w, type, id, &conflict);
-  if (!in_conflict && !has_pending (w, type, id))
+  /* in a quiet store nothing merges, so nothing becomes pending while the page applies */
+  in_conflict = !ad->quiet && get_open_conflict (w, type, id, &conflict);
+  if (!in_conflict && (ad->quiet || !has_pending (w, type, id)))
     {
       /* the row is the merge base: one copy until something changes it */
       if (!_hc_store_put_row (w, type, id, version, SYNC_STATE_SYNCED, remote, remote_text, error) ||
@@ -751,6 +753,23 @@ apply_entry (HcStoreWorker  *w,
 }
 
 
+/* No local change waits to be sent and no conflict is open: then no pulled version has
+ * anything to merge with. */
+static gboolean
+is_quiet (HcStoreWorker *w)
+{
+  sqlite3_stmt *stmt = _hc_store_stmt (w, "SELECT EXISTS (SELECT 1 FROM changeset WHERE "
+                                          "state = 'pending') OR EXISTS (SELECT 1 FROM conflict "
+                                          "WHERE resolved_at IS NULL)", NULL);
+  gboolean quiet;
+
+  if (stmt == NULL)
+    return FALSE;
+  quiet = sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) == 0;
+  sqlite3_reset (stmt);
+  return quiet;
+}
+
 static gpointer
 apply_job (HcStoreWorker  *w,
            gpointer        data,
@@ -763,6 +782,7 @@ apply_job (HcStoreWorker  *w,
   memset (&ad->stats, 0, sizeof ad->stats);
   if (!_hc_store_begin (w, error))
     return NULL;
+  ad->quiet = is_quiet (w);
   for (guint i = 0; i < n; i++)
     {
       JsonObject *entry = hc_json_array_get_object (ad->entries, i);
@@ -810,7 +830,7 @@ hc_store_apply_remote_sync (HcStore            *self,
                             GCancellable       *cancellable,
                             GError            **error)
 {
-  ApplyData ad = { entries, cursor, head, resync, merge, merge_data, { 0 } };
+  ApplyData ad = { entries, cursor, head, resync, merge, merge_data, { 0 }, FALSE };
 
   g_return_val_if_fail (HC_IS_STORE (self), FALSE);
 

@@ -27,7 +27,7 @@
 #define PUSH_MAX_CHANGESETS 200
 #define PUSH_MAX_BYTES      (4 * 1024 * 1024)
 #define AUDIT_PUSH_MAX      500
-#define DEFAULT_PAGE_SIZE   1000
+#define DEFAULT_PAGE_SIZE   5000   /* the server's most: fewer commits */
 #define DEBOUNCE_SECONDS    3
 #define DEFAULT_INTERVAL    300
 #define BACKOFF_MAX_SECONDS 300
