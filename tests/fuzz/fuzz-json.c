@@ -5,7 +5,9 @@
  *
  * Property: when hc_json_parse() accepts the text, hc_json_to_string() (compact and pretty)
  * writes JSON that hc_json_parse() accepts again as an equal tree. A writer that prints what
- * the reader refuses would store resources that cannot be read back.
+ * the reader refuses would store resources that cannot be read back. And the partial reads
+ * (hc_json_parse_members, hc_json_parse_keeping_text, which check what they skip) accept
+ * exactly what hc_json_parse accepts.
  */
 
 #define G_LOG_DOMAIN "fuzz-json"
@@ -44,6 +46,21 @@ check_round_trip (JsonNode *node,
                  "%.200s / %.200s", text, text_again);
 }
 
+static void
+check_partial (const char *data,
+               gsize       size,
+               JsonNode   *node)
+{
+  static const char * const keep[] = { "resourceType", "id", NULL };
+  g_autoptr(JsonNode) kept = hc_json_parse_keeping_text (data, size, "entry", "resource", NULL);
+  g_autoptr(JsonObject) members = hc_json_parse_members (data, size, keep, NULL);
+
+  HC_FUZZ_CHECK ((kept != NULL) == (node != NULL), "the text-keeping parse %s what the full "
+                 "parse %s", kept ? "accepts" : "refuses", node ? "accepts" : "refuses");
+  HC_FUZZ_CHECK ((members != NULL) == (node != NULL && JSON_NODE_HOLDS_OBJECT (node)),
+                 "the members parse disagrees with the full parse");
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -52,6 +69,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(JsonNode) node = NULL;
 
   node = hc_json_parse ((const char *) data, size, &error);
+  check_partial ((const char *) data, size, node);
   if (node == NULL)
     {
       HC_FUZZ_CHECK (error != NULL, "NULL without an error");
