@@ -524,7 +524,9 @@ remember_pulled (MergeContext *mc,
       JsonObject *entry = hc_json_array_get_object (entries, i);
       const char *url = hc_json_get_string (hc_json_get_object (entry, "request"), "url");
       const char *etag = hc_json_get_string (hc_json_get_object (entry, "response"), "etag");
-      JsonObject *resource = hc_json_get_object (entry, "resource");
+      JsonNode *resource_node = json_object_get_member (entry, "resource");
+      g_autoptr(JsonObject) members = NULL;
+      JsonObject *resource = NULL;
       g_autofree char *version = NULL;
       g_autofree char *key = NULL;
       g_autofree char *patient = NULL;
@@ -538,6 +540,20 @@ remember_pulled (MergeContext *mc,
       key = g_strdup_printf ("%s/%s", url, version);
       if (g_hash_table_contains (mc->pushed, key))
         continue;
+      if (resource_node != NULL && JSON_NODE_HOLDS_OBJECT (resource_node))
+        resource = json_node_get_object (resource_node);
+      else if (resource_node != NULL && JSON_NODE_HOLDS_VALUE (resource_node) &&
+               json_node_get_value_type (resource_node) == G_TYPE_STRING)
+        {
+          /* a page read with hc_json_parse_keeping_text(): only what names the patient */
+          static const char * const names[] = {
+            "resourceType", "id", "subject", "patient", "beneficiary", "for", "participant", NULL
+          };
+          const char *text = json_node_get_string (resource_node);
+
+          members = hc_json_parse_members (text, strlen (text), names, NULL);
+          resource = members;
+        }
       patient = resource ? hc_fhir_patient_reference (resource) : NULL;
       change = json_object_new ();
       json_object_set_string_member (change, "resource", url);
