@@ -25,6 +25,8 @@ APP = os.path.join(BUILD, "app", "housecall")
 SHOTS = os.path.join(BUILD, "tests", "screenshots")
 PASSPHRASE = "kitchen table visit"
 PASSWORD = "doctor's password"
+# the sanitizer build runs everything several times slower (run-e2e.sh sets this)
+TIMEOUT_SCALE = float(os.environ.get("HC_E2E_TIMEOUT_SCALE", "1"))
 
 step_no = 0
 
@@ -134,7 +136,7 @@ def synced_chart(store, patient_id):
 # The accessibility tree
 
 def wait_for(what, predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * TIMEOUT_SCALE
     while True:
         try:
             found = predicate()

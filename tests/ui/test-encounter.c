@@ -570,6 +570,7 @@ test_draft_kept (Fixture       *f,
     type_into (_hc_encounter_editor_get_section_view (editor, HC_SOAP_PLAN), "Fluids.");
     wait_for (saved_past, &w, "the autosave");
     later = get (f->store, "Composition", note_id);
+    g_clear_pointer (&text, g_free);
     text = hc_note_get_section_text (later, "Plan");
     g_assert_cmpstr (text, ==, "Fluids.");
   }
