@@ -292,6 +292,7 @@ test_visit (Fixture       *f,
   g_autofree char *codes = NULL;
   g_autofree char *pdf = g_build_filename (f->dir, "summary.pdf", NULL);
   g_autofree char *pdf_data = NULL;
+  g_autofree char *pdftotext = NULL;
   gsize pdf_length;
   GtkListBoxRow *first;
   JsonObject *attester, *party;
@@ -495,7 +496,8 @@ test_visit (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (pdf_length, >, 1000);
   g_assert_true (g_str_has_prefix (pdf_data, "%PDF"));
-  if (g_find_program_in_path ("pdftotext") != NULL)
+  pdftotext = g_find_program_in_path ("pdftotext");
+  if (pdftotext != NULL)
     {
       g_autofree char *out = NULL;
       g_autofree char *command = g_strdup_printf ("pdftotext -layout '%s' -", pdf);
