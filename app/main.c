@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "hc-application.h"
+#include "hc-bench-marks.h"
 
 int
 main (int   argc,
@@ -19,11 +20,13 @@ main (int   argc,
 {
   g_autoptr(HcApplication) app = NULL;
 
+  hc_bench_mark ("main");
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
   app = hc_application_new ();
+  hc_bench_marks_install (GTK_APPLICATION (app));
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

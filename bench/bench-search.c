@@ -15,43 +15,12 @@
 #include <string.h>
 
 #include "hc-bench.h"
-#include "hc-demo.h"
+#include "hc-bench-store.h"
 #include "hc-crypt.h"
 #include "hc-store-private.h"
 
 #define LIMIT 100
 #define QUERIES_PER_KIND 400
-
-typedef struct
-{
-  gboolean (*sink) (JsonObject *, gpointer, GError **);
-  gpointer   sink_data;
-} PatientsOnly;
-
-static gboolean
-patients_only_sink (JsonObject  *resource,
-                    gpointer     user_data,
-                    GError     **error)
-{
-  PatientsOnly *po = user_data;
-
-  if (g_strcmp0 (json_object_get_string_member_with_default (resource, "resourceType", ""),
-                 "Patient") != 0)
-    return TRUE;
-  return po->sink (resource, po->sink_data, error);
-}
-
-static gboolean
-producer (gboolean    (*sink) (JsonObject *, gpointer, GError **),
-          gpointer      sink_data,
-          gpointer      user_data,
-          GCancellable *cancellable,
-          GError      **error)
-{
-  PatientsOnly po = { sink, sink_data };
-  return hc_demo_generate (GPOINTER_TO_UINT (user_data), 7, "2026-11-27", patients_only_sink, &po,
-                           cancellable, error);
-}
 
 typedef struct
 {
@@ -94,8 +63,8 @@ main (int   argc,
   if (store == NULL)
     g_error ("%s", error->message);
   t0 = hc_bench_now ();
-  if (!hc_store_import_producer_sync (store, producer, GUINT_TO_POINTER (patients), &stats, NULL,
-                                      &error))
+  if (!hc_store_import_producer_sync (store, hc_bench_patients_producer,
+                                      GUINT_TO_POINTER (patients), &stats, NULL, &error))
     g_error ("%s", error->message);
   build_s = hc_bench_now () - t0;
 
