@@ -20,7 +20,6 @@
 #define SYSTEM_FORMULARY "urn:housecall:formulary"
 #define SYSTEM_RXNORM    "http://www.nlm.nih.gov/research/umls/rxnorm"
 #define SYSTEM_SNOMED    "http://snomed.info/sct"
-#define SYSTEM_UCUM      "http://unitsofmeasure.org"
 #define SNOMED_ORAL      "26643006"
 
 typedef struct
@@ -1039,49 +1038,6 @@ format_number (char   buffer[G_ASCII_DTOSTR_BUF_SIZE],
   return g_ascii_formatd (buffer, G_ASCII_DTOSTR_BUF_SIZE, "%g", value);
 }
 
-static void
-set_number (JsonObject *object,
-            const char *member,
-            double      value)
-{
-  if (value == floor (value) && fabs (value) < 1e15)
-    json_object_set_int_member (object, member, (gint64) value);
-  else
-    json_object_set_double_member (object, member, value);
-}
-
-static JsonObject *
-new_quantity (double      value,
-              const char *unit,
-              const char *ucum)
-{
-  JsonObject *quantity = json_object_new ();
-
-  set_number (quantity, "value", value);
-  if (unit != NULL)
-    json_object_set_string_member (quantity, "unit", unit);
-  if (ucum != NULL)
-    {
-      json_object_set_string_member (quantity, "system", SYSTEM_UCUM);
-      json_object_set_string_member (quantity, "code", ucum);
-    }
-  return quantity;
-}
-
-static JsonObject *
-new_coding (const char *system,
-            const char *code,
-            const char *display)
-{
-  JsonObject *coding = json_object_new ();
-
-  json_object_set_string_member (coding, "system", system);
-  json_object_set_string_member (coding, "code", code);
-  if (display != NULL)
-    json_object_set_string_member (coding, "display", display);
-  return coding;
-}
-
 static const char *
 plural_unit (const char *unit,
              double      amount)
@@ -1333,7 +1289,7 @@ hc_clinical_build_medication_request (const HcPrescription *rx,
   category = json_object_new ();
   codings = json_array_new ();
   json_array_add_object_element (codings,
-    new_coding ("http://terminology.hl7.org/CodeSystem/medicationrequest-category", "outpatient",
+    hc_fhir_coding_new ("http://terminology.hl7.org/CodeSystem/medicationrequest-category", "outpatient",
                 "Outpatient"));
   json_object_set_array_member (category, "coding", codings);
   array = json_array_new ();
@@ -1342,10 +1298,10 @@ hc_clinical_build_medication_request (const HcPrescription *rx,
 
   concept = json_object_new ();
   codings = json_array_new ();
-  json_array_add_object_element (codings, new_coding (SYSTEM_FORMULARY, rx->drug->id,
+  json_array_add_object_element (codings, hc_fhir_coding_new (SYSTEM_FORMULARY, rx->drug->id,
                                                       rx->drug->name));
   if (rx->drug->rxnorm != NULL)
-    json_array_add_object_element (codings, new_coding (SYSTEM_RXNORM, rx->drug->rxnorm,
+    json_array_add_object_element (codings, hc_fhir_coding_new (SYSTEM_RXNORM, rx->drug->rxnorm,
                                                         rx->drug->name));
   json_object_set_array_member (concept, "coding", codings);
   json_object_set_string_member (concept, "text", rx->drug->name);
@@ -1373,7 +1329,7 @@ hc_clinical_build_medication_request (const HcPrescription *rx,
   timing = json_object_new ();
   repeat = json_object_new ();
   if (rx->days > 0)
-    json_object_set_object_member (repeat, "boundsDuration", new_quantity (rx->days, "days", "d"));
+    json_object_set_object_member (repeat, "boundsDuration", hc_fhir_quantity_new (rx->days, "days", "d"));
   json_object_set_int_member (repeat, "frequency", frequency->frequency);
   json_object_set_int_member (repeat, "period", frequency->period);
   json_object_set_string_member (repeat, "periodUnit", frequency->period_unit);
@@ -1394,7 +1350,7 @@ hc_clinical_build_medication_request (const HcPrescription *rx,
   if (g_strcmp0 (route_name, "oral") == 0)
     {
       codings = json_array_new ();
-      json_array_add_object_element (codings, new_coding (SYSTEM_SNOMED, SNOMED_ORAL,
+      json_array_add_object_element (codings, hc_fhir_coding_new (SYSTEM_SNOMED, SNOMED_ORAL,
                                                           "Oral route"));
       json_object_set_array_member (route, "coding", codings);
     }
@@ -1402,7 +1358,7 @@ hc_clinical_build_medication_request (const HcPrescription *rx,
   json_object_set_object_member (dosage, "route", route);
   dose = json_object_new ();
   json_object_set_object_member (dose, "doseQuantity",
-                                 new_quantity (rx->dose, rx->dose_unit,
+                                 hc_fhir_quantity_new (rx->dose, rx->dose_unit,
                                                g_strcmp0 (rx->dose_unit, "tablet") == 0 ? "{tbl}"
                                                                                         : NULL));
   array = json_array_new ();
@@ -1415,12 +1371,12 @@ hc_clinical_build_medication_request (const HcPrescription *rx,
   dispense = json_object_new ();
   json_object_set_int_member (dispense, "numberOfRepeatsAllowed", rx->refills);
   json_object_set_object_member (dispense, "quantity",
-                                 new_quantity (rx->quantity, rx->quantity_unit,
+                                 hc_fhir_quantity_new (rx->quantity, rx->quantity_unit,
                                                g_strcmp0 (rx->quantity_unit, "tablet") == 0 ? "{tbl}"
                                                                                             : NULL));
   if (rx->days > 0)
     json_object_set_object_member (dispense, "expectedSupplyDuration",
-                                   new_quantity (rx->days, "days", "d"));
+                                   hc_fhir_quantity_new (rx->days, "days", "d"));
   json_object_set_object_member (request, "dispenseRequest", dispense);
   return request;
 }

@@ -43,7 +43,6 @@ typedef struct
 #define SYSTEM_LOINC   "http://loinc.org"
 #define SYSTEM_RXNORM  "http://www.nlm.nih.gov/research/umls/rxnorm"
 #define SYSTEM_SNOMED  "http://snomed.info/sct"
-#define SYSTEM_UCUM    "http://unitsofmeasure.org"
 #define SYSTEM_NPI     "http://hl7.org/fhir/sid/us-npi"
 #define SYSTEM_MRN     "urn:housecall:mrn"
 #define SYSTEM_V2_0203 "http://terminology.hl7.org/CodeSystem/v2-0203"
@@ -1008,36 +1007,6 @@ new_resource (Gen        *g,
   return resource;
 }
 
-static JsonObject *
-new_coding (const char *system,
-            const char *code,
-            const char *display)
-{
-  JsonObject *coding = json_object_new ();
-
-  set_string (coding, "system", system);
-  set_string (coding, "code", code);
-  if (display != NULL)
-    set_string (coding, "display", display);
-  return coding;
-}
-
-/* A CodeableConcept: one coding when @system is set, and/or text */
-static JsonObject *
-new_concept (const char *system,
-             const char *code,
-             const char *display,
-             const char *text)
-{
-  JsonObject *concept = json_object_new ();
-
-  if (system != NULL)
-    json_array_add_object_element (add_array (concept, "coding"), new_coding (system, code, display));
-  if (text != NULL)
-    set_string (concept, "text", text);
-  return concept;
-}
-
 static void
 set_concept (JsonObject *object,
              const char *member,
@@ -1046,7 +1015,7 @@ set_concept (JsonObject *object,
              const char *display,
              const char *text)
 {
-  json_object_set_object_member (object, member, new_concept (system, code, display, text));
+  json_object_set_object_member (object, member, hc_fhir_concept_new (system, code, display, text));
 }
 
 static void
@@ -1058,7 +1027,7 @@ set_concept_array (JsonObject *object,
                    const char *text)
 {
   json_array_add_object_element (add_array (object, member),
-                                 new_concept (system, code, display, text));
+                                 hc_fhir_concept_new (system, code, display, text));
 }
 
 static JsonObject *
@@ -1068,27 +1037,8 @@ new_table_concept (const char *system,
                    const char *text)
 {
   if (index < 0)
-    return new_concept (NULL, NULL, NULL, text);
-  return new_concept (system, table[index].code, table[index].display, text);
-}
-
-static JsonObject *
-new_reference (const char *type,
-               const char *id,
-               const char *display)
-{
-  JsonObject *ref = json_object_new ();
-  char buf[64];
-  gsize n = strlen (type);
-
-  g_assert (n + 1 + ID_LEN < sizeof buf);
-  memcpy (buf, type, n);
-  buf[n] = '/';
-  memcpy (buf + n + 1, id, ID_LEN + 1);
-  set_string (ref, "reference", buf);
-  if (display != NULL)
-    set_string (ref, "display", display);
-  return ref;
+    return hc_fhir_concept_new (NULL, NULL, NULL, text);
+  return hc_fhir_concept_new (system, table[index].code, table[index].display, text);
 }
 
 static void
@@ -1098,20 +1048,7 @@ set_reference (JsonObject *object,
                const char *id,
                const char *display)
 {
-  json_object_set_object_member (object, member, new_reference (type, id, display));
-}
-
-static void
-set_hundredths (JsonObject *object,
-                const char *member,
-                int         value)
-{
-  /* multiples of 0.25 are exact in binary and print without noise */
-  g_assert (value % 25 == 0);
-  if (value % 100 == 0)
-    json_object_set_int_member (object, member, value / 100);
-  else
-    json_object_set_double_member (object, member, value / 100.0);
+  json_object_set_object_member (object, member, hc_fhir_reference_new (type, id, display));
 }
 
 static JsonObject *
@@ -1119,13 +1056,9 @@ new_quantity (int         hundredths,
               const char *unit,
               const char *ucum)
 {
-  JsonObject *quantity = json_object_new ();
-
-  set_hundredths (quantity, "value", hundredths);
-  set_string (quantity, "unit", unit);
-  set_string (quantity, "system", SYSTEM_UCUM);
-  set_string (quantity, "code", ucum);
-  return quantity;
+  /* multiples of 0.25 are exact in binary and print without noise */
+  g_assert (hundredths % 25 == 0);
+  return hc_fhir_quantity_new (hundredths / 100.0, unit, ucum);
 }
 
 static void
@@ -1186,7 +1119,7 @@ loinc_concept (Gen *g,
       /* the vital-signs profile wants 2708-6; the pulse oximetry code says how it was taken */
       if (code == L_SPO2)
         json_array_add_object_element (json_object_get_array_member (concept, "coding"),
-                                       new_coding (SYSTEM_LOINC, loinc[L_SPO2_PULSE_OX].code,
+                                       hc_fhir_coding_new (SYSTEM_LOINC, loinc[L_SPO2_PULSE_OX].code,
                                                    loinc[L_SPO2_PULSE_OX].display));
       g->loinc_concept[code] = sealed (concept);
     }
@@ -1199,7 +1132,7 @@ new_category (const char *code,
 {
   JsonArray *category = json_array_new ();
 
-  json_array_add_object_element (category, new_concept (SYSTEM_OBSCAT, code, display, NULL));
+  json_array_add_object_element (category, hc_fhir_concept_new (SYSTEM_OBSCAT, code, display, NULL));
   json_array_seal (category);
   return category;
 }
@@ -1345,8 +1278,8 @@ emit_practice (Gen     *g,
                           error) ||
       !emit_organization (g, g->lab_id, LAB_NAME, "prov", "Healthcare Provider", TRUE, error))
     return FALSE;
-  g->practice_ref = sealed (new_reference ("Organization", g->practice_id, PRACTICE_NAME));
-  g->lab_ref = sealed (new_reference ("Organization", g->lab_id, LAB_NAME));
+  g->practice_ref = sealed (hc_fhir_reference_new ("Organization", g->practice_id, PRACTICE_NAME));
+  g->lab_ref = sealed (hc_fhir_reference_new ("Organization", g->lab_id, LAB_NAME));
   for (guint i = 0; i < N_PAYERS; i++)
     if (!emit_organization (g, g->payer_id[i], payers[i].name, payers[i].type_code,
                             payers[i].type_display, FALSE, error))
@@ -1364,7 +1297,7 @@ emit_practice (Gen     *g,
 
       g_snprintf (g->practitioner_name[i], sizeof g->practitioner_name[i], "%s%s %s, %s",
                   md ? "Dr. " : "", def->given, def->family, def->credential);
-      g->practitioner_ref[i] = sealed (new_reference ("Practitioner", g->practitioner_id[i],
+      g->practitioner_ref[i] = sealed (hc_fhir_reference_new ("Practitioner", g->practitioner_id[i],
                                                       g->practitioner_name[i]));
       new_npi (g, npi);
       set_string (identifier, "system", SYSTEM_NPI);
@@ -1379,7 +1312,7 @@ emit_practice (Gen     *g,
       add_phone (pr, g, "work");
       set_string (pr, "gender", def->gender);
       json_object_set_object_member (qualification, "code",
-                                     new_concept (NULL, NULL, NULL,
+                                     hc_fhir_concept_new (NULL, NULL, NULL,
                                                   md ? "Doctor of Medicine" : "Nurse Practitioner"));
       if (!emit (g, pr, error))
         return FALSE;
@@ -1618,7 +1551,7 @@ emit_patient (Gen          *g,
         json_array_add_string_element (given, middle);
     }
   g_snprintf (p->name, sizeof p->name, "%s %s", first, family);
-  p->subject = sealed (new_reference ("Patient", p->id, p->name));
+  p->subject = sealed (hc_fhir_reference_new ("Patient", p->id, p->name));
 
   add_phone (patient, g, rng_chance (r, 600) ? "mobile" : "home");
   set_string (patient, "gender", p->female ? "female" : "male");
@@ -1660,7 +1593,7 @@ emit_coverage (Gen          *g,
   format_date (start, MAX (p->birth, g->today - rng_range (r, 30, 6 * 365)));
   set_period (coverage, "period", start, NULL);
   json_array_add_object_element (add_array (coverage, "payor"),
-                                 new_reference ("Organization", g->payer_id[payer], payers[payer].name));
+                                 hc_fhir_reference_new ("Organization", g->payer_id[payer], payers[payer].name));
   return emit (g, coverage, error);
 }
 
@@ -1787,7 +1720,7 @@ emit_medication_request (Gen          *g,
   set_shared (request, "requester", g->practitioner_ref[practitioner]);
   if (condition >= 0)
     json_array_add_object_element (add_array (request, "reasonReference"),
-                                   new_reference ("Condition", p->conditions[condition].id, NULL));
+                                   hc_fhir_reference_new ("Condition", p->conditions[condition].id, NULL));
 
   dosage = append_object (add_array (request, "dosageInstruction"));
   json_object_set_int_member (dosage, "sequence", 1);
@@ -2089,7 +2022,7 @@ emit_lab (Gen                *g,
                                   flag[0] == 'H' ? "high" : "low");
         }
       json_array_add_object_element (add_array (obs, "basedOn"),
-                                     new_reference ("ServiceRequest", lab->request_id, NULL));
+                                     hc_fhir_reference_new ("ServiceRequest", lab->request_id, NULL));
       set_string (obs, "issued", issued);
       json_array_add_object_element (add_array (obs, "performer"),
                                      json_object_ref (g->lab_ref));
@@ -2120,7 +2053,7 @@ emit_lab (Gen                *g,
 
   report = new_resource (g, "DiagnosticReport", report_id);
   json_array_add_object_element (add_array (report, "basedOn"),
-                                 new_reference ("ServiceRequest", lab->request_id, NULL));
+                                 hc_fhir_reference_new ("ServiceRequest", lab->request_id, NULL));
   set_string (report, "status", "final");
   set_concept_array (report, "category", "http://terminology.hl7.org/CodeSystem/v2-0074", "LAB",
                      "Laboratory", NULL);
@@ -2133,7 +2066,7 @@ emit_lab (Gen                *g,
                                  json_object_ref (g->lab_ref));
   results = add_array (report, "result");
   for (guint i = 0; i < panel->n; i++)
-    json_array_add_object_element (results, new_reference ("Observation", lab->result_id[i], NULL));
+    json_array_add_object_element (results, hc_fhir_reference_new ("Observation", lab->result_id[i], NULL));
   if (conclusion != NULL)
     {
       g_string_append_c (conclusion, '.');
@@ -2211,10 +2144,10 @@ emit_encounter (Gen                  *g,
         addressed[n_addressed++] = (int) i;
 
   encounter = new_resource (g, "Encounter", encounter_id);
-  encounter_ref = sealed (new_reference ("Encounter", encounter_id, NULL));
+  encounter_ref = sealed (hc_fhir_reference_new ("Encounter", encounter_id, NULL));
   set_string (encounter, "status", "finished");
   json_object_set_object_member (encounter, "class",
-                                 new_coding ("http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                                 hc_fhir_coding_new ("http://terminology.hl7.org/CodeSystem/v3-ActCode",
                                              "AMB", "ambulatory"));
   set_concept_array (encounter, "type", NULL, NULL, NULL,
                      e->kind == VISIT_ANNUAL ? (age < 18 ? "Well-child visit" : "Annual wellness visit")
@@ -2532,7 +2465,7 @@ emit_appointments (Gen          *g,
                              : "A routine check-up, such as an annual physical", NULL);
       if (follow_up)
         json_array_add_object_element (add_array (appointment, "reasonReference"),
-                                       new_reference ("Condition", p->conditions[chronic_index].id,
+                                       hc_fhir_reference_new ("Condition", p->conditions[chronic_index].id,
                                                       NULL));
       set_string (appointment, "description", follow_up ? "Follow-up visit" : "Annual physical");
       set_string (appointment, "start", start);

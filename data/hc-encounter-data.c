@@ -19,7 +19,6 @@
 
 #define SYSTEM_ICD10   "http://hl7.org/fhir/sid/icd-10-cm"
 #define SYSTEM_LOINC   "http://loinc.org"
-#define SYSTEM_UCUM    "http://unitsofmeasure.org"
 #define SYSTEM_OBSCAT  "http://terminology.hl7.org/CodeSystem/observation-category"
 #define SYSTEM_USER    "urn:housecall:user"
 
@@ -913,74 +912,15 @@ hc_vital_format (const HcVitalValue *value)
 }
 
 static JsonObject *
-new_coding (const char *system,
-            const char *code,
-            const char *display)
-{
-  JsonObject *coding = json_object_new ();
-
-  json_object_set_string_member (coding, "system", system);
-  json_object_set_string_member (coding, "code", code);
-  if (display != NULL)
-    json_object_set_string_member (coding, "display", display);
-  return coding;
-}
-
-/* {"coding": [{system, code, display}], "text": @text} */
-static JsonObject *
-new_concept (const char *system,
-             const char *code,
-             const char *display,
-             const char *text)
-{
-  JsonObject *concept = json_object_new ();
-  JsonArray *coding = json_array_new ();
-
-  json_array_add_object_element (coding, new_coding (system, code, display));
-  json_object_set_array_member (concept, "coding", coding);
-  if (text != NULL)
-    json_object_set_string_member (concept, "text", text);
-  return concept;
-}
-
-static JsonObject *
-new_reference (const char *type,
-               const char *id)
-{
-  JsonObject *ref = json_object_new ();
-  g_autofree char *text = g_strconcat (type, "/", id, NULL);
-
-  json_object_set_string_member (ref, "reference", text);
-  return ref;
-}
-
-static JsonObject *
-new_quantity (double      value,
-              const char *unit,
-              const char *ucum)
-{
-  JsonObject *q = json_object_new ();
-
-  if (fabs (value - round (value)) < 1e-9)
-    json_object_set_int_member (q, "value", (gint64) round (value));
-  else
-    json_object_set_double_member (q, "value", value);
-  json_object_set_string_member (q, "unit", unit);
-  json_object_set_string_member (q, "system", SYSTEM_UCUM);
-  json_object_set_string_member (q, "code", ucum);
-  return q;
-}
-
-static JsonObject *
 loinc_concept (HcVital kind)
 {
-  JsonObject *concept = new_concept (SYSTEM_LOINC, vitals[kind].loinc, vitals[kind].display,
+  JsonObject *concept = hc_fhir_concept_new (SYSTEM_LOINC, vitals[kind].loinc, vitals[kind].display,
                                      vitals[kind].display);
 
   /* as the demo: the profile wants 2708-6; the pulse oximetry code says how it was taken */
   if (kind == HC_VITAL_OXYGEN_SATURATION)
     json_array_add_object_element (json_object_get_array_member (concept, "coding"),
-                                   new_coding (SYSTEM_LOINC, "59408-5",
+                                   hc_fhir_coding_new (SYSTEM_LOINC, "59408-5",
                                                "Oxygen saturation in Arterial blood by Pulse oximetry"));
   return concept;
 }
@@ -1026,12 +966,12 @@ hc_vital_to_observation (const HcVitalValue *value,
     json_object_set_string_member (obs, "id", id);
   json_object_set_string_member (obs, "status", status);
   category = add_array (obs, "category");
-  json_array_add_object_element (category, new_concept (SYSTEM_OBSCAT, "vital-signs",
+  json_array_add_object_element (category, hc_fhir_concept_new (SYSTEM_OBSCAT, "vital-signs",
                                                         "Vital Signs", NULL));
   set_object (obs, "code", loinc_concept (value->kind));
-  set_object (obs, "subject", new_reference ("Patient", patient_id));
+  set_object (obs, "subject", hc_fhir_reference_new ("Patient", patient_id, NULL));
   if (encounter_id != NULL)
-    set_object (obs, "encounter", new_reference ("Encounter", encounter_id));
+    set_object (obs, "encounter", hc_fhir_reference_new ("Encounter", encounter_id, NULL));
   json_object_set_string_member (obs, "effectiveDateTime", effective);
   if (performer != NULL)
     json_array_add_object_element (add_array (obs, "performer"), hc_json_object_copy (performer));
@@ -1041,18 +981,18 @@ hc_vital_to_observation (const HcVitalValue *value,
       JsonObject *systolic = json_object_new ();
       JsonObject *diastolic = json_object_new ();
 
-      set_object (systolic, "code", new_concept (SYSTEM_LOINC, "8480-6", "Systolic blood pressure",
+      set_object (systolic, "code", hc_fhir_concept_new (SYSTEM_LOINC, "8480-6", "Systolic blood pressure",
                                                  "Systolic blood pressure"));
-      set_object (systolic, "valueQuantity", new_quantity (value->value, def->unit, def->ucum));
-      set_object (diastolic, "code", new_concept (SYSTEM_LOINC, "8462-4",
+      set_object (systolic, "valueQuantity", hc_fhir_quantity_new (value->value, def->unit, def->ucum));
+      set_object (diastolic, "code", hc_fhir_concept_new (SYSTEM_LOINC, "8462-4",
                                                   "Diastolic blood pressure",
                                                   "Diastolic blood pressure"));
-      set_object (diastolic, "valueQuantity", new_quantity (value->value2, def->unit, def->ucum));
+      set_object (diastolic, "valueQuantity", hc_fhir_quantity_new (value->value2, def->unit, def->ucum));
       json_array_add_object_element (components, systolic);
       json_array_add_object_element (components, diastolic);
     }
   else
-    set_object (obs, "valueQuantity", new_quantity (value->value, def->unit, def->ucum));
+    set_object (obs, "valueQuantity", hc_fhir_quantity_new (value->value, def->unit, def->ucum));
   return obs;
 }
 
@@ -1210,14 +1150,14 @@ hc_encounter_build (const char         *id,
 
   encounter = new_resource ("Encounter", id);
   json_object_set_string_member (encounter, "status", status);
-  set_object (encounter, "class", new_coding ("http://terminology.hl7.org/CodeSystem/v3-ActCode",
+  set_object (encounter, "class", hc_fhir_coding_new ("http://terminology.hl7.org/CodeSystem/v3-ActCode",
                                               "AMB", "ambulatory"));
-  set_object (encounter, "subject", new_reference ("Patient", patient_id));
+  set_object (encounter, "subject", hc_fhir_reference_new ("Patient", patient_id, NULL));
   if (practitioner != NULL)
     {
       participant = json_object_new ();
       json_array_add_object_element (add_array (participant, "type"),
-        new_concept ("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "PPRF",
+        hc_fhir_concept_new ("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "PPRF",
                      "primary performer", NULL));
       set_object (participant, "individual", hc_json_object_copy (practitioner));
       json_array_add_object_element (add_array (encounter, "participant"), participant);
@@ -1235,7 +1175,7 @@ hc_encounter_build (const char         *id,
         {
           JsonObject *d = json_object_new ();
 
-          set_object (d, "condition", new_reference ("Condition", diagnosis_ids[i]));
+          set_object (d, "condition", hc_fhir_reference_new ("Condition", diagnosis_ids[i], NULL));
           json_object_set_int_member (d, "rank", i + 1);
           json_array_add_object_element (diagnoses, d);
         }
@@ -1288,7 +1228,7 @@ add_section (JsonArray  *sections,
   section = json_object_new ();
   json_object_set_string_member (section, "title", title);
   if (code != NULL)
-    set_object (section, "code", new_concept (SYSTEM_LOINC, code, code_display, code_display));
+    set_object (section, "code", hc_fhir_concept_new (SYSTEM_LOINC, code, code_display, code_display));
   narrative = json_object_new ();
   div = text_to_xhtml (trimmed);
   json_object_set_string_member (narrative, "status", "generated");
@@ -1309,10 +1249,10 @@ new_note (const char *id,
   JsonObject *note = new_resource ("Composition", id);
 
   json_object_set_string_member (note, "status", signed_at ? "final" : "preliminary");
-  set_object (note, "type", new_concept (SYSTEM_LOINC, "11506-3", "Progress note", "Progress note"));
-  set_object (note, "subject", new_reference ("Patient", patient_id));
+  set_object (note, "type", hc_fhir_concept_new (SYSTEM_LOINC, "11506-3", "Progress note", "Progress note"));
+  set_object (note, "subject", hc_fhir_reference_new ("Patient", patient_id, NULL));
   if (encounter_id != NULL)
-    set_object (note, "encounter", new_reference ("Encounter", encounter_id));
+    set_object (note, "encounter", hc_fhir_reference_new ("Encounter", encounter_id, NULL));
   json_object_set_string_member (note, "date", signed_at ? signed_at : date);
   json_array_add_object_element (add_array (note, "author"), hc_json_object_copy (author));
   json_object_set_string_member (note, "title", title);
@@ -1369,7 +1309,7 @@ hc_addendum_build (const char *id,
   note = new_note (id, "Addendum", patient_id, encounter_id, date, author, signed_at);
   relates = json_object_new ();
   json_object_set_string_member (relates, "code", "appends");
-  target = new_reference ("Composition", target_id);
+  target = hc_fhir_reference_new ("Composition", target_id, NULL);
   set_object (relates, "targetReference", target);
   json_array_add_object_element (add_array (note, "relatesTo"), relates);
   array = add_array (note, "section");
@@ -1482,19 +1422,19 @@ hc_diagnosis_build (const char        *id,
 
   condition = new_resource ("Condition", id);
   set_object (condition, "clinicalStatus",
-              new_concept ("http://terminology.hl7.org/CodeSystem/condition-clinical", "active",
+              hc_fhir_concept_new ("http://terminology.hl7.org/CodeSystem/condition-clinical", "active",
                            "Active", NULL));
   set_object (condition, "verificationStatus",
-              new_concept ("http://terminology.hl7.org/CodeSystem/condition-ver-status",
+              hc_fhir_concept_new ("http://terminology.hl7.org/CodeSystem/condition-ver-status",
                            "confirmed", "Confirmed", NULL));
   json_array_add_object_element (add_array (condition, "category"),
-    new_concept ("http://terminology.hl7.org/CodeSystem/condition-category",
+    hc_fhir_concept_new ("http://terminology.hl7.org/CodeSystem/condition-category",
                  "encounter-diagnosis", "Encounter Diagnosis", NULL));
-  set_object (condition, "code", new_concept (SYSTEM_ICD10, code->code, code->display,
+  set_object (condition, "code", hc_fhir_concept_new (SYSTEM_ICD10, code->code, code->display,
                                               code->display));
-  set_object (condition, "subject", new_reference ("Patient", patient_id));
+  set_object (condition, "subject", hc_fhir_reference_new ("Patient", patient_id, NULL));
   if (encounter_id != NULL)
-    set_object (condition, "encounter", new_reference ("Encounter", encounter_id));
+    set_object (condition, "encounter", hc_fhir_reference_new ("Encounter", encounter_id, NULL));
   if (recorded != NULL)
     json_object_set_string_member (condition, "recordedDate", recorded);
   if (recorder != NULL)

@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <gnutls/crypto.h>
 
@@ -937,4 +938,75 @@ hc_fhir_fold (const char *text)
       g_string_append_unichar (out, c);
     }
   return g_string_free (out, FALSE);
+}
+
+JsonObject *
+hc_fhir_coding_new (const char *system,
+                    const char *code,
+                    const char *display)
+{
+  JsonObject *coding = json_object_new ();
+
+  if (system != NULL)
+    json_object_set_string_member (coding, "system", system);
+  if (code != NULL)
+    json_object_set_string_member (coding, "code", code);
+  if (display != NULL)
+    json_object_set_string_member (coding, "display", display);
+  return coding;
+}
+
+JsonObject *
+hc_fhir_concept_new (const char *system,
+                     const char *code,
+                     const char *display,
+                     const char *text)
+{
+  JsonObject *concept = json_object_new ();
+
+  if (code != NULL)
+    {
+      JsonArray *codings = json_array_new ();
+
+      json_array_add_object_element (codings, hc_fhir_coding_new (system, code, display));
+      json_object_set_array_member (concept, "coding", codings);
+    }
+  if (text != NULL)
+    json_object_set_string_member (concept, "text", text);
+  return concept;
+}
+
+JsonObject *
+hc_fhir_reference_new (const char *type,
+                       const char *id,
+                       const char *display)
+{
+  JsonObject *ref = json_object_new ();
+  g_autofree char *text = g_strconcat (type, "/", id, NULL);
+
+  json_object_set_string_member (ref, "reference", text);
+  if (display != NULL)
+    json_object_set_string_member (ref, "display", display);
+  return ref;
+}
+
+JsonObject *
+hc_fhir_quantity_new (double      value,
+                      const char *unit,
+                      const char *ucum)
+{
+  JsonObject *quantity = json_object_new ();
+
+  if (value == floor (value) && fabs (value) < 1e15)
+    json_object_set_int_member (quantity, "value", (gint64) value);
+  else
+    json_object_set_double_member (quantity, "value", value);
+  if (unit != NULL)
+    json_object_set_string_member (quantity, "unit", unit);
+  if (ucum != NULL)
+    {
+      json_object_set_string_member (quantity, "system", "http://unitsofmeasure.org");
+      json_object_set_string_member (quantity, "code", ucum);
+    }
+  return quantity;
 }

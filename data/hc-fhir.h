@@ -48,6 +48,24 @@ char        *hc_fhir_patient_reference    (JsonObject  *resource);
 /* A new lowercase UUIDv7 string. */
 char        *hc_fhir_new_id               (void);
 
+/* Data type builders, each a new object. A Coding {system, code, display} (NULL members left
+ * out); a CodeableConcept with that one coding when @code is set, and @text when set; a
+ * Reference "@type/@id" with @display when set; a Quantity with @value (an integer when it is
+ * whole), @unit when set, and UCUM system and code when @ucum is set. */
+JsonObject  *hc_fhir_coding_new           (const char  *system,
+                                           const char  *code,
+                                           const char  *display);
+JsonObject  *hc_fhir_concept_new          (const char  *system,
+                                           const char  *code,
+                                           const char  *display,
+                                           const char  *text);
+JsonObject  *hc_fhir_reference_new        (const char  *type,
+                                           const char  *id,
+                                           const char  *display);
+JsonObject  *hc_fhir_quantity_new         (double       value,
+                                           const char  *unit,
+                                           const char  *ucum);
+
 /* @text lowercase (Unicode case folding), accents removed (NFD, combining marks dropped): how
  * names are compared and sorted, in the client's patient lists and the server's FHIR string
  * search. "" for NULL or text that is not UTF-8. */

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hc-fhir.h"
 #include "hc-json.h"
 #include "hc-order-dialog.h"
 #include "hc-rx-common.h"
@@ -178,31 +179,6 @@ loaded_cb (GObject      *source,
 }
 
 static JsonObject *
-new_concept (const char *system,
-             const char *code,
-             const char *display,
-             const char *text)
-{
-  JsonObject *concept = json_object_new ();
-
-  if (code != NULL)
-    {
-      JsonArray *codings = json_array_new ();
-      JsonObject *coding = json_object_new ();
-
-      json_object_set_string_member (coding, "system", system);
-      json_object_set_string_member (coding, "code", code);
-      if (display != NULL)
-        json_object_set_string_member (coding, "display", display);
-      json_array_add_object_element (codings, coding);
-      json_object_set_array_member (concept, "coding", codings);
-    }
-  if (text != NULL)
-    json_object_set_string_member (concept, "text", text);
-  return concept;
-}
-
-static JsonObject *
 build_request (HcOrderDialog *self)
 {
   JsonObject *request = json_object_new ();
@@ -221,14 +197,14 @@ build_request (HcOrderDialog *self)
     if (g_strcmp0 (categories[i].kind, self->orderable->kind) == 0)
       {
         array = json_array_new ();
-        json_array_add_object_element (array, new_concept (SYSTEM_SNOMED, categories[i].code,
+        json_array_add_object_element (array, hc_fhir_concept_new (SYSTEM_SNOMED, categories[i].code,
                                                            categories[i].display, NULL));
         json_object_set_array_member (request, "category", array);
       }
   json_object_set_string_member (request, "priority",
                                  priorities[MIN (priority, G_N_ELEMENTS (priorities) - 1)].code);
   json_object_set_object_member (request, "code",
-                                 new_concept (SYSTEM_LOINC, self->orderable->loinc,
+                                 hc_fhir_concept_new (SYSTEM_LOINC, self->orderable->loinc,
                                               self->orderable->display, self->orderable->name));
   json_object_set_string_member (subject, "reference", reference);
   json_object_set_object_member (request, "subject", subject);
@@ -236,7 +212,7 @@ build_request (HcOrderDialog *self)
   json_object_set_string_member (requester, "display", self->requester);
   json_object_set_object_member (request, "requester", requester);
   array = json_array_new ();
-  json_array_add_object_element (array, new_concept (NULL, NULL, NULL, reason));
+  json_array_add_object_element (array, hc_fhir_concept_new (NULL, NULL, NULL, reason));
   json_object_set_array_member (request, "reasonCode", array);
   return request;
 }

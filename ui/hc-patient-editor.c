@@ -202,40 +202,6 @@ remove_if_empty (JsonObject *object,
     json_object_remove_member (object, member);
 }
 
-static JsonObject *
-new_coding (const char *system,
-            const char *code,
-            const char *display)
-{
-  JsonObject *coding = json_object_new ();
-
-  json_object_set_string_member (coding, "system", system);
-  json_object_set_string_member (coding, "code", code);
-  if (display != NULL)
-    json_object_set_string_member (coding, "display", display);
-  return coding;
-}
-
-static JsonObject *
-new_concept (const char *system,
-             const char *code,
-             const char *display,
-             const char *text)
-{
-  JsonObject *concept = json_object_new ();
-
-  if (code != NULL)
-    {
-      JsonArray *codings = json_array_new ();
-
-      json_array_add_object_element (codings, new_coding (system, code, display));
-      json_object_set_array_member (concept, "coding", codings);
-    }
-  if (text != NULL)
-    json_object_set_string_member (concept, "text", text);
-  return concept;
-}
-
 static gboolean
 concept_has_code (JsonObject *concept,
                   const char *code)
@@ -586,7 +552,7 @@ add_identifier_action (GtkWidget  *widget,
   json_object_set_string_member (identifier, "use", "official");
   if (g_str_equal (code, "other"))
     json_object_set_object_member (identifier, "type",
-                                   new_concept (NULL, NULL, NULL, _("Other Identifier")));
+                                   hc_fhir_concept_new (NULL, NULL, NULL, _("Other Identifier")));
   else
     {
       const char *display = g_str_equal (code, "DL") ? "Driver's license number"
@@ -594,7 +560,7 @@ add_identifier_action (GtkWidget  *widget,
                           : "Social Security number";
 
       json_object_set_object_member (identifier, "type",
-                                     new_concept (SYSTEM_V2_0203, code, display, NULL));
+                                     hc_fhir_concept_new (SYSTEM_V2_0203, code, display, NULL));
       if (g_str_equal (code, "SS"))
         json_object_set_string_member (identifier, "system", SYSTEM_SSN);
     }
@@ -1026,7 +992,7 @@ apply_identifiers (HcPatientEditor *self,
               mrn = json_object_new ();
               json_object_set_string_member (mrn, "use", "usual");
               json_object_set_object_member (mrn, "type",
-                                             new_concept (SYSTEM_V2_0203, "MR",
+                                             hc_fhir_concept_new (SYSTEM_V2_0203, "MR",
                                                           "Medical record number", NULL));
               json_object_set_string_member (mrn, "system", SYSTEM_MRN);
               json_array_add_object_element (ensure_array (patient, "identifier"), mrn);
@@ -1193,14 +1159,14 @@ apply_contact (HcPatientEditor *self,
       g_autoptr(GtkStringObject) item = g_list_model_get_item (model, selected);
 
       json_array_add_object_element (relationships,
-                                     new_concept (SYSTEM_V2_0131, "C", "Emergency Contact", NULL));
+                                     hc_fhir_concept_new (SYSTEM_V2_0131, "C", "Emergency Contact", NULL));
       if (selected > 0 && selected < G_N_ELEMENTS (contact_codes) && contact_codes[selected])
         json_array_add_object_element (relationships,
-                                       new_concept (SYSTEM_ROLE_CODE, contact_codes[selected],
+                                       hc_fhir_concept_new (SYSTEM_ROLE_CODE, contact_codes[selected],
                                                     NULL, gtk_string_object_get_string (item)));
       else if (selected > 0)
         json_array_add_object_element (relationships,
-                                       new_concept (NULL, NULL, NULL,
+                                       hc_fhir_concept_new (NULL, NULL, NULL,
                                                     gtk_string_object_get_string (item)));
       json_object_set_array_member (contact, "relationship", relationships);
     }
@@ -1238,7 +1204,7 @@ build_patient (HcPatientEditor *self)
           extension = json_object_new ();
           json_object_set_string_member (extension, "url", EXT_GENDER_IDENTITY);
           json_object_set_object_member (extension, "valueCodeableConcept",
-                                         new_concept (NULL, NULL, NULL, identity));
+                                         hc_fhir_concept_new (NULL, NULL, NULL, identity));
           json_array_add_object_element (ensure_array (patient, "extension"), extension);
         }
       remove_if_empty (patient, "extension");
@@ -1299,7 +1265,7 @@ build_coverage (HcPatientEditor *self,
             {
               group = json_object_new ();
               json_object_set_object_member (group, "type",
-                                             new_concept (SYSTEM_COV_CLASS, "group", "Group", NULL));
+                                             hc_fhir_concept_new (SYSTEM_COV_CLASS, "group", "Group", NULL));
               json_array_add_object_element (ensure_array (coverage, "class"), group);
             }
           json_object_set_string_member (group, "value", value);
@@ -1311,7 +1277,7 @@ build_coverage (HcPatientEditor *self,
       guint selected = adw_combo_row_get_selected (ce->relationship);
 
       json_object_set_object_member (coverage, "relationship",
-                                     new_concept (SYSTEM_SUBSCRIBER, subscriber_codes[selected],
+                                     hc_fhir_concept_new (SYSTEM_SUBSCRIBER, subscriber_codes[selected],
                                                   NULL, NULL));
     }
   if (entry_changed (ce->start) || entry_changed (ce->end))
