@@ -1098,8 +1098,7 @@ hc_search_index_resource (JsonObject *resource)
     }
   if (param_index (tp, "name") >= 0)
     index_names (index, resource, param_index (tp, "family") >= 0);
-  if (param_index (tp, "patient") >= 0 && index->compartment != NULL)
-    add_entry (index, "patient", "Patient", index->compartment + strlen ("Patient/"), 0, 0);
+  /* patient: searched on the row's compartment column, no entry here */
   if (param_index (tp, "subject") >= 0)
     index_reference (index, "subject",
                      hc_json_get_object (resource, strcmp (type, "Task") == 0 ? "for" : "subject"));

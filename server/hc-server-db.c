@@ -1351,16 +1351,40 @@ query_value (HcServerQuery           *q,
     }
 }
 
-/* " AND @column IN (…)" of an _id criterion */
+/* " AND @column IN (…)" of an _id criterion (@prefix ""), or of a patient criterion on the
+ * compartment column (@prefix "Patient/"): the row has it, so search_index does not */
 static void
-query_ids (HcServerQuery           *q,
-           const char              *column,
-           const HcSearchCriterion *c)
+query_in (HcServerQuery           *q,
+          const char              *column,
+          const char              *prefix,
+          const HcSearchCriterion *c)
 {
   g_string_append_printf (q->sql, " AND %s IN (''", column);
   for (guint j = 0; j < c->values->len; j++)
-    query_text (q, ", ?", ((HcSearchValue *) c->values->pdata[j])->value);
+    {
+      g_autofree char *value = g_strconcat (prefix, ((HcSearchValue *) c->values->pdata[j])->value,
+                                            NULL);
+      query_text (q, ", ?", value);
+    }
   g_string_append (q->sql, ")");
+}
+
+/* The criteria answered from the resource row: _id and patient; NULL for the others */
+static const char *
+row_column (const HcSearchCriterion *c,
+            const char             **prefix)
+{
+  if (strcmp (c->name, "_id") == 0)
+    {
+      *prefix = "";
+      return "id";
+    }
+  if (strcmp (c->name, "patient") == 0)
+    {
+      *prefix = "Patient/";
+      return "compartment";
+    }
+  return NULL;
 }
 
 /* "type = ? AND param = ? AND (value conditions OR …)" of one criterion, on search_index */
@@ -1397,6 +1421,8 @@ hc_server_query_search (const HcSearchParams *params,
   g_return_val_if_fail (!params->has_page || params->page_keys != NULL, NULL);
 
   const HcSearchCriterion *driver = NULL;
+  const char *prefix = NULL;
+  const char *row;
 
   for (guint i = 0; i < params->n_sort; i++)
     g_string_append_printf (q->sql, ", %s", sort_column (params->sort[i].key));
@@ -1410,10 +1436,10 @@ hc_server_query_search (const HcSearchParams *params,
       if (driver == NULL || strcmp (c->name, "_id") == 0)
         driver = c;
     }
-  if (driver != NULL && strcmp (driver->name, "_id") == 0)
+  if (driver != NULL && (row = row_column (driver, &prefix)) != NULL)
     {
       query_text (q, " FROM (SELECT rid FROM resource WHERE type = ?", params->type);
-      query_ids (q, "id", driver);
+      query_in (q, row, prefix, driver);
       g_string_append (q->sql, ") m CROSS JOIN resource r WHERE r.rid = m.rid AND");
     }
   else if (driver != NULL)
@@ -1433,9 +1459,11 @@ hc_server_query_search (const HcSearchParams *params,
 
       if (c == driver)
         continue;
-      if (strcmp (c->name, "_id") == 0)
+      if ((row = row_column (c, &prefix)) != NULL)
         {
-          query_ids (q, "r.id", c);
+          g_autofree char *qualified = g_strconcat ("r.", row, NULL);
+
+          query_in (q, qualified, prefix, c);
           continue;
         }
       g_string_append (q->sql, " AND r.rid IN (SELECT rid FROM search_index WHERE ");
