@@ -19,6 +19,7 @@
 #include "hc-patient.h"
 #include "hc-order-dialog.h"
 #include "hc-patient-row.h"
+#include "hc-patient-slots.h"
 #include "hc-preferences-window.h"
 #include "hc-record-text.h"
 #include "hc-setup-page.h"
@@ -64,6 +65,8 @@ struct _HcWindow
 
   /* owned */
   HcStore              *store;
+  HcPatientSlots       *slots;               /* the list's rows over the search's patients */
+  guint                 more_rows_id;        /* idle: rows for the next patients, if near */
   GSettings            *settings;
   GCancellable         *cancellable;         /* cancelled when the window closes */
   GCancellable         *search_cancellable;  /* the search in flight, if any */
@@ -115,13 +118,18 @@ open_content (HcWindow *self)
 
 static void
 show_results (HcWindow   *self,
-              GListModel *model)
+              GListModel *model,
+              gboolean    new_query)
 {
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   guint n_items = model ? g_list_model_get_n_items (model) : 0;
 
-  /* one model swap: the list view rebuilds its rows once */
-  gtk_no_selection_set_model (self->selection, model);
+  /* the rows stay and show the new patients: no row widgets built per keystroke; a new query
+   * starts at the top of its results */
+  hc_patient_slots_set_patients (self->slots, model);
+  if (new_query)
+    gtk_adjustment_set_value (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view)),
+                              0);
 
   if (n_items > 0)
     {
@@ -172,11 +180,13 @@ search_cb (GObject      *source,
   g_autoptr(HcWindow) self = user_data;
   g_autoptr(GListModel) model = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean new_query;
 
   model = hc_store_search_patients_finish (HC_STORE (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  new_query = g_strcmp0 (self->pending_query, self->completed_query) != 0;
   g_clear_object (&self->search_cancellable);
   self->search_serial++;
   g_free (self->completed_query);
@@ -185,7 +195,7 @@ search_cb (GObject      *source,
   if (model == NULL)
     {
       g_warning ("Patient search failed: %s %d", g_quark_to_string (error->domain), error->code);
-      gtk_no_selection_set_model (self->selection, NULL);
+      hc_patient_slots_set_patients (self->slots, NULL);
       adw_status_page_set_icon_name (self->empty_page, "dialog-warning-symbolic");
       adw_status_page_set_title (self->empty_page, _("Search Failed"));
       adw_status_page_set_description (self->empty_page, error->message);
@@ -193,7 +203,7 @@ search_cb (GObject      *source,
       return;
     }
 
-  show_results (self, model);
+  show_results (self, model, new_query);
 }
 
 static void
@@ -229,7 +239,7 @@ static void
 search_activate_cb (HcWindow       *self,
                     GtkSearchEntry *entry)
 {
-  GListModel *model = G_LIST_MODEL (self->selection);
+  GListModel *model = hc_patient_slots_get_patients (self->slots);
 
   /* Enter in the search field opens the only match */
   if (g_list_model_get_n_items (model) == 1)
@@ -246,7 +256,8 @@ list_activate_cb (HcWindow    *self,
                   guint        position,
                   GtkListView *list_view)
 {
-  g_autoptr(HcPatient) patient = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+  g_autoptr(HcPatient) patient = g_list_model_get_item (hc_patient_slots_get_patients (self->slots),
+                                                        position);
 
   if (patient == NULL)
     return;
@@ -259,6 +270,32 @@ store_changed_cb (HcWindow *self,
                   HcStore  *store)
 {
   start_search (self);
+}
+
+/* The list gets rows for a page of patients at a time (a search builds fewer rows, see
+ * hc-patient-slots.h), and the next page once the user scrolls within a page of the end. */
+#define PATIENT_PAGE 50
+
+static gboolean
+more_rows_cb (gpointer user_data)
+{
+  HcWindow *self = user_data;
+  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view));
+  double page = gtk_adjustment_get_page_size (adjustment);
+
+  self->more_rows_id = 0;
+  if (page > 0 &&
+      gtk_adjustment_get_value (adjustment) + 2 * page >= gtk_adjustment_get_upper (adjustment))
+    hc_patient_slots_show_more (self->slots);
+  return G_SOURCE_REMOVE;
+}
+
+/* not from the adjustment's signal itself: that comes while the list view is being allocated */
+static void
+list_scrolled_cb (HcWindow *self)
+{
+  if (self->more_rows_id == 0)
+    self->more_rows_id = g_idle_add (more_rows_cb, self);
 }
 
 static void
@@ -274,8 +311,12 @@ bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              gpointer                  user_data)
 {
-  hc_patient_row_set_patient (HC_PATIENT_ROW (gtk_list_item_get_child (item)),
-                              gtk_list_item_get_item (item));
+  /* the row follows its slot from search to search */
+  GBinding *binding = g_object_bind_property (gtk_list_item_get_item (item), "patient",
+                                              gtk_list_item_get_child (item), "patient",
+                                              G_BINDING_SYNC_CREATE);
+
+  g_object_set_data (G_OBJECT (item), "hc-row-binding", binding);
 }
 
 static void
@@ -283,6 +324,10 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                gpointer                  user_data)
 {
+  GBinding *binding = g_object_steal_data (G_OBJECT (item), "hc-row-binding");
+
+  if (binding != NULL)
+    g_binding_unbind (binding);
   hc_patient_row_set_patient (HC_PATIENT_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
@@ -862,7 +907,7 @@ clear_patient_data (HcWindow *self)
   g_clear_object (&self->search_cancellable);
   g_clear_pointer (&self->pending_query, g_free);
   g_clear_pointer (&self->completed_query, g_free);
-  gtk_no_selection_set_model (self->selection, NULL);
+  hc_patient_slots_set_patients (self->slots, NULL);
   show_patient (self, NULL);
   hc_setup_page_clear (self->setup_page);
   if (self->preferences != NULL)
@@ -1196,6 +1241,7 @@ hc_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->search_cancellable);
   g_clear_handle_id (&self->auto_lock_id, g_source_remove);
+  g_clear_handle_id (&self->more_rows_id, g_source_remove);
   if (self->sync_engine != NULL)
     hc_sync_engine_stop (self->sync_engine);
 
@@ -1207,6 +1253,7 @@ hc_window_dispose (GObject *object)
 
   g_clear_object (&self->search_cancellable);
   g_clear_object (&self->shown_patient);
+  g_clear_object (&self->slots);
   g_clear_object (&self->sync_engine);
   g_clear_object (&self->store);
 
@@ -1417,6 +1464,13 @@ hc_window_init (HcWindow *self)
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), NULL);
   gtk_list_view_set_factory (self->list_view, factory);
+  self->slots = hc_patient_slots_new (PATIENT_PAGE);
+  gtk_no_selection_set_model (self->selection, G_LIST_MODEL (self->slots));
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view)),
+                           "changed", G_CALLBACK (list_scrolled_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->list_view)),
+                           "value-changed", G_CALLBACK (list_scrolled_cb), self,
+                           G_CONNECT_SWAPPED);
 
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self));
   gtk_stack_set_visible_child_name (self->content_stack, "none");
@@ -1630,7 +1684,7 @@ _hc_window_get_list_view (HcWindow *self)
 GListModel *
 _hc_window_get_results (HcWindow *self)
 {
-  return G_LIST_MODEL (self->selection);
+  return hc_patient_slots_get_patients (self->slots);
 }
 
 guint

@@ -220,6 +220,14 @@ searched (gpointer data)
   return _hc_window_get_search_serial (data) > 0;
 }
 
+/* The window has its size, and so the leaflet knows whether it is folded: a search can finish
+ * before the first layout. */
+static gboolean
+laid_out (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (data)) > 0;
+}
+
 /* Finds @query in the list, opens the only match and waits for its chart. */
 static void
 open_chart (Fixture    *f,
@@ -228,6 +236,7 @@ open_chart (Fixture    *f,
   guint serial = _hc_chart_view_get_load_serial (f->chart);
 
   wait_until (f->window, searched, "the first search");
+  wait_until (f->window, laid_out, "the first layout");
   gtk_editable_set_text (_hc_window_get_search_entry (f->window), query);
   while (g_strcmp0 (_hc_window_get_completed_query (f->window), query) != 0)
     g_main_context_iteration (NULL, TRUE);
