@@ -19,10 +19,12 @@ void hc_bench_mark         (const char     *name);
  *   window        the first window was added (with a passphrase: the store is open)
  *   first-frame   the first frame of a window was painted
  *   locked-frame  the first frame painted of a window showing the unlock page
+ *   unlock        with HOUSECALL_BENCH_UNLOCK set too, after locked-frame: its value was
+ *                 typed into the passphrase field, and now Enter (the store.unlock action)
  *   interactive   the first frame painted of a window that shows the unlocked patient list
  *                 with the first search's patients in it (the search field has the focus)
- * With HOUSECALL_BENCH_MARKS=exit the application quits after locked-frame or interactive.
- * Nothing happens without the variable. */
+ * With HOUSECALL_BENCH_MARKS=exit the application quits after interactive, or after
+ * locked-frame when it is not to unlock. Nothing happens without the variable. */
 void hc_bench_marks_install (GtkApplication *app);
 
 G_END_DECLS
