@@ -2661,6 +2661,114 @@ hc_store_delete_finish (HcStore       *self,
   return g_task_propagate_pointer (G_TASK (result), error) != NULL;
 }
 
+typedef struct
+{
+  char *action;
+  char *entity;
+  char *detail;
+} AuditRequest;
+
+static void
+audit_request_free (gpointer data)
+{
+  AuditRequest *r = data;
+
+  g_free (r->action);
+  g_free (r->entity);
+  g_free (r->detail);
+  g_free (r);
+}
+
+static gpointer
+audit_job (HcStoreWorker  *w,
+           gpointer        data,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  static const char * const actions[] = { "print", NULL };
+  AuditRequest *r = data;
+
+  if (!g_strv_contains (actions, r->action))
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                   "'%s' is not an action the audit log records from outside the store",
+                   r->action);
+      return NULL;
+    }
+  if (!hc_fhir_is_valid_reference (r->entity))
+    {
+      g_set_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID,
+                   "'%s' is not a valid reference (Type/id)", r->entity);
+      return NULL;
+    }
+  if (!_hc_store_begin (w, error))
+    return NULL;
+  if (!_hc_store_audit (w, r->action, r->entity, r->detail, error) || !_hc_store_commit (w, error))
+    {
+      _hc_store_rollback (w);
+      return NULL;
+    }
+  return GINT_TO_POINTER (1);
+}
+
+static AuditRequest *
+audit_request_new (const char *action,
+                   const char *entity,
+                   const char *detail)
+{
+  AuditRequest *r = g_new0 (AuditRequest, 1);
+
+  r->action = g_strdup (action);
+  r->entity = g_strdup (entity);
+  r->detail = g_strdup (detail);
+  return r;
+}
+
+gboolean
+hc_store_audit_sync (HcStore       *self,
+                     const char    *action,
+                     const char    *entity,
+                     const char    *detail,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  AuditRequest *r;
+  gboolean ok;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  g_return_val_if_fail (action != NULL && entity != NULL, FALSE);
+
+  r = audit_request_new (action, entity, detail);
+  ok = run_job_sync (self->worker, audit_job, r, NULL, cancellable, error) != NULL;
+  audit_request_free (r);
+  return ok;
+}
+
+void
+hc_store_audit_async (HcStore             *self,
+                      const char          *action,
+                      const char          *entity,
+                      const char          *detail,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+  g_return_if_fail (action != NULL && entity != NULL);
+
+  run_job_async (self, hc_store_audit_async, audit_job, audit_request_new (action, entity, detail),
+                 audit_request_free, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+hc_store_audit_finish (HcStore       *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_pointer (G_TASK (result), error) != NULL;
+}
+
 static gpointer
 get_job (HcStoreWorker  *w,
          gpointer        data,

@@ -132,6 +132,26 @@ gboolean    hc_store_delete_finish        (HcStore             *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 
+/* Adds an entry to the audit log for what the user did with a record outside the store:
+ * @action "print" (a prescription, a visit summary) of @entity ("Type/id"); @detail says what
+ * without PHI (may be NULL). Synced to the server as an AuditEvent like every entry. */
+gboolean    hc_store_audit_sync           (HcStore             *self,
+                                           const char          *action,
+                                           const char          *entity,
+                                           const char          *detail,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_audit_async          (HcStore             *self,
+                                           const char          *action,
+                                           const char          *entity,
+                                           const char          *detail,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean    hc_store_audit_finish         (HcStore             *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
 JsonObject *hc_store_get_sync             (HcStore             *self,
                                            const char          *type,
                                            const char          *id,

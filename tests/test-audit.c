@@ -238,6 +238,39 @@ test_lock_unlock (void)
   g_assert_finalize_object (store);
 }
 
+/* What happens outside the store (a print) goes into the same signed chain; anything but a
+ * known action on a valid reference is refused and writes nothing. */
+static void
+test_outside_actions (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = store_with_log ();
+  g_autoptr(JsonArray) log = NULL;
+  HcStore *store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
+  JsonObject *last;
+
+  g_assert_no_error (error);
+  g_assert_true (hc_store_audit_sync (store, "print", "MedicationRequest/rx-1", "prescription",
+                                      NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (hc_store_audit_sync (store, "erase", "MedicationRequest/rx-1", NULL, NULL, &error));
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (hc_store_audit_sync (store, "print", "../etc/passwd", NULL, NULL, &error));
+  g_assert_error (error, HC_STORE_ERROR, HC_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  log = hc_store_list_audit_sync (store, 0, 100, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (log), ==, 6);
+  last = json_array_get_object_element (log, 5);
+  g_assert_cmpstr (json_object_get_string_member (last, "action"), ==, "print");
+  g_assert_cmpstr (json_object_get_string_member (last, "entity"), ==, "MedicationRequest/rx-1");
+  g_assert_cmpstr (json_object_get_string_member (last, "actor"), ==, g_get_user_name ());
+  g_assert_finalize_object (store);
+  assert_verify_ok (dir);
+}
+
 /* RFC 5869 test case 1, the expand step (PRK given), first 32 bytes of the OKM: the derived
  * key MACs as the known key does. */
 static void
@@ -279,6 +312,7 @@ main (int   argc,
   g_test_add_func ("/hc/data/audit/forged", test_forged);
   g_test_add_func ("/hc/data/audit/forged-appended", test_forged_appended);
   g_test_add_func ("/hc/data/audit/lock-unlock", test_lock_unlock);
+  g_test_add_func ("/hc/data/audit/outside-actions", test_outside_actions);
 
   return g_test_run ();
 }

@@ -948,8 +948,8 @@ print_with (HcWindow   *window,
 
   if (patient == NULL)
     return;
-  /* there is no public audit call for printing in the store yet: see docs/prescribing.md */
-  if (!hc_prescription_print (GTK_WINDOW (window), request, patient, NULL, &error))
+  if (!hc_prescription_print (GTK_WINDOW (window), hc_window_get_store (window), request, patient,
+                              NULL, &error))
     hc_rx_show_error (GTK_WINDOW (window), _("The prescription could not be printed"),
                       error->message);
 }

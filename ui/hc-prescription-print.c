@@ -126,8 +126,30 @@ draw_page_cb (GtkPrintOperation *operation,
   draw_line (cr, layout, y, _("Prescription ID:"), hc_json_get_string (request, "id"));
 }
 
+static void
+audited_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!hc_store_audit_finish (HC_STORE (source), result, &error))
+    g_warning ("a print could not be audited: %s", error->message);
+}
+
+void
+hc_print_audit (HcStore    *store,
+                const char *entity,
+                const char *detail)
+{
+  g_return_if_fail (HC_IS_STORE (store));
+
+  hc_store_audit_async (store, "print", entity, detail, NULL, audited_cb, NULL);
+}
+
 gboolean
 hc_prescription_print (GtkWindow   *parent,
+                       HcStore     *store,
                        JsonObject  *request,
                        HcPatient   *patient,
                        const char  *export_filename,
@@ -141,6 +163,7 @@ hc_prescription_print (GtkWindow   *parent,
   GtkPrintOperationResult result;
   g_autofree char *job = NULL;
 
+  g_return_val_if_fail (HC_IS_STORE (store), FALSE);
   g_return_val_if_fail (request != NULL, FALSE);
   g_return_val_if_fail (HC_IS_PATIENT (patient), FALSE);
 
@@ -162,5 +185,12 @@ hc_prescription_print (GtkWindow   *parent,
     result = gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG, parent,
                                       error);
   g_debug ("printing a prescription: result %d", result);
+  if (result == GTK_PRINT_OPERATION_RESULT_APPLY)
+    {
+      g_autofree char *entity = g_strconcat ("MedicationRequest/", hc_json_get_string (request, "id"),
+                                             NULL);
+
+      hc_print_audit (store, entity, "prescription");
+    }
   return result != GTK_PRINT_OPERATION_RESULT_ERROR;
 }

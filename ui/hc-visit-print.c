@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "hc-format.h"
+#include "hc-prescription-print.h"
 #include "hc-visit-print.h"
 #include "hc-visit-summary.h"
 
@@ -284,6 +285,12 @@ run_print (PrintJob        *job,
   else
     result = gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG,
                                       job->parent, error);
+  if (result == GTK_PRINT_OPERATION_RESULT_APPLY)
+    {
+      g_autofree char *entity = g_strconcat ("Encounter/", summary->encounter_id, NULL);
+
+      hc_print_audit (job->store, entity, "visit summary");
+    }
   return result != GTK_PRINT_OPERATION_RESULT_ERROR;
 }
 

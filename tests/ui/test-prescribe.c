@@ -86,6 +86,33 @@ is_gone (gpointer data)
   return *(gpointer *) data == NULL;
 }
 
+typedef struct
+{
+  HcStore    *store;
+  const char *entity;
+} AuditWait;
+
+/* The store's audit log has a "print" of w->entity */
+static gboolean
+printed_audited (gpointer data)
+{
+  AuditWait *w = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) log = hc_store_list_audit_sync (w->store, 0, 100000, NULL, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (log); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (log, i);
+
+      if (g_strcmp0 (json_object_get_string_member (entry, "action"), "print") == 0 &&
+          g_strcmp0 (json_object_get_string_member_with_default (entry, "entity", ""),
+                     w->entity) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Waits until @window (a dialog that closes itself) is destroyed and finalized. */
 static void
 wait_closed (gpointer window)
@@ -610,9 +637,18 @@ test_print_pdf (Fixture       *f,
                            "doxycycline-100-cap");
   g_assert_nonnull (request);
 
-  g_assert_true (hc_prescription_print (GTK_WINDOW (f->window), request,
+  g_assert_true (hc_prescription_print (GTK_WINDOW (f->window), f->store, request,
                                         hc_window_get_patient (f->window), path, &error));
   g_assert_no_error (error);
+  /* the print is in the audit log (written in the background) */
+  {
+    g_autofree char *entity = g_strconcat ("MedicationRequest/",
+                                           json_object_get_string_member (request, "id"), NULL);
+
+    AuditWait w = { f->store, entity };
+
+    wait_until (printed_audited, &w, "the print's audit entry");
+  }
   g_file_get_contents (path, &contents, &length, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (length, >, 1000);
