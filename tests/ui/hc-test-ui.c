@@ -21,18 +21,67 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* HC_TEST_UI_TIMEOUT_SECONDS times $HC_TEST_TIMEOUT_SCALE, read once. */
+static double
+timeout_seconds (void)
+{
+  static double seconds;
+  static gsize once;
+
+  if (g_once_init_enter (&once))
+    {
+      const char *text = g_getenv ("HC_TEST_TIMEOUT_SCALE");
+      double scale = 1;
+
+      if (text != NULL && *text != '\0')
+        {
+          char *end = NULL;
+
+          scale = g_ascii_strtod (text, &end);
+          if (*end != '\0' || !(scale > 0 && scale < 1000))
+            g_error ("HC_TEST_TIMEOUT_SCALE=%s is not a factor between 0 and 1000", text);
+        }
+      seconds = HC_TEST_UI_TIMEOUT_SECONDS * scale;
+      g_once_init_leave (&once, 1);
+    }
+  return seconds;
+}
+
+/* A source that sets *@timed_out after the timeout. */
+static guint
+add_timeout (gboolean *timed_out)
+{
+  return g_timeout_add ((guint) (timeout_seconds () * 1000), timeout_cb, timed_out);
+}
+
 void
 hc_test_ui_wait_until (gpointer           data,
                        HcTestUiPredicate  done,
                        const char        *what)
 {
   gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (HC_TEST_UI_TIMEOUT_SECONDS, timeout_cb, &timed_out);
+  guint id = add_timeout (&timed_out);
 
   while (!done (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
   if (timed_out)
-    g_error ("%s did not happen within %d s", what, HC_TEST_UI_TIMEOUT_SECONDS);
+    g_error ("%s did not happen within %g s", what, timeout_seconds ());
+  g_source_remove (id);
+}
+
+void
+hc_test_ui_wait_serial (HcTestUiSerial  get,
+                        gpointer        object,
+                        guint           serial,
+                        const char     *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = add_timeout (&timed_out);
+
+  while (get (object) <= serial && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("%s did not finish within %g s", what, timeout_seconds ());
   g_source_remove (id);
 }
 
@@ -44,19 +93,64 @@ hc_test_ui_drain (void)
 }
 
 void
+hc_test_ui_settle (guint ms)
+{
+  gboolean settled = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &settled);
+  while (!settled)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+void
 hc_test_ui_wait_finalized (gpointer object)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (HC_TEST_UI_TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
   g_object_add_weak_pointer (object, &object);
   g_object_unref (object);
-  while (object != NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("an object was not finalized within %d s (leaked reference?)",
-             HC_TEST_UI_TIMEOUT_SECONDS);
-  g_source_remove (id);
+  hc_test_ui_wait_until (&object, is_null, "finalizing an object (a leaked reference?)");
+}
+
+/* Compares pointers only: @data may be gone. */
+static gboolean
+is_not_toplevel (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if ((gpointer) window == data)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+hc_test_ui_wait_destroyed (GtkWindow *window)
+{
+  hc_test_ui_wait_until (window, is_not_toplevel, "closing a window");
+}
+
+GtkWindow *
+hc_test_ui_find_window (GType type)
+{
+  g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return window;
+    }
+  return NULL;
 }
 
 static gboolean
@@ -78,27 +172,29 @@ hc_test_ui_save_screenshot (GtkWidget  *widget,
   g_autofree char *file = NULL;
   g_autofree char *path = NULL;
   GtkWidget *window = GTK_WIDGET (gtk_widget_get_root (widget));
+  gint64 deadline;
   int width = 0, height = 0;
 
   hc_test_ui_wait_until (window, is_drawn, "drawing the window");
   paintable = gtk_widget_paintable_new (window);
-  /* let transitions and the first frames finish (slowly under sanitizers: until there is
-   * something to render) */
-  for (guint tries = 0; node == NULL && tries < 25; tries++)
+  /* let transitions and the first frames finish; on a loaded machine or under sanitizers the
+   * first frame of a new layout can take a while: try until there is something to render */
+  hc_test_ui_settle (400);
+  deadline = g_get_monotonic_time () + (gint64) (timeout_seconds () * G_USEC_PER_SEC);
+  for (;;)
     {
-      gboolean settled = FALSE;
-      GtkSnapshot *snapshot;
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
 
-      g_timeout_add (400, timeout_cb, &settled);
-      while (!settled)
-        g_main_context_iteration (NULL, TRUE);
       width = gtk_widget_get_width (window);
       height = gtk_widget_get_height (window);
-      snapshot = gtk_snapshot_new ();
       gdk_paintable_snapshot (paintable, snapshot, width, height);
       node = gtk_snapshot_free_to_node (snapshot);
+      if (node != NULL || g_get_monotonic_time () > deadline)
+        break;
+      hc_test_ui_settle (100);
     }
-  g_assert_nonnull (node);
+  if (node == NULL)
+    g_error ("the window %s had nothing to render within %g s", name, timeout_seconds ());
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
@@ -107,7 +203,7 @@ hc_test_ui_save_screenshot (GtkWidget  *widget,
   file = g_strconcat (name, ".png", NULL);
   path = g_build_filename (dir, file, NULL);
   g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
+  g_test_message ("screenshot: %s (%dx%d)", path, width, height);
 }
 
 void
@@ -121,6 +217,16 @@ hc_test_ui_put (HcStore    *store,
   stored = hc_store_put_sync (store, resource, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (stored);
+}
+
+guint
+hc_test_ui_outbox_length (HcStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) outbox = hc_store_list_outbox_sync (store, NULL, &error);
+
+  g_assert_no_error (error);
+  return json_array_get_length (outbox);
 }
 
 gboolean

@@ -16,10 +16,9 @@
 #include "hc-json.h"
 #include "hc-store.h"
 #include "hc-test-utils.h"
+#include "hc-test-ui.h"
 #include "hc-trend-plot.h"
 #include "hc-window-private.h"
-
-#define TIMEOUT_SECONDS 10
 
 typedef struct
 {
@@ -28,113 +27,6 @@ typedef struct
   HcWindow    *window;
   HcChartView *chart;
 } Fixture;
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_until (gpointer    data,
-            Predicate   done,
-            const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
-  while (!done (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("%s did not happen within %d s", what, TIMEOUT_SECONDS);
-  g_source_remove (id);
-}
-
-static void
-wait_finalized (gpointer object)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
-  g_object_add_weak_pointer (object, &object);
-  g_object_unref (object);
-  while (object != NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("an object was not finalized within %d s (leaked reference?)", TIMEOUT_SECONDS);
-  g_source_remove (id);
-}
-
-static gboolean
-is_drawn (gpointer data)
-{
-  GtkWidget *window = data;
-
-  return gtk_widget_get_mapped (window) && gtk_widget_get_width (window) > 0;
-}
-
-/* Renders @window as it looks now into $G_TEST_BUILDDIR/screenshots/@name.png. */
-static void
-save_screenshot (HcWindow   *window,
-                 const char *name)
-{
-  GtkWidget *widget = GTK_WIDGET (window);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  gboolean settled = FALSE;
-  int width, height;
-
-  wait_until (window, is_drawn, "drawing the window");
-  g_timeout_add (400, timeout_cb, &settled);
-  while (!settled)
-    g_main_context_iteration (NULL, TRUE);
-
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  /* on a loaded machine the first frame of a new layout can take a while */
-  for (guint tries = 0; node == NULL && tries < TIMEOUT_SECONDS * 10; tries++)
-    {
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-      if (node == NULL)
-        {
-          settled = FALSE;
-          g_timeout_add (100, timeout_cb, &settled);
-          while (!settled)
-            g_main_context_iteration (NULL, TRUE);
-        }
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                          "screenshots", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-static JsonObject *
-parse_object (const char *json)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = hc_json_parse (json, strlen (json), &error);
-
-  g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (node));
-}
 
 /* The test patient's chart, as if it had come from the server: every record confirmed. */
 static void
@@ -158,7 +50,7 @@ apply_as_synced (HcStore *store)
 
       if (*lines[i] == '\0')
         continue;
-      resource = parse_object (lines[i]);
+      resource = hc_test_object (lines[i]);
       url = g_strdup_printf ("%s/%s", hc_json_get_string (resource, "resourceType"),
                              hc_json_get_string (resource, "id"));
       entry = json_object_new ();
@@ -178,19 +70,6 @@ apply_as_synced (HcStore *store)
   g_assert_cmpuint (stats.applied, ==, json_array_get_length (entries));
 }
 
-static void
-put (HcStore    *store,
-     const char *json)
-{
-  g_autoptr(JsonObject) resource = parse_object (json);
-  g_autoptr(JsonObject) stored = NULL;
-  g_autoptr(GError) error = NULL;
-
-  stored = hc_store_put_sync (store, resource, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (stored);
-}
-
 /* A dose change made on this computer and not yet sent. */
 #define METFORMIN_LOCAL \
   "{\"resourceType\":\"MedicationRequest\",\"id\":\"m-metformin\",\"status\":\"active\"," \
@@ -198,26 +77,12 @@ put (HcStore    *store,
   "\"subject\":{\"reference\":\"Patient/p-weber\"},\"authoredOn\":\"2025-03-02\"," \
   "\"dosageInstruction\":[{\"text\":\"Take 1 tablet by mouth twice daily with meals.\"}]}"
 
-static guint load_target;
-
-static gboolean
-loaded (gpointer data)
-{
-  return _hc_chart_view_get_load_serial (data) >= load_target;
-}
-
 static void
 wait_for_load (HcChartView *chart,
                guint        serial)
 {
-  load_target = serial + 1;
-  wait_until (chart, loaded, "loading the chart");
-}
-
-static gboolean
-searched (gpointer data)
-{
-  return _hc_window_get_search_serial (data) > 0;
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_chart_view_get_load_serial, chart, serial,
+                          "loading the chart");
 }
 
 /* The window has its size, and so the leaflet knows whether it is folded: a search can finish
@@ -235,8 +100,9 @@ open_chart (Fixture    *f,
 {
   guint serial = _hc_chart_view_get_load_serial (f->chart);
 
-  wait_until (f->window, searched, "the first search");
-  wait_until (f->window, laid_out, "the first layout");
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_window_get_search_serial, f->window, 0,
+                          "the first search");
+  hc_test_ui_wait_until (f->window, laid_out, "the first layout");
   gtk_editable_set_text (_hc_window_get_search_entry (f->window), query);
   while (g_strcmp0 (_hc_window_get_completed_query (f->window), query) != 0)
     g_main_context_iteration (NULL, TRUE);
@@ -257,21 +123,23 @@ fixture_setup (Fixture       *f,
   f->store = hc_store_open_sync (f->dir, HC_STORE_OPEN_CREATE, "test passphrase", NULL, &error);
   g_assert_no_error (error);
   apply_as_synced (f->store);
-  put (f->store, METFORMIN_LOCAL);
+  hc_test_ui_put (f->store, METFORMIN_LOCAL);
   /* a patient whose allergies nobody asked about, and one who has none */
-  put (f->store, "{\"resourceType\":\"Patient\",\"id\":\"p-unasked\",\"name\":[{\"family\":"
-                 "\"Okafor\",\"given\":[\"Chiamaka\"]}],\"gender\":\"female\","
-                 "\"birthDate\":\"1998-11-16\"}");
-  put (f->store, "{\"resourceType\":\"Patient\",\"id\":\"p-nka\",\"name\":[{\"family\":"
-                 "\"Nguyen\",\"given\":[\"Minh\"]}],\"gender\":\"male\","
-                 "\"birthDate\":\"1979-01-08\"}");
-  put (f->store, "{\"resourceType\":\"AllergyIntolerance\",\"id\":\"a-nka\",\"clinicalStatus\":"
-                 "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
-                 "allergyintolerance-clinical\",\"code\":\"active\"}]},\"code\":{\"coding\":"
-                 "[{\"system\":\"http://snomed.info/sct\",\"code\":\"716186003\",\"display\":"
-                 "\"No known allergy\"}]},\"patient\":{\"reference\":\"Patient/p-nka\"}}");
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  hc_test_ui_put (f->store,
+                  "{\"resourceType\":\"Patient\",\"id\":\"p-unasked\",\"name\":[{\"family\":"
+                  "\"Okafor\",\"given\":[\"Chiamaka\"]}],\"gender\":\"female\","
+                  "\"birthDate\":\"1998-11-16\"}");
+  hc_test_ui_put (f->store,
+                  "{\"resourceType\":\"Patient\",\"id\":\"p-nka\",\"name\":[{\"family\":"
+                  "\"Nguyen\",\"given\":[\"Minh\"]}],\"gender\":\"male\","
+                  "\"birthDate\":\"1979-01-08\"}");
+  hc_test_ui_put (f->store,
+                  "{\"resourceType\":\"AllergyIntolerance\",\"id\":\"a-nka\",\"clinicalStatus\":"
+                  "{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+                  "allergyintolerance-clinical\",\"code\":\"active\"}]},\"code\":{\"coding\":"
+                  "[{\"system\":\"http://snomed.info/sct\",\"code\":\"716186003\",\"display\":"
+                  "\"No known allergy\"}]},\"patient\":{\"reference\":\"Patient/p-nka\"}}");
+  hc_test_ui_drain ();
 
   f->window = g_object_ref (hc_window_new (NULL, f->store));
   /* the smallest screen the chart is made for, unless the test asks for a narrower window */
@@ -284,21 +152,10 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
   gtk_window_destroy (GTK_WINDOW (f->window));
-  wait_finalized (f->window);
-  wait_finalized (f->store);
-  dir = g_dir_open (f->dir, 0, &error);
-  g_assert_no_error (error);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-      g_assert_cmpint (g_unlink (path), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+  hc_test_ui_wait_finalized (f->window);
+  hc_test_ui_wait_finalized (f->store);
+  hc_test_ui_remove_dir (f->dir);
   g_free (f->dir);
 }
 
@@ -310,7 +167,7 @@ show_page (Fixture    *f,
   g_autofree char *shot = g_strconcat ("chart-", page, NULL);
 
   adw_view_stack_set_visible_child_name (_hc_chart_view_get_stack (f->chart), page);
-  save_screenshot (f->window, shot);
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), shot);
   return _hc_chart_view_get_page_text (f->chart, page);
 }
 
@@ -378,7 +235,7 @@ test_allergy_banner_states (Fixture       *f,
   open_chart (f, "okafor");
   g_assert_nonnull (strstr (_hc_chart_view_get_allergy_text (f->chart), "Allergies not recorded"));
   g_assert_cmpstr (_hc_chart_view_get_allergy_style (f->chart), ==, "allergy-unknown");
-  save_screenshot (f->window, "chart-allergies-not-recorded");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "chart-allergies-not-recorded");
   {
     /* an empty chart says so once per section, without empty tiles or plots */
     g_autofree char *summary = _hc_chart_view_get_page_text (f->chart, "summary");
@@ -442,11 +299,11 @@ test_tabs (Fixture       *f,
                                    "down from 132/84 mmHg"));
   g_assert_nonnull (strstr (hc_trend_plot_get_description (a1c), "Metformin started 2025-03-02"));
   scroll_to (gtk_widget_get_parent (GTK_WIDGET (weight)));
-  save_screenshot (f->window, "chart-summary-trends");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "chart-summary-trends");
   /* the plots read in the dark style too */
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
                                       ADW_COLOR_SCHEME_FORCE_DARK);
-  save_screenshot (f->window, "chart-summary-trends-dark");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "chart-summary-trends-dark");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* the dose change made here waits to be sent: marked, and only that record */
@@ -506,14 +363,14 @@ test_narrow (Fixture       *f,
   g_autofree char *summary = NULL;
 
   open_chart (f, "weber");
-  save_screenshot (f->window, "chart-narrow");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "chart-narrow");
   g_assert_true (gtk_widget_get_mapped (chart));
   g_assert_cmpint (gtk_widget_get_width (chart), <=, GPOINTER_TO_INT (data));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, GPOINTER_TO_INT (data) + 2);
   summary = _hc_chart_view_get_page_text (f->chart, "summary");
   g_assert_nonnull (strstr (summary, "Type 2 diabetes mellitus"));
   adw_view_stack_set_visible_child_name (_hc_chart_view_get_stack (f->chart), "results");
-  save_screenshot (f->window, "chart-narrow-results");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "chart-narrow-results");
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, GPOINTER_TO_INT (data) + 2);
 }
 
@@ -593,7 +450,7 @@ test_lock_clears (Fixture       *f,
     }
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "store.lock", NULL));
-  wait_until (f->window, is_locked, "locking");
+  hc_test_ui_wait_until (f->window, is_locked, "locking");
   all = _hc_chart_view_get_all_text (f->chart);
   g_assert_null (strstr (all, "Weber"));
   g_assert_null (strstr (all, "300400"));
@@ -615,10 +472,11 @@ test_store_change_reloads (Fixture       *f,
 
   open_chart (f, "weber");
   serial = _hc_chart_view_get_load_serial (f->chart);
-  put (f->store, "{\"resourceType\":\"Condition\",\"id\":\"c-gout\",\"clinicalStatus\":{\"coding\":"
-                 "[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-clinical\","
-                 "\"code\":\"active\"}]},\"code\":{\"text\":\"Gout\"},"
-                 "\"subject\":{\"reference\":\"Patient/p-weber\"},\"onsetDateTime\":\"2026-11-01\"}");
+  hc_test_ui_put (f->store,
+                  "{\"resourceType\":\"Condition\",\"id\":\"c-gout\",\"clinicalStatus\":{\"coding\":"
+                  "[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-clinical\","
+                  "\"code\":\"active\"}]},\"code\":{\"text\":\"Gout\"},"
+                  "\"subject\":{\"reference\":\"Patient/p-weber\"},\"onsetDateTime\":\"2026-11-01\"}");
   wait_for_load (f->chart, serial);
   summary = _hc_chart_view_get_page_text (f->chart, "summary");
   g_assert_nonnull (strstr (summary, "Gout"));

@@ -15,9 +15,8 @@
 #include "hc-encounter-editor-private.h"
 #include "hc-json.h"
 #include "hc-test-utils.h"
+#include "hc-test-ui.h"
 #include "hc-window-private.h"
-
-#define TIMEOUT_SECONDS 10
 
 static const char patient_json[] =
   "{\"resourceType\":\"Patient\",\"id\":\"p-mueller\","
@@ -33,47 +32,6 @@ typedef struct
   HcWindow *window;
 } Fixture;
 
-typedef gboolean (*Check) (gpointer data);
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @check says so. */
-static void
-wait_for (Check       check,
-          gpointer    data,
-          const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
-  while (!check (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("%s did not happen within %d s", what, TIMEOUT_SECONDS);
-  g_source_remove (id);
-}
-
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-search_done (gpointer data)
-{
-  return _hc_window_get_search_serial (data) > 0;
-}
-
 static gboolean
 editor_ready (gpointer data)
 {
@@ -84,12 +42,6 @@ static gboolean
 has_results (gpointer data)
 {
   return gtk_list_box_get_row_at_index (_hc_encounter_editor_get_diagnosis_results (data), 0) != NULL;
-}
-
-static gboolean
-is_drawn (gpointer data)
-{
-  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
 }
 
 typedef struct
@@ -113,58 +65,9 @@ activate_and_wait (HcEncounterEditor *editor,
   SaveWait w = { editor, _hc_encounter_editor_get_save_serial (editor) };
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), action, NULL));
-  wait_for (saved_past, &w, action);
+  hc_test_ui_wait_until (&w, saved_past, action);
   if (_hc_encounter_editor_get_last_error (editor) != NULL)
     g_error ("%s failed: %s", action, _hc_encounter_editor_get_last_error (editor));
-}
-
-/* Renders @widget's window into $G_TEST_BUILDDIR/screenshots/@name.png, to look at. */
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  int width, height;
-
-  wait_for (is_drawn, widget, "drawing the window");
-  settle (400);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                          "screenshots", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  file = g_strconcat (name, ".png", NULL);
-  path = g_build_filename (dir, file, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s (%dx%d)", path, width, height);
-}
-
-static void
-wait_finalized (gpointer object)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (TIMEOUT_SECONDS, timeout_cb, &timed_out);
-
-  g_object_add_weak_pointer (object, &object);
-  g_object_unref (object);
-  while (object != NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("an object was not finalized within %d s (leaked reference?)", TIMEOUT_SECONDS);
-  g_source_remove (id);
 }
 
 static void
@@ -172,18 +75,16 @@ fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) patient = hc_test_object (patient_json);
-  g_autoptr(JsonObject) stored = NULL;
 
   f->dir = hc_test_tmpdir ("store");
   f->store = hc_store_open_sync (f->dir, HC_STORE_OPEN_CREATE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_no_error (error);
-  stored = hc_store_put_sync (f->store, patient, NULL, &error);
-  g_assert_no_error (error);
+  hc_test_ui_put (f->store, patient_json);
 
   f->window = g_object_ref (hc_window_new (NULL, f->store));
   gtk_window_present (GTK_WINDOW (f->window));
-  wait_for (search_done, f->window, "the patient list");
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_window_get_search_serial, f->window, 0,
+                          "the patient list");
   g_signal_emit_by_name (_hc_window_get_list_view (f->window), "activate", 0);
   g_assert_nonnull (hc_window_get_patient (f->window));
 }
@@ -197,8 +98,8 @@ fixture_teardown (Fixture       *f,
   if (editor != NULL)
     gtk_window_destroy (GTK_WINDOW (editor));
   gtk_window_destroy (GTK_WINDOW (f->window));
-  wait_finalized (f->window);
-  wait_finalized (f->store);
+  hc_test_ui_wait_finalized (f->window);
+  hc_test_ui_wait_finalized (f->store);
   g_free (f->dir);
 }
 
@@ -210,7 +111,7 @@ start_encounter (Fixture *f)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-encounter", NULL));
   editor = _hc_encounter_editor_get_for_window (GTK_WINDOW (f->window));
   g_assert_nonnull (editor);
-  wait_for (editor_ready, editor, "opening the encounter");
+  hc_test_ui_wait_until (editor, editor_ready, "opening the encounter");
   return editor;
 }
 
@@ -345,7 +246,7 @@ test_visit (Fixture       *f,
 
   /* a diagnosis found by words */
   gtk_editable_set_text (_hc_encounter_editor_get_diagnosis_search (editor), "hypert");
-  wait_for (has_results, editor, "diagnosis search results");
+  hc_test_ui_wait_until (editor, has_results, "diagnosis search results");
   first = gtk_list_box_get_row_at_index (_hc_encounter_editor_get_diagnosis_results (editor), 0);
   g_assert_cmpstr (g_object_get_data (G_OBJECT (first), "hc-code"), ==, "I10");
   g_signal_emit_by_name (_hc_encounter_editor_get_diagnosis_search (editor), "activate");
@@ -354,13 +255,13 @@ test_visit (Fixture       *f,
   g_clear_pointer (&codes, g_free);
   /* added twice is still once */
   gtk_editable_set_text (_hc_encounter_editor_get_diagnosis_search (editor), "I10");
-  wait_for (has_results, editor, "diagnosis search results");
+  hc_test_ui_wait_until (editor, has_results, "diagnosis search results");
   g_signal_emit_by_name (_hc_encounter_editor_get_diagnosis_search (editor), "activate");
   codes = _hc_encounter_editor_get_diagnosis_codes (editor);
   g_assert_cmpstr (codes, ==, "I10");
   g_clear_pointer (&codes, g_free);
 
-  save_screenshot (GTK_WIDGET (editor), "encounter-editor");
+  hc_test_ui_save_screenshot (GTK_WIDGET (editor), "encounter-editor");
 
   /* a draft first: preliminary, the encounter still in progress */
   activate_and_wait (editor, "editor.save-draft");
@@ -434,10 +335,10 @@ test_visit (Fixture       *f,
     /* signing again writes nothing */
     gtk_widget_activate_action (GTK_WIDGET (editor), "editor.sign", NULL);
     gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save-draft", NULL);
-    settle (100);
+    hc_test_ui_settle (100);
     g_assert_cmpuint (_hc_encounter_editor_get_save_serial (editor), ==, serial);
   }
-  save_screenshot (GTK_WIDGET (editor), "encounter-signed");
+  hc_test_ui_save_screenshot (GTK_WIDGET (editor), "encounter-signed");
 
   /* the store refuses a second write of the signed note */
   {
@@ -454,7 +355,7 @@ test_visit (Fixture       *f,
   /* an addendum: a new Composition that appends to the signed one, signed itself */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.add-addendum", NULL));
   type_into (_hc_encounter_editor_get_addendum_view (editor), "Home readings reviewed: 128/82.");
-  save_screenshot (GTK_WIDGET (editor), "encounter-addendum");
+  hc_test_ui_save_screenshot (GTK_WIDGET (editor), "encounter-addendum");
   activate_and_wait (editor, "editor.sign-addendum");
   records = chart (f);
   for (guint i = 0; i < json_array_get_length (records); i++)
@@ -490,7 +391,7 @@ test_visit (Fixture       *f,
   /* the visit summary as PDF through win.print-summary */
   _hc_encounter_set_summary_export_path (GTK_WINDOW (f->window), pdf);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.print-summary", NULL));
-  wait_for (printed_once, f->window, "printing the visit summary");
+  hc_test_ui_wait_until (f->window, printed_once, "printing the visit summary");
   g_assert_null (_hc_encounter_get_print_error (GTK_WINDOW (f->window)));
   g_assert_true (g_file_get_contents (pdf, &pdf_data, &pdf_length, &error));
   g_assert_no_error (error);
@@ -545,7 +446,7 @@ test_draft_kept (Fixture       *f,
   /* closing right away writes the draft, then the window goes */
   g_object_add_weak_pointer (G_OBJECT (editor), &weak);
   gtk_window_close (GTK_WINDOW (editor));
-  wait_for (is_gone, &weak, "the editor closing after saving");
+  hc_test_ui_wait_until (&weak, is_gone, "the editor closing after saving");
   note = get (f->store, "Composition", note_id);
   g_assert_cmpstr (json_object_get_string_member (note, "status"), ==, "preliminary");
   text = hc_note_get_section_text (note, "Subjective");
@@ -570,7 +471,7 @@ test_draft_kept (Fixture       *f,
     g_autoptr(JsonObject) later = NULL;
 
     type_into (_hc_encounter_editor_get_section_view (editor, HC_SOAP_PLAN), "Fluids.");
-    wait_for (saved_past, &w, "the autosave");
+    hc_test_ui_wait_until (&w, saved_past, "the autosave");
     later = get (f->store, "Composition", note_id);
     g_clear_pointer (&text, g_free);
     text = hc_note_get_section_text (later, "Plan");
@@ -609,16 +510,16 @@ test_lock_hides (Fixture       *f,
   /* typed, and the chart is locked before the autosave */
   type_into (_hc_encounter_editor_get_section_view (editor, HC_SOAP_SUBJECTIVE), "Dizzy since Monday.");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "store.lock", NULL));
-  wait_for (editor_hidden, editor, "the editor hiding with the lock");
+  hc_test_ui_wait_until (editor, editor_hidden, "the editor hiding with the lock");
 
   /* unlocked again: the note is back, and what was typed is saved */
   w.editor = editor;
   w.serial = _hc_encounter_editor_get_save_serial (editor);
   gtk_editable_set_text (_hc_window_get_passphrase_entry (f->window), HC_TEST_PASSPHRASE);
   g_signal_emit_by_name (_hc_window_get_passphrase_entry (f->window), "activate");
-  wait_for (window_unlocked, f->window, "unlocking");
-  wait_for (editor_shown, editor, "the editor coming back");
-  wait_for (saved_past, &w, "saving after unlocking");
+  hc_test_ui_wait_until (f->window, window_unlocked, "unlocking");
+  hc_test_ui_wait_until (editor, editor_shown, "the editor coming back");
+  hc_test_ui_wait_until (&w, saved_past, "saving after unlocking");
   g_assert_null (_hc_encounter_editor_get_last_error (editor));
   note = get (f->store, "Composition", note_id);
   text = hc_note_get_section_text (note, "Subjective");

@@ -13,7 +13,7 @@
 #include "hc-json.h"
 #include "hc-patient-editor-private.h"
 #include "hc-test-utils.h"
-#include "hc-ui-test.h"
+#include "hc-test-ui.h"
 #include "hc-window-private.h"
 
 typedef struct
@@ -57,15 +57,15 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   f->store = hc_store_open_sync (f->dir, HC_STORE_OPEN_CREATE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_no_error (error);
-  json_object_unref (hc_ui_test_put (f->store, MUELLER));
-  json_object_unref (hc_ui_test_put (f->store, MUELLER_COVERAGE));
-  hc_ui_test_drain ();
+  hc_test_ui_put (f->store, MUELLER);
+  hc_test_ui_put (f->store, MUELLER_COVERAGE);
+  hc_test_ui_drain ();
 
   f->window = g_object_ref (hc_window_new (NULL, f->store));
   /* the smallest screen the practice uses */
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1024, 600);
   gtk_window_present (GTK_WINDOW (f->window));
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_window_get_search_serial, f->window, 0,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_window_get_search_serial, f->window, 0,
                           "the first search");
 }
 
@@ -75,12 +75,12 @@ fixture_teardown (Fixture       *f,
 {
   GtkWindow *editor;
 
-  while ((editor = hc_ui_test_find_window (HC_TYPE_PATIENT_EDITOR)) != NULL)
+  while ((editor = hc_test_ui_find_window (HC_TYPE_PATIENT_EDITOR)) != NULL)
     gtk_window_destroy (editor);
   gtk_window_destroy (GTK_WINDOW (f->window));
-  hc_ui_test_wait_finalized (f->window);
-  hc_ui_test_wait_finalized (f->store);
-  hc_ui_test_remove_dir (f->dir);
+  hc_test_ui_wait_finalized (f->window);
+  hc_test_ui_wait_finalized (f->store);
+  hc_test_ui_remove_dir (f->dir);
   g_free (f->dir);
 }
 
@@ -91,7 +91,7 @@ open_editor (Fixture    *f,
   HcPatientEditor *editor;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), action, NULL));
-  editor = HC_PATIENT_EDITOR (hc_ui_test_find_window (HC_TYPE_PATIENT_EDITOR));
+  editor = HC_PATIENT_EDITOR (hc_test_ui_find_window (HC_TYPE_PATIENT_EDITOR));
   g_assert_nonnull (editor);
   return editor;
 }
@@ -120,7 +120,7 @@ save (HcPatientEditor *editor,
 
   g_object_ref (editor);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), action, NULL));
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_patient_editor_get_serial, editor, serial,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_patient_editor_get_serial, editor, serial,
                           "saving the patient");
   g_object_unref (editor);
 }
@@ -142,7 +142,7 @@ static void
 test_new_with_coverage (Fixture       *f,
                         gconstpointer  data)
 {
-  guint before = hc_ui_test_outbox_length (f->store);
+  guint before = hc_test_ui_outbox_length (f->store);
   HcPatientEditor *editor = open_editor (f, "win.new-patient");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) outbox = NULL;
@@ -176,14 +176,14 @@ test_new_with_coverage (Fixture       *f,
   adw_combo_row_set_selected (_hc_patient_editor_get_coverage_relationship (editor, 0), 1);  /* spouse */
   id = g_strdup (_hc_patient_editor_get_patient_id (editor));
   reference = g_strconcat ("Patient/", id, NULL);
-  hc_ui_test_screenshot (GTK_WINDOW (editor), "patient-editor-new");
+  hc_test_ui_save_screenshot (GTK_WIDGET (editor), "patient-editor-new");
   /* the insurance at the end of the form */
   gtk_widget_grab_focus (GTK_WIDGET (_hc_patient_editor_get_coverage_entry (editor, 0, "end")));
-  hc_ui_test_screenshot (GTK_WINDOW (editor), "patient-editor-new-insurance");
+  hc_test_ui_save_screenshot (GTK_WIDGET (editor), "patient-editor-new-insurance");
 
   g_object_ref (editor);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
-  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (editor));
   g_assert_null (_hc_patient_editor_get_error (editor));
   g_object_unref (editor);
 
@@ -238,11 +238,11 @@ test_new_with_coverage (Fixture       *f,
   }
 
   /* the window opened the new chart */
-  hc_ui_test_drain ();
+  hc_test_ui_drain ();
   g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "patient");
   g_assert_cmpstr (hc_patient_get_id (hc_window_get_patient (f->window)), ==, id);
   g_assert_cmpstr (_hc_window_get_shown_name (f->window), ==, "Okonkwo, Chidi Emeka");
-  hc_ui_test_screenshot (GTK_WINDOW (f->window), "patient-registered");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "patient-registered");
 }
 
 /* An impossible or future birth date is refused inline; nothing is written, nothing lost. */
@@ -250,7 +250,7 @@ static void
 test_invalid_birth_date (Fixture       *f,
                          gconstpointer  data)
 {
-  guint before = hc_ui_test_outbox_length (f->store);
+  guint before = hc_test_ui_outbox_length (f->store);
   HcPatientEditor *editor = open_editor (f, "win.new-patient");
   const char *bad[] = { "1961-02-30", "21.09.1975", "2999-01-01", "" };
 
@@ -260,24 +260,24 @@ test_invalid_birth_date (Fixture       *f,
     {
       set_text (editor, "birth", bad[i]);
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
-      hc_ui_test_drain ();
+      hc_test_ui_drain ();
       g_assert_nonnull (_hc_patient_editor_get_birth_error (editor));
       g_assert_true (gtk_widget_get_visible (GTK_WIDGET (editor)));
       g_assert_cmpstr (get_text (editor, "birth"), ==, bad[i]);
       g_assert_cmpstr (get_text (editor, "family"), ==, "Okonkwo");
-      g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, before);
+      g_assert_cmpuint (hc_test_ui_outbox_length (f->store), ==, before);
     }
   set_text (editor, "birth", "1961-02-30");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
-  hc_ui_test_drain ();
+  hc_test_ui_drain ();
   g_assert_nonnull (strstr (_hc_patient_editor_get_birth_error (editor), "Not a date"));
-  hc_ui_test_screenshot (GTK_WINDOW (editor), "patient-editor-bad-birth-date");
+  hc_test_ui_save_screenshot (GTK_WIDGET (editor), "patient-editor-bad-birth-date");
 
   /* corrected, it saves */
   set_text (editor, "birth", "1961-02-28");
   save (editor, "editor.save");
-  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
-  g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, before + 1);
+  hc_test_ui_wait_destroyed (GTK_WINDOW (editor));
+  g_assert_cmpuint (hc_test_ui_outbox_length (f->store), ==, before + 1);
 }
 
 /* Same family name and birth date, a similar given name: a warning with the registered
@@ -286,7 +286,7 @@ static void
 test_duplicate_warns (Fixture       *f,
                       gconstpointer  data)
 {
-  guint before = hc_ui_test_outbox_length (f->store);
+  guint before = hc_test_ui_outbox_length (f->store);
   HcPatientEditor *editor = open_editor (f, "win.new-patient");
   const char *text;
 
@@ -298,15 +298,15 @@ test_duplicate_warns (Fixture       *f,
   g_assert_nonnull (text);
   g_assert_nonnull (strstr (text, "Müller, Anna Maria"));
   g_assert_nonnull (strstr (text, "MRN-100200"));
-  g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, before);
-  hc_ui_test_screenshot (GTK_WINDOW (editor), "patient-editor-duplicate");
+  g_assert_cmpuint (hc_test_ui_outbox_length (f->store), ==, before);
+  hc_test_ui_save_screenshot (GTK_WIDGET (editor), "patient-editor-duplicate");
 
   /* open the registered one instead */
   g_object_ref (editor);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.open-duplicate", NULL));
-  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (editor));
   g_object_unref (editor);
-  g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, before);
+  g_assert_cmpuint (hc_test_ui_outbox_length (f->store), ==, before);
   g_assert_cmpstr (hc_patient_get_id (hc_window_get_patient (f->window)), ==, "p-mueller");
 
   /* a different birth date is no duplicate; a different given name neither */
@@ -317,9 +317,9 @@ test_duplicate_warns (Fixture       *f,
   g_object_ref (editor);
   save (editor, "editor.save");
   g_assert_null (_hc_patient_editor_get_duplicate_text (editor));
-  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (editor));
   g_object_unref (editor);
-  g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, before + 1);
+  g_assert_cmpuint (hc_test_ui_outbox_length (f->store), ==, before + 1);
 
   /* the same person again: saved anyway on request */
   editor = open_editor (f, "win.new-patient");
@@ -330,9 +330,9 @@ test_duplicate_warns (Fixture       *f,
   g_assert_nonnull (_hc_patient_editor_get_duplicate_text (editor));
   g_object_ref (editor);
   save (editor, "editor.save-anyway");
-  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (editor));
   g_object_unref (editor);
-  g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, before + 2);
+  g_assert_cmpuint (hc_test_ui_outbox_length (f->store), ==, before + 2);
 }
 
 static JsonObject *
@@ -357,7 +357,7 @@ test_edit_keeps_other_fields (Fixture       *f,
   g_autoptr(JsonObject) a = NULL;
   g_autoptr(JsonObject) b = NULL;
   g_autoptr(HcPatient) patient = hc_patient_editor_make_patient (before);
-  guint outbox = hc_ui_test_outbox_length (f->store);
+  guint outbox = hc_test_ui_outbox_length (f->store);
   HcPatientEditor *editor;
   JsonArray *telecom;
 
@@ -368,7 +368,7 @@ test_edit_keeps_other_fields (Fixture       *f,
   g_assert_true (g_action_get_enabled (g_action_map_lookup_action (G_ACTION_MAP (f->window),
                                                                    "edit-patient")));
   editor = open_editor (f, "win.edit-patient");
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_patient_editor_get_serial, editor, 0,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_patient_editor_get_serial, editor, 0,
                           "loading the patient");
   g_assert_cmpstr (get_text (editor, "family"), ==, "Müller");
   g_assert_cmpstr (get_text (editor, "given"), ==, "Anna Maria");
@@ -380,13 +380,13 @@ test_edit_keeps_other_fields (Fixture       *f,
   g_assert_cmpuint (_hc_patient_editor_get_n_coverages (editor), ==, 1);
   g_assert_cmpstr (gtk_editable_get_text (_hc_patient_editor_get_coverage_entry (editor, 0, "member")),
                    ==, "BX123456789");
-  hc_ui_test_screenshot (GTK_WINDOW (editor), "patient-editor-edit");
+  hc_test_ui_save_screenshot (GTK_WIDGET (editor), "patient-editor-edit");
 
   /* only the home phone changes */
   set_text (editor, "phone", "+49 30 5550102");
   g_object_ref (editor);
   save (editor, "editor.save");
-  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (editor));
   g_object_unref (editor);
 
   after = get_resource (f->store, "Patient", "p-mueller");
@@ -409,23 +409,23 @@ test_edit_keeps_other_fields (Fixture       *f,
     g_assert_cmpstr (x, ==, y);
   }
   /* the untouched coverage was not written again: one changeset with the patient only */
-  g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, outbox + 1);
+  g_assert_cmpuint (hc_test_ui_outbox_length (f->store), ==, outbox + 1);
   coverage = get_resource (f->store, "Coverage", "cov-mueller");
   g_assert_cmpstr (hc_json_get_string (coverage, "subscriberId"), ==, "BX123456789");
 
   /* the window shows the new phone */
-  hc_ui_test_drain ();
+  hc_test_ui_drain ();
   g_assert_cmpstr (hc_patient_get_phone (hc_window_get_patient (f->window)), ==, "+49 30 5550102");
 
   /* a second edit: the insurance's member id and removing it from the list marks it */
   editor = open_editor (f, "win.edit-patient");
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_patient_editor_get_serial, editor, 0,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_patient_editor_get_serial, editor, 0,
                           "loading the patient");
   _hc_patient_editor_remove_coverage (editor, 0);
   g_assert_cmpuint (_hc_patient_editor_get_n_coverages (editor), ==, 0);
   g_object_ref (editor);
   save (editor, "editor.save");
-  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (editor));
   g_object_unref (editor);
   g_clear_pointer (&coverage, json_object_unref);
   coverage = get_resource (f->store, "Coverage", "cov-mueller");
@@ -439,7 +439,7 @@ test_store_error_inline (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  guint before = hc_ui_test_outbox_length (f->store);
+  guint before = hc_test_ui_outbox_length (f->store);
   HcPatientEditor *editor = open_editor (f, "win.new-patient");
 
   set_text (editor, "family", "Okonkwo");
@@ -450,7 +450,7 @@ test_store_error_inline (Fixture       *f,
   /* a half-filled insurance is refused before anything is written */
   gtk_editable_set_text (_hc_patient_editor_get_coverage_entry (editor, 0, "start"), "2025-13-01");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
-  hc_ui_test_drain ();
+  hc_test_ui_drain ();
   g_assert_nonnull (_hc_patient_editor_get_error (editor));
   gtk_editable_set_text (_hc_patient_editor_get_coverage_entry (editor, 0, "start"), "2025-01-01");
 
@@ -462,16 +462,16 @@ test_store_error_inline (Fixture       *f,
   g_assert_cmpstr (get_text (editor, "family"), ==, "Okonkwo");
   g_assert_cmpstr (gtk_editable_get_text (_hc_patient_editor_get_coverage_entry (editor, 0, "payor")),
                    ==, "Acme Mutual");
-  hc_ui_test_screenshot (GTK_WINDOW (editor), "patient-editor-store-error");
+  hc_test_ui_save_screenshot (GTK_WIDGET (editor), "patient-editor-store-error");
 
   g_assert_true (hc_store_unlock_sync (f->store, HC_TEST_PASSPHRASE, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, before);
+  g_assert_cmpuint (hc_test_ui_outbox_length (f->store), ==, before);
   g_object_ref (editor);
   save (editor, "editor.save-anyway");
-  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (editor));
   g_object_unref (editor);
-  g_assert_cmpuint (hc_ui_test_outbox_length (f->store), ==, before + 1);
+  g_assert_cmpuint (hc_test_ui_outbox_length (f->store), ==, before + 1);
 }
 
 /* Locking the window closes the editor: it shows patient data. */
@@ -484,12 +484,12 @@ test_lock_closes_editor (Fixture       *f,
   set_text (editor, "family", "Okonkwo");
   g_object_ref (editor);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "store.lock", NULL));
-  hc_ui_test_wait_destroyed (GTK_WINDOW (editor));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (editor));
   g_object_unref (editor);
-  g_assert_null (hc_ui_test_find_window (HC_TYPE_PATIENT_EDITOR));
+  g_assert_null (hc_test_ui_find_window (HC_TYPE_PATIENT_EDITOR));
   /* and nothing opens one while locked */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-patient", NULL));
-  g_assert_null (hc_ui_test_find_window (HC_TYPE_PATIENT_EDITOR));
+  g_assert_null (hc_test_ui_find_window (HC_TYPE_PATIENT_EDITOR));
 }
 
 int

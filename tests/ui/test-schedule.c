@@ -15,7 +15,7 @@
 #include "hc-json.h"
 #include "hc-schedule-view-private.h"
 #include "hc-test-utils.h"
-#include "hc-ui-test.h"
+#include "hc-test-ui.h"
 #include "hc-window-private.h"
 
 typedef struct
@@ -71,7 +71,7 @@ put_appointment (HcStore    *store,
     "\"participant\":[{\"actor\":{\"reference\":\"Patient/%s\"},\"status\":\"accepted\"}]}",
     id, status, s, e, minutes, type, reason_json, patient);
 
-  json_object_unref (hc_ui_test_put (store, json));
+  hc_test_ui_put (store, json);
 }
 
 static void
@@ -103,7 +103,7 @@ fixture_setup (Fixture       *f,
   f->store = hc_store_open_sync (f->dir, HC_STORE_OPEN_CREATE, HC_TEST_PASSPHRASE, NULL, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (patients); i++)
-    json_object_unref (hc_ui_test_put (f->store, patients[i]));
+    hc_test_ui_put (f->store, patients[i]);
 
   /* today */
   put_appointment (f->store, "a-today-1", "p-mueller", today_9, 30, "booked", "CHECKUP",
@@ -118,15 +118,15 @@ fixture_setup (Fixture       *f,
   put_at (f->store, "a-mar16", "p-okafor", 2026, 3, 16, 9, 0, "booked");
   put_at (f->store, "a-apr02", "p-mueller", 2026, 4, 2, 9, 0, "booked");
   put_at (f->store, "a-may01", "p-schmidt", 2026, 5, 1, 9, 0, "booked");
-  hc_ui_test_drain ();
+  hc_test_ui_drain ();
 
   f->window = g_object_ref (hc_window_new (NULL, f->store));
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1024, 600);
   gtk_window_present (GTK_WINDOW (f->window));
   f->view = _hc_window_get_schedule_view (f->window);
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_window_get_search_serial, f->window, 0,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_window_get_search_serial, f->window, 0,
                           "the first search");
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_schedule_view_get_serial, f->view, 0,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_schedule_view_get_serial, f->view, 0,
                           "the first schedule");
 }
 
@@ -138,12 +138,12 @@ fixture_teardown (Fixture       *f,
   GtkWindow *other;
 
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
-    while ((other = hc_ui_test_find_window (types[i])) != NULL)
+    while ((other = hc_test_ui_find_window (types[i])) != NULL)
       gtk_window_destroy (other);
   gtk_window_destroy (GTK_WINDOW (f->window));
-  hc_ui_test_wait_finalized (f->window);
-  hc_ui_test_wait_finalized (f->store);
-  hc_ui_test_remove_dir (f->dir);
+  hc_test_ui_wait_finalized (f->window);
+  hc_test_ui_wait_finalized (f->store);
+  hc_test_ui_remove_dir (f->dir);
   g_free (f->dir);
 }
 
@@ -157,9 +157,9 @@ show_date (Fixture    *f,
 
   g_object_set (f->view, "view", view, NULL);
   _hc_schedule_view_set_date (f->view, date);
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_schedule_view_get_serial, f->view, serial,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_schedule_view_get_serial, f->view, serial,
                           "loading the schedule");
-  hc_ui_test_drain ();
+  hc_test_ui_drain ();
 }
 
 typedef struct
@@ -182,7 +182,7 @@ wait_shown (Fixture    *f,
 {
   Shows s = { f->view, text };
 
-  hc_ui_test_wait (shows, &s, text);
+  hc_test_ui_wait_until (&s, shows, text);
 }
 
 static gboolean
@@ -213,7 +213,7 @@ open_chart (Fixture    *f,
             const char *id)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.open-patient", "s", id));
-  hc_ui_test_wait (shows_chart, f->window, "opening the chart");
+  hc_test_ui_wait_until (f->window, shows_chart, "opening the chart");
 }
 
 /* Activates a schedule action and waits for the schedule it loads. */
@@ -224,9 +224,9 @@ step (Fixture    *f,
   guint serial = _hc_schedule_view_get_serial (f->view);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), action, NULL));
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_schedule_view_get_serial, f->view, serial,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_schedule_view_get_serial, f->view, serial,
                           "loading the schedule");
-  hc_ui_test_drain ();
+  hc_test_ui_drain ();
 }
 
 /* The window opens on today's day view, beside the patient list. */
@@ -239,7 +239,7 @@ test_today_by_default (Fixture       *f,
   g_assert_true (g_str_has_prefix (_hc_schedule_view_get_title (f->view), "Today, "));
   g_assert_cmpstr (_hc_schedule_view_get_shown (f->view), ==,
                    "09:00 Müller, Anna booked\n10:15 Okafor, Chiamaka booked\n");
-  hc_ui_test_screenshot (GTK_WINDOW (f->window), "schedule-today");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "schedule-today");
 
   /* Ctrl+T comes back to it from a chart */
   open_chart (f, "p-okafor");
@@ -260,7 +260,7 @@ test_day_week_month (Fixture       *f,
                    "09:00 Müller, Anna booked\n"
                    "10:15 Okafor, Chiamaka booked\n"
                    "11:00 Schmidt, Jonas cancelled\n");
-  hc_ui_test_screenshot (GTK_WINDOW (f->window), "schedule-day");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "schedule-day");
 
   show_date (f, 2026, 3, 10, "week");
   g_assert_cmpstr (_hc_schedule_view_get_title (f->view), ==, "Week 11: 9 Mar – 15 Mar 2026");
@@ -270,14 +270,14 @@ test_day_week_month (Fixture       *f,
                    "Wed 11:\n"
                    "Thu 12: 08:30 Müller, Anna\n"
                    "Fri 13:\nSat 14:\nSun 15:\n");
-  hc_ui_test_screenshot (GTK_WINDOW (f->window), "schedule-week");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "schedule-week");
 
   show_date (f, 2026, 3, 10, "month");
   g_assert_cmpstr (_hc_schedule_view_get_title (f->view), ==, "March 2026");
   /* the grid runs from Monday 23 February to Sunday 5 April; cancelled visits do not count */
   shown = _hc_schedule_view_get_shown (f->view);
   g_assert_cmpstr (shown, ==, "03-10: 2\n03-12: 1\n03-16: 1\n04-02: 1\n");
-  hc_ui_test_screenshot (GTK_WINDOW (f->window), "schedule-month");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "schedule-month");
 
   /* next month, then a day of it from the grid: the day view of that day */
   step (f, "schedule.next");
@@ -324,14 +324,14 @@ test_appointment_changes (Fixture       *f,
   gtk_editable_set_text (GTK_EDITABLE (reason), "Patient called: feeling better");
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
                                                           "cancel-appointment"));
-  hc_ui_test_screenshot (dialog, "schedule-cancel");
+  hc_test_ui_save_screenshot (GTK_WIDGET (dialog), "schedule-cancel");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel-appointment");
   wait_shown (f, "10:15 Okafor, Chiamaka cancelled");
   cancelled = get_appointment (f, "a-mar10-2");
   g_assert_cmpstr (hc_json_get_string (cancelled, "status"), ==, "cancelled");
   g_assert_cmpstr (hc_json_get_string (hc_json_get_object (cancelled, "cancelationReason"), "text"),
                    ==, "Patient called: feeling better");
-  hc_ui_test_screenshot (GTK_WINDOW (f->window), "schedule-after-changes");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "schedule-after-changes");
 
   /* reschedule 09:00 on the 12th to 14:00 on the 10th, 20 minutes */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "schedule.reschedule", "s",
@@ -347,16 +347,16 @@ test_appointment_changes (Fixture       *f,
   gtk_editable_set_text (_hc_appointment_dialog_get_entry (booking, "date"), "2026-03-10");
   gtk_editable_set_text (_hc_appointment_dialog_get_entry (booking, "time"), "14:00");
   adw_combo_row_set_selected (_hc_appointment_dialog_get_combo (booking, "duration"), 2);
-  hc_ui_test_screenshot (GTK_WINDOW (booking), "schedule-reschedule");
+  hc_test_ui_save_screenshot (GTK_WIDGET (booking), "schedule-reschedule");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (booking), "appointment.save", NULL));
-  hc_ui_test_wait_destroyed (GTK_WINDOW (booking));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (booking));
   moved = get_appointment (f, "a-mar12");
   g_assert_cmpstr (hc_json_get_string (moved, "start"), ==, expected_start);
   g_assert_cmpstr (hc_json_get_string (moved, "end"), ==, expected_end);
   g_assert_cmpint (json_object_get_int_member (moved, "minutesDuration"), ==, 20);
   g_assert_cmpstr (hc_json_get_string (moved, "status"), ==, "booked");
   /* the 12th is empty now */
-  hc_ui_test_wait (shows_nothing, f->view, "the moved appointment leaving the day");
+  hc_test_ui_wait_until (f->view, shows_nothing, "the moved appointment leaving the day");
 
   /* book: find the patient by part of the name */
   show_date (f, 2026, 3, 10, "day");
@@ -369,14 +369,14 @@ test_appointment_changes (Fixture       *f,
   g_assert_nonnull (_hc_appointment_dialog_get_error (booking));
   serial = _hc_appointment_dialog_get_serial (booking);
   gtk_editable_set_text (_hc_appointment_dialog_get_patient_search (booking), "schmi");
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_appointment_dialog_get_serial, booking, serial,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_appointment_dialog_get_serial, booking, serial,
                           "the patient search");
   _hc_appointment_dialog_choose_patient (booking, 0);
   adw_combo_row_set_selected (_hc_appointment_dialog_get_combo (booking, "type"), 1);
   gtk_editable_set_text (_hc_appointment_dialog_get_entry (booking, "reason"), "Cough for 3 weeks");
-  hc_ui_test_screenshot (GTK_WINDOW (booking), "schedule-book");
+  hc_test_ui_save_screenshot (GTK_WIDGET (booking), "schedule-book");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (booking), "appointment.save", NULL));
-  hc_ui_test_wait_destroyed (GTK_WINDOW (booking));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (booking));
   wait_shown (f, "15:30 Schmidt, Jonas booked");
   {
     g_autoptr(GError) error = NULL;
@@ -414,7 +414,7 @@ open_palette (Fixture *f)
   HcCommandPalette *palette;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.command-palette", NULL));
-  palette = HC_COMMAND_PALETTE (hc_ui_test_find_window (HC_TYPE_COMMAND_PALETTE));
+  palette = HC_COMMAND_PALETTE (hc_test_ui_find_window (HC_TYPE_COMMAND_PALETTE));
   g_assert_nonnull (palette);
   return palette;
 }
@@ -426,7 +426,7 @@ type_in_palette (HcCommandPalette *palette,
   guint serial = _hc_command_palette_get_serial (palette);
 
   gtk_editable_set_text (_hc_command_palette_get_entry (palette), text);
-  hc_ui_test_wait_serial ((HcUiTestSerial) _hc_command_palette_get_serial, palette, serial,
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_command_palette_get_serial, palette, serial,
                           "the palette's search");
   return _hc_command_palette_describe (palette);
 }
@@ -465,10 +465,10 @@ test_palette_opens_patient (Fixture       *f,
 
   found = type_in_palette (palette, "mül");
   g_assert_true (g_str_has_prefix (found, "> Müller, Anna\n"));
-  hc_ui_test_screenshot (GTK_WINDOW (palette), "command-palette");
+  hc_test_ui_save_screenshot (GTK_WIDGET (palette), "command-palette");
   g_object_ref (palette);
   g_signal_emit_by_name (_hc_command_palette_get_entry (palette), "activate");
-  hc_ui_test_wait_destroyed (GTK_WINDOW (palette));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (palette));
   g_object_unref (palette);
   g_assert_cmpstr (_hc_window_get_content_state (f->window), ==, "patient");
   g_assert_cmpstr (_hc_window_get_shown_name (f->window), ==, "Müller, Anna");
@@ -500,12 +500,12 @@ test_palette_runs_action (Fixture       *f,
   g_assert_cmpstr (found, ==, "> Lock\n");
   g_object_ref (palette);
   g_signal_emit_by_name (_hc_command_palette_get_entry (palette), "activate");
-  hc_ui_test_wait_destroyed (GTK_WINDOW (palette));
+  hc_test_ui_wait_destroyed (GTK_WINDOW (palette));
   g_object_unref (palette);
   g_assert_cmpstr (_hc_window_get_main_state (f->window), ==, "locked");
   g_assert_true (hc_store_is_locked (f->store));
   /* locked: no palette, and the schedule shows nobody */
-  g_assert_null (hc_ui_test_find_window (HC_TYPE_COMMAND_PALETTE));
+  g_assert_null (hc_test_ui_find_window (HC_TYPE_COMMAND_PALETTE));
   g_assert_cmpstr (_hc_schedule_view_get_shown (f->view), ==, "");
 }
 
@@ -610,7 +610,7 @@ test_shortcuts_window_complete (Fixture       *f,
   windows[0] = GTK_WINDOW (f->window);
   windows[1] = GTK_WINDOW (hc_schedule_view_book (f->view, NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-patient", NULL));
-  windows[2] = hc_ui_test_find_window (g_type_from_name ("HcPatientEditor"));
+  windows[2] = hc_test_ui_find_window (g_type_from_name ("HcPatientEditor"));
   windows[3] = GTK_WINDOW (hc_command_palette_new (f->window));
   for (guint i = 0; i < G_N_ELEMENTS (windows); i++)
     {
@@ -638,7 +638,7 @@ test_shortcuts_window_complete (Fixture       *f,
   gtk_window_destroy (windows[1]);
   gtk_window_set_transient_for (GTK_WINDOW (overlay), GTK_WINDOW (f->window));
   gtk_window_present (GTK_WINDOW (overlay));
-  hc_ui_test_screenshot (GTK_WINDOW (overlay), "shortcuts-window");
+  hc_test_ui_save_screenshot (GTK_WIDGET (overlay), "shortcuts-window");
   gtk_window_destroy (GTK_WINDOW (overlay));
 }
 
