@@ -237,17 +237,30 @@ emit_changes_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gpointer
+free_changes_thread (gpointer data)
+{
+  json_array_unref (data);
+  return NULL;
+}
+
 static void
 changes_free (gpointer data)
 {
   Changes *c = data;
 
   g_object_unref (c->self);
-  json_array_unref (c->changes);
+  /* an entry for each record the sync stored: after a big pull, freeing them took the UI
+   * thread more than a frame (bench-sync-frames); nothing else holds the array now */
+  if (json_array_get_length (c->changes) > 1000)
+    g_thread_unref (g_thread_new ("hc-sync-free", free_changes_thread, c->changes));
+  else
+    json_array_unref (c->changes);
   g_free (c);
 }
 
-/* records-changed, in the engine's main context */
+/* records-changed, in the engine's main context. Takes @changes: JsonArray's reference count
+ * is not atomic, so no other thread may hold it once it is posted. */
 static void
 post_changes (HcSyncEngine *self,
               JsonArray    *changes)
@@ -255,7 +268,7 @@ post_changes (HcSyncEngine *self,
   Changes *c = g_new0 (Changes, 1);
 
   c->self = g_object_ref (self);
-  c->changes = json_array_ref (changes);
+  c->changes = changes;
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_changes_cb, c,
                               changes_free);
 }
@@ -1167,8 +1180,9 @@ run_sync (HcSyncEngine  *self,
       hc_store_set_sync_values_sync (self->store, NULL, NULL, "revoked", (*error)->message,
                                      "access_token", NULL, "refresh_token", NULL, NULL);
     }
+  mc.changes = NULL;
   if (json_array_get_length (changes) > 0)
-    post_changes (self, changes);
+    post_changes (self, g_steal_pointer (&changes));
   stats->requests = hc_sync_client_get_requests (self->client) - requests;
   stats->bytes = hc_sync_client_get_bytes (self->client) - bytes;
   g_debug ("sync %s: %u requests, pushed %u, pulled %u (%u pages), merged %u, conflicts %u",
