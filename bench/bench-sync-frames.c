@@ -252,7 +252,7 @@ main (int   argc,
   HcWindow *window;
   HcChartView *chart;
   gint64 t0, before;
-  guint timeout_id, serial;
+  guint timeout_id, serial, searches;
   double idle_s, sync_s, load;
 
   if (server_bin == NULL || cli_bin == NULL)
@@ -328,6 +328,8 @@ main (int   argc,
   hc_bench_run (dir, (const char * const []) { server_bin, "import", "big.ndjson", "--db",
                                                "server.db", NULL });
   before = live_resources (store);
+  serial = _hc_chart_view_get_load_serial (chart);
+  searches = _hc_window_get_search_serial (window);
   probe_start (&probe);
   t0 = g_get_monotonic_time ();
   stats = sync_and_wait (engine);
@@ -336,6 +338,8 @@ main (int   argc,
   report_probe (result, "sync", &probe, sync_s);
   load = hc_bench_load_average ();
 
+  json_object_set_int_member (result, "chart_reloads", _hc_chart_view_get_load_serial (chart) - serial);
+  json_object_set_int_member (result, "list_searches", _hc_window_get_search_serial (window) - searches);
   json_object_set_int_member (result, "pulled", stats.pulled);
   json_object_set_int_member (result, "pages", stats.pages);
   json_object_set_int_member (result, "new_resources", live_resources (store) - before);
