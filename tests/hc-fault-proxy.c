@@ -49,6 +49,8 @@ typedef struct
   guint16       target_port;
   gint64        cut_up;         /* bytes left before the cut, -1: none this turn */
   gint64        cut_down;
+  GThread      *thread;
+  gint          done;           /* atomic: the thread has ended, join it */
 } Conn;
 
 /* The client speaks after the server did (or first): a new request. */
@@ -176,8 +178,29 @@ conn_thread (gpointer data)
       close (server);
     }
   close (c->client);
-  g_free (c);
+  g_atomic_int_set (&c->done, 1);
   return NULL;
+}
+
+/* Joins the connection threads that have ended: a long run makes thousands of connections,
+ * and an unjoined thread keeps its stack. With @all, waits for every one. */
+static void
+reap (HcFaultProxy *self,
+      gboolean      all)
+{
+  for (guint i = 0; i < self->threads->len;)
+    {
+      Conn *c = self->threads->pdata[i];
+
+      if (!all && !g_atomic_int_get (&c->done))
+        {
+          i++;
+          continue;
+        }
+      g_thread_join (c->thread);
+      g_free (c);
+      g_ptr_array_remove_index_fast (self->threads, i);
+    }
 }
 
 static gpointer
@@ -205,8 +228,10 @@ accept_thread (gpointer data)
       g_mutex_lock (&self->lock);
       c->target_port = self->target_port;
       self->connections++;
-      g_ptr_array_add (self->threads, g_thread_new ("fault-proxy-conn", conn_thread, c));
       g_mutex_unlock (&self->lock);
+      reap (self, FALSE);
+      c->thread = g_thread_new ("fault-proxy-conn", conn_thread, c);
+      g_ptr_array_add (self->threads, c);
     }
   return NULL;
 }
@@ -292,8 +317,7 @@ hc_fault_proxy_free (HcFaultProxy *self)
   g_atomic_int_set (&self->stopping, 1);
   g_thread_join (self->acceptor);
   /* no new threads after the acceptor ended */
-  for (guint i = 0; i < self->threads->len; i++)
-    g_thread_join (self->threads->pdata[i]);
+  reap (self, TRUE);
   g_ptr_array_free (self->threads, TRUE);
   close (self->listen_fd);
   g_rand_free (self->rand);
