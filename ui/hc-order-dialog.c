@@ -371,6 +371,8 @@ hc_order_dialog_init (HcOrderDialog *self)
     gtk_string_list_append (labels, _(priorities[i].label));
   adw_combo_row_set_model (self->priority_row, G_LIST_MODEL (labels));
   gtk_widget_set_visible (GTK_WIDGET (self->test_list), FALSE);
+  /* the keyboard starts in the search, not on Cancel */
+  gtk_widget_grab_focus (GTK_WIDGET (self->test_search));
 }
 
 /**

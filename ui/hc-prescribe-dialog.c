@@ -810,6 +810,8 @@ hc_prescribe_dialog_init (HcPrescribeDialog *self)
     gtk_string_list_append (frequency_labels, _(frequencies[i].label));
   adw_combo_row_set_model (self->frequency_row, G_LIST_MODEL (frequency_labels));
   gtk_widget_set_visible (GTK_WIDGET (self->drug_list), FALSE);
+  /* the keyboard starts in the search, not on Cancel */
+  gtk_widget_grab_focus (GTK_WIDGET (self->drug_search));
 }
 
 /**
