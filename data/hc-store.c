@@ -2403,6 +2403,61 @@ hc_store_list_chart_async (HcStore             *self,
                  (GDestroyNotify) json_array_unref, cancellable, callback, user_data);
 }
 
+/* Per row, version_id and local_rev only grow, and every change of sync_state or deleted
+ * comes with one of them (or with the row count): their totals change with any change. */
+static gpointer
+chart_stamp_job (HcStoreWorker  *w,
+                 gpointer        data,
+                 GCancellable   *cancellable,
+                 GError        **error)
+{
+  g_autofree char *patient = g_strconcat ("Patient/", (const char *) data, NULL);
+  sqlite3_stmt *stmt;
+  char *stamp;
+  int rc;
+
+  stmt = _hc_store_stmt (w, "SELECT count(*), total(version_id), total(local_rev), total(sync_state),"
+                            " total(deleted) FROM resource WHERE patient = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, patient, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      _hc_store_sqlite_error (w, rc, "chart stamp", error);
+      return NULL;
+    }
+  stamp = g_strdup_printf ("%lld:%.0f:%.0f:%.0f:%.0f", (long long) sqlite3_column_int64 (stmt, 0),
+                           sqlite3_column_double (stmt, 1), sqlite3_column_double (stmt, 2),
+                           sqlite3_column_double (stmt, 3), sqlite3_column_double (stmt, 4));
+  sqlite3_reset (stmt);
+  return stamp;
+}
+
+void
+hc_store_chart_stamp_async (HcStore             *self,
+                            const char          *patient_id,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+  g_return_if_fail (patient_id != NULL);
+
+  run_job_async (self, hc_store_chart_stamp_async, chart_stamp_job, g_strdup (patient_id), g_free,
+                 g_free, cancellable, callback, user_data);
+}
+
+char *
+hc_store_chart_stamp_finish (HcStore       *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 JsonArray *
 hc_store_list_chart_finish (HcStore       *self,
                             GAsyncResult  *result,

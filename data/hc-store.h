@@ -204,6 +204,18 @@ JsonArray  *hc_store_list_chart_finish    (HcStore             *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 
+/* A short text that changes whenever a record of patient @patient_id changes here (created,
+ * updated, deleted, pulled, sent or confirmed), without reading the records: a chart on screen
+ * asks it on the store's "changed" and reloads only when it differs. Not audited. */
+void        hc_store_chart_stamp_async    (HcStore             *self,
+                                           const char          *patient_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+char       *hc_store_chart_stamp_finish   (HcStore             *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
 /* The live appointments (not entered-in-error) whose start lies in [@from, @to), earliest
  * first, whatever their status. Each element is an object { "resource": {...}, "state":
  * "local" | "confirmed", "patient": { "id", "family", "given" } } ("patient" is absent when the

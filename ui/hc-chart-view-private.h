@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 
 /* How many chart loads have finished (successfully or not), to wait on. */
 guint         _hc_chart_view_get_load_serial  (HcChartView *self);
+/* How many checks of the chart's stamp have finished (each may or may not load). */
+guint         _hc_chart_view_get_check_serial (HcChartView *self);
 AdwViewStack *_hc_chart_view_get_stack        (HcChartView *self);
 const char   *_hc_chart_view_get_name         (HcChartView *self);
 const char   *_hc_chart_view_get_allergy_text (HcChartView *self);

@@ -69,7 +69,11 @@ struct _HcChartView
   guint               built;          /* bit per Page: built from the current chart */
   guint               limits[N_PAGES]; /* how many records a tab lists before "Show More" */
   guint               load_serial;
+  guint               check_serial;
   guint               reload_id;
+  char               *stamp;          /* hc_store_chart_stamp of the chart shown; NULL: none */
+  char               *loading_stamp;  /* the same of the load in flight */
+  gboolean            force_load;     /* the next load lists the chart whatever the stamp */
 
   /* borrowed: inside summary_box while it is built */
   HcTrendPlot        *plots[3];
@@ -2026,6 +2030,8 @@ load_cb (GObject      *source,
       return;
     }
 
+  g_free (self->stamp);
+  self->stamp = g_steal_pointer (&self->loading_stamp);
   g_clear_pointer (&self->chart, json_array_unref);
   self->chart = g_steal_pointer (&chart);
   index_chart (self);
@@ -2035,24 +2041,58 @@ load_cb (GObject      *source,
 }
 
 static void
-start_load (HcChartView *self)
+stamp_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
 {
   static const char * const types[] = {
     "AllergyIntolerance", "Condition", "Composition", "DiagnosticReport", "Encounter",
     "MedicationRequest", "Observation", "ServiceRequest", NULL,
   };
+  g_autoptr(HcChartView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stamp = hc_store_chart_stamp_finish (HC_STORE (source), result, &error);
 
-  g_clear_handle_id (&self->reload_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  if (self->store == NULL || self->patient == NULL || hc_store_is_locked (self->store))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-
-  self->cancellable = g_cancellable_new ();
+  self->check_serial++;
+  /* nothing of this patient changed since the chart on screen was read (a sync applying
+   * other patients' records): the chart stays, and the UI thread is spared a rebuild */
+  if (!self->force_load && stamp != NULL && g_strcmp0 (stamp, self->stamp) == 0)
+    {
+      g_clear_object (&self->cancellable);
+      return;
+    }
+  self->force_load = FALSE;
+  g_free (self->loading_stamp);
+  self->loading_stamp = g_steal_pointer (&stamp);
   gtk_widget_set_visible (self->spinner, TRUE);
   gtk_spinner_start (GTK_SPINNER (self->spinner));
   hc_store_list_chart_async (self->store, hc_patient_get_id (self->patient), types,
                              self->cancellable, load_cb, g_object_ref (self));
+}
+
+/* Reads the chart again: with @force always, else only when the patient's records changed. */
+static void
+load (HcChartView *self,
+      gboolean     force)
+{
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->force_load |= force;
+  if (self->store == NULL || self->patient == NULL || hc_store_is_locked (self->store))
+    return;
+
+  self->cancellable = g_cancellable_new ();
+  hc_store_chart_stamp_async (self->store, hc_patient_get_id (self->patient), self->cancellable,
+                              stamp_cb, g_object_ref (self));
+}
+
+static void
+start_load (HcChartView *self)
+{
+  load (self, TRUE);
 }
 
 static gboolean
@@ -2061,7 +2101,7 @@ reload_cb (gpointer user_data)
   HcChartView *self = user_data;
 
   self->reload_id = 0;
-  start_load (self);
+  load (self, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -2123,6 +2163,8 @@ hc_chart_view_finalize (GObject *object)
 
   g_clear_pointer (&self->by_ref, g_hash_table_unref);
   g_clear_pointer (&self->chart, json_array_unref);
+  g_free (self->stamp);
+  g_free (self->loading_stamp);
 
   G_OBJECT_CLASS (hc_chart_view_parent_class)->finalize (object);
 }
@@ -2264,6 +2306,7 @@ hc_chart_view_set_patient (HcChartView *self,
   if (!same)
     {
       /* nothing of the previous patient stays on screen while this one loads */
+      g_clear_pointer (&self->stamp, g_free);
       g_clear_pointer (&self->chart, json_array_unref);
       g_hash_table_remove_all (self->by_ref);
       clear_pages (self);
@@ -2301,6 +2344,7 @@ hc_chart_view_clear (HcChartView *self)
   g_clear_object (&self->cancellable);
   gtk_widget_set_visible (self->spinner, FALSE);
   g_clear_object (&self->patient);
+  g_clear_pointer (&self->stamp, g_free);
   g_clear_pointer (&self->chart, json_array_unref);
   g_hash_table_remove_all (self->by_ref);
   clear_pages (self);
@@ -2314,6 +2358,12 @@ guint
 _hc_chart_view_get_load_serial (HcChartView *self)
 {
   return self->load_serial;
+}
+
+guint
+_hc_chart_view_get_check_serial (HcChartView *self)
+{
+  return self->check_serial;
 }
 
 AdwViewStack *

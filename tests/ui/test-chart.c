@@ -468,7 +468,7 @@ test_store_change_reloads (Fixture       *f,
                            gconstpointer  data)
 {
   g_autofree char *summary = NULL;
-  guint serial;
+  guint serial, checks;
 
   open_chart (f, "weber");
   serial = _hc_chart_view_get_load_serial (f->chart);
@@ -486,6 +486,29 @@ test_store_change_reloads (Fixture       *f,
   serial = _hc_chart_view_get_load_serial (f->chart);
   hc_window_reload_chart (f->window);
   wait_for_load (f->chart, serial);
+
+  /* another patient's record (a sync applying a page of others): the chart is checked, not
+   * read again and rebuilt */
+  serial = _hc_chart_view_get_load_serial (f->chart);
+  checks = _hc_chart_view_get_check_serial (f->chart);
+  hc_test_ui_put (f->store,
+                  "{\"resourceType\":\"Condition\",\"id\":\"c-other\",\"code\":{\"text\":\"Asthma\"},"
+                  "\"subject\":{\"reference\":\"Patient/p-someone-else\"}}");
+  hc_test_ui_wait_serial ((HcTestUiSerial) _hc_chart_view_get_check_serial, f->chart, checks,
+                          "checking the chart");
+  g_assert_cmpuint (_hc_chart_view_get_load_serial (f->chart), ==, serial);
+
+  /* a change of one of this patient's records reloads it */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (hc_store_delete_sync (f->store, "Condition", "c-gout", NULL, &error));
+    g_assert_no_error (error);
+  }
+  wait_for_load (f->chart, serial);
+  g_clear_pointer (&summary, g_free);
+  summary = _hc_chart_view_get_page_text (f->chart, "summary");
+  g_assert_null (strstr (summary, "Gout"));
 }
 
 int
