@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hc-account.h"
 #include "hc-preferences-window.h"
 
 struct _HcPreferencesWindow
@@ -76,40 +77,6 @@ style_selected_cb (HcPreferencesWindow *self,
     g_settings_set_string (self->settings, "color-scheme", schemes[selected]);
 }
 
-typedef struct
-{
-  char *url;
-  char *user;
-  gboolean signed_in;
-} Account;
-
-static void
-account_free (gpointer data)
-{
-  Account *a = data;
-
-  g_free (a->url);
-  g_free (a->user);
-  g_free (a);
-}
-
-static void
-account_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  HcStore *store = source_object;
-  Account *a = g_new0 (Account, 1);
-  g_autofree char *token = NULL;
-
-  a->url = hc_store_get_sync_value_sync (store, "server_url", cancellable, NULL);
-  a->user = hc_store_get_sync_value_sync (store, "user", cancellable, NULL);
-  token = hc_store_get_sync_value_sync (store, "refresh_token", cancellable, NULL);
-  a->signed_in = token != NULL;
-  g_task_return_pointer (task, a, account_free);
-}
-
 static void
 account_cb (GObject      *source,
             GAsyncResult *result,
@@ -117,7 +84,7 @@ account_cb (GObject      *source,
 {
   g_autoptr(HcPreferencesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  Account *a = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(HcAccount) a = hc_account_load_finish (HC_STORE (source), result, &error);
 
   if (a == NULL)
     return;
@@ -127,23 +94,18 @@ account_cb (GObject      *source,
   gtk_widget_set_visible (GTK_WIDGET (self->user_row), a->user != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.sign-out", a->signed_in);
   gtk_widget_set_visible (self->sign_out_button, a->signed_in);
-  account_free (a);
 }
 
 static void
 load_account (HcPreferencesWindow *self)
 {
-  g_autoptr(GTask) task = NULL;
-
   if (self->store == NULL || hc_store_is_locked (self->store))
     {
       adw_action_row_set_subtitle (self->server_row, _("Not connected"));
       gtk_widget_set_visible (GTK_WIDGET (self->user_row), FALSE);
       return;
     }
-  task = g_task_new (self->store, self->cancellable, account_cb, g_object_ref (self));
-  g_task_set_source_tag (task, load_account);
-  g_task_run_in_thread (task, account_thread);
+  hc_account_load_async (self->store, self->cancellable, account_cb, g_object_ref (self));
 }
 
 static void

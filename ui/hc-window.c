@@ -11,6 +11,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-account.h"
 #include "hc-chart-view.h"
 #include "hc-chart-view-private.h"
 #include "hc-conflict-view.h"
@@ -682,51 +683,17 @@ setup_skipped_cb (HcWindow    *self,
   switch_main_page (self, "patients", GTK_WIDGET (self->search_entry));
 }
 
-typedef struct
-{
-  char *url;
-  char *user;
-} Account;
-
-static void
-account_free (gpointer data)
-{
-  Account *a = data;
-
-  g_free (a->url);
-  g_free (a->user);
-  g_free (a);
-}
-
-static void
-account_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  Account *a = g_new0 (Account, 1);
-
-  a->url = hc_store_get_sync_value_sync (HC_STORE (source_object), "server_url", cancellable,
-                                         NULL);
-  a->user = hc_store_get_sync_value_sync (HC_STORE (source_object), "user", cancellable, NULL);
-  g_task_return_pointer (task, a, account_free);
-}
-
 static void
 account_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
   g_autoptr(HcWindow) self = user_data;
-  Account *a = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autoptr(HcAccount) a = hc_account_load_finish (HC_STORE (source), result, NULL);
 
   if (a == NULL || hc_store_is_locked (self->store))
-    {
-      g_clear_pointer (&a, account_free);
-      return;
-    }
+    return;
   show_setup (self, a->url, a->user);
-  account_free (a);
 }
 
 static void
@@ -735,13 +702,10 @@ log_in_action (GtkWidget  *widget,
                GVariant   *parameter)
 {
   HcWindow *self = HC_WINDOW (widget);
-  g_autoptr(GTask) task = NULL;
 
   if (self->store == NULL || hc_store_is_locked (self->store))
     return;
-  task = g_task_new (self->store, self->cancellable, account_cb, g_object_ref (self));
-  g_task_set_source_tag (task, log_in_action);
-  g_task_run_in_thread (task, account_thread);
+  hc_account_load_async (self->store, self->cancellable, account_cb, g_object_ref (self));
 }
 
 /* ---- preferences -------------------------------------------------------------------------- */
