@@ -17,6 +17,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-author.h"
 #include "hc-encounter-data.h"
 #include "hc-encounter-editor-private.h"
 #include "hc-fhir.h"
@@ -1401,21 +1402,34 @@ chart_loaded_cb (GObject      *source,
                       g_object_ref (self));
 }
 
+/* The signer known, the chart is read: an encounter to continue, or a new one. */
+static void
+author_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(HcEncounterEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->author = hc_author_lookup_finish (result, &error);
+  if (self->author == NULL)
+    return;     /* only a cancelled lookup ends without an author */
+  hc_store_list_chart_async (self->store, hc_patient_get_id (self->patient), chart_types,
+                             self->cancellable, chart_loaded_cb, g_object_ref (self));
+}
+
 static void
 start (HcEncounterEditor *self)
 {
   g_autofree char *title = NULL;
-  const char *real = g_get_real_name ();
 
-  self->author = hc_user_reference (g_get_user_name (),
-                                    real && strcmp (real, "Unknown") != 0 ? real : NULL);
   /* Translators: the encounter editor's title: the patient's name */
   title = g_strdup_printf (_("Encounter: %s"), hc_patient_get_display_name (self->patient));
   adw_window_title_set_title (self->window_title, title);
   gtk_window_set_title (GTK_WINDOW (self), title);
   build_insert_menu (self);
-  hc_store_list_chart_async (self->store, hc_patient_get_id (self->patient), chart_types,
-                             self->cancellable, chart_loaded_cb, g_object_ref (self));
+  /* the signer is the Housecall login, which the store keeps: read off the UI thread */
+  hc_author_lookup_async (self->store, self->cancellable, author_cb, g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------------------------------ */

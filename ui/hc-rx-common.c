@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hc-author.h"
 #include "hc-json.h"
 #include "hc-rx-common.h"
 
@@ -238,15 +239,11 @@ load_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  /* the server login, when there is one; else who is using this computer */
-  loaded->requester = hc_store_get_sync_value_sync (store, "user", cancellable, NULL);
-  if (loaded->requester == NULL)
-    {
-      const char *real = g_get_real_name ();
+  {
+    g_autoptr(JsonObject) author = hc_author_lookup_sync (store, cancellable);
 
-      loaded->requester = g_strdup (real != NULL && g_strcmp0 (real, "Unknown") != 0 && *real
-                                    ? real : g_get_user_name ());
-    }
+    loaded->requester = g_strdup (hc_json_get_string (author, "display"));
+  }
   g_task_return_pointer (task, loaded, (GDestroyNotify) loaded_free);
 }
 

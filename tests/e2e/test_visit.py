@@ -350,7 +350,8 @@ def main():
 
         step("sign the note")
         rawinput.keyCombo("<Control>Return")
-        need(editor, "the signature line", role="label", contains="Signed by")
+        need(editor, "the signature line naming the Housecall login", role="label",
+             contains="Signed by drberg")
         shot("encounter-signed")
         rawinput.keyCombo("<Control>w")
 

@@ -183,10 +183,10 @@ static void
 test_visit (Fixture       *f,
             gconstpointer  data)
 {
-  HcEncounterEditor *editor = start_encounter (f);
-  const char *encounter_id = hc_encounter_editor_get_encounter_id (editor);
+  HcEncounterEditor *editor;
+  const char *encounter_id;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) encounter = get (f->store, "Encounter", encounter_id);
+  g_autoptr(JsonObject) encounter = NULL;
   g_autoptr(JsonObject) note = NULL;
   g_autoptr(JsonArray) records = NULL;
   g_autofree char *text = NULL;
@@ -196,9 +196,16 @@ test_visit (Fixture       *f,
   g_autofree char *pdftotext = NULL;
   gsize pdf_length;
   GtkListBoxRow *first;
-  JsonObject *attester, *party;
+  JsonObject *attester, *party, *identifier;
   const char *note_id;
   guint addenda = 0, vitals = 0;
+
+  /* logged in to the server as drlee: the note is signed by drlee, not by the OS user */
+  g_assert_true (hc_store_set_sync_values_sync (f->store, NULL, &error, "user", "drlee", NULL));
+  g_assert_no_error (error);
+  editor = start_encounter (f);
+  encounter_id = hc_encounter_editor_get_encounter_id (editor);
+  encounter = get (f->store, "Encounter", encounter_id);
 
   /* the visit starts as an in-progress Encounter in the store */
   g_assert_cmpstr (json_object_get_string_member (encounter, "status"), ==, "in-progress");
@@ -279,7 +286,10 @@ test_visit (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (attester, "mode"), ==, "legal");
   g_assert_true (json_object_has_member (attester, "time"));
   party = json_object_get_object_member (attester, "party");
-  g_assert_nonnull (json_object_get_string_member (party, "display"));
+  g_assert_cmpstr (json_object_get_string_member (party, "display"), ==, "drlee");
+  identifier = json_object_get_object_member (party, "identifier");
+  g_assert_cmpstr (json_object_get_string_member (identifier, "system"), ==, "urn:housecall:user");
+  g_assert_cmpstr (json_object_get_string_member (identifier, "value"), ==, "drlee");
   text = hc_note_get_section_text (note, "Assessment");
   g_assert_cmpstr (text, ==, "Essential hypertension: controlled on lisinopril, BP <140/90 & no side effects.");
   g_clear_pointer (&text, g_free);
