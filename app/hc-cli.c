@@ -805,7 +805,6 @@ cmd_sync (int argc, char **argv)
 {
   g_autoptr(HcStore) store = NULL;
   g_autoptr(HcSyncEngine) engine = NULL;
-  g_autofree char *user = NULL;
   HcSyncStats stats = { 0 };
   HcStoreStatus status = { 0 };
   GError *error = NULL;
@@ -814,9 +813,6 @@ cmd_sync (int argc, char **argv)
     return usage ("sync takes no arguments");
   if ((store = open_store (&error)) == NULL)
     return fail (error);
-  user = hc_store_get_sync_value_sync (store, "user", NULL, NULL);
-  if (user != NULL)
-    hc_store_set_actor (store, user);
   engine = hc_sync_engine_new (store);
   if (g_getenv ("HOUSECALL_SYNC_PAGE_SIZE") != NULL)
     g_object_set (engine, "page-size", (guint) atoi (g_getenv ("HOUSECALL_SYNC_PAGE_SIZE")), NULL);
@@ -894,7 +890,6 @@ cmd_resolve (int argc, char **argv)
 {
   g_autoptr(HcStore) store = NULL;
   g_autoptr(JsonObject) merged = NULL;
-  g_autofree char *user = NULL;
   HcStoreResolution how;
   GError *error = NULL;
 
@@ -937,9 +932,6 @@ cmd_resolve (int argc, char **argv)
     }
   if ((store = open_store (&error)) == NULL)
     return fail (error);
-  user = hc_store_get_sync_value_sync (store, "user", NULL, NULL);
-  if (user != NULL)
-    hc_store_set_actor (store, user);
   if (!hc_sync_resolve_conflict_sync (store, argv[0], how, merged, NULL, &error))
     return fail (error);
   if (!opt_json)

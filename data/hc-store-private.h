@@ -134,6 +134,9 @@ gboolean      _hc_store_sign_legacy_audit (HcStoreWorker  *w,
 gboolean      _hc_store_sign_legacy_audit_tx (HcStoreWorker  *w,
                                               GError        **error);
 
+/* The store's login (sync value "user") becomes the actor of what it writes next. */
+void          _hc_store_load_login_actor  (HcStoreWorker  *w);
+
 /* hc-migrations.c */
 int           _hc_store_latest_schema     (void);
 gboolean      _hc_store_migrate           (HcStoreWorker  *w,

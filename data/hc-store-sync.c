@@ -197,6 +197,9 @@ set_values_job (HcStoreWorker  *w,
       }
   if (!_hc_store_commit (w, error))
     return NULL;
+  for (guint i = 0; i + 1 < pairs->len; i += 2)
+    if (g_str_equal (pairs->pdata[i], "user"))
+      _hc_store_load_login_actor (w);
   return GINT_TO_POINTER (1);
 }
 

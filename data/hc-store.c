@@ -1824,6 +1824,7 @@ open_job (HcStoreWorker  *w,
         g_clear_error (&local);
       }
   }
+  _hc_store_load_login_actor (w);
   w->locked = FALSE;
   return w;
 
@@ -2105,16 +2106,44 @@ hc_store_get_dir (HcStore *self)
   return self->worker->dir;
 }
 
+static void
+set_worker_actor (HcStoreWorker *w,
+                  const char    *actor)
+{
+  g_mutex_lock (&w->actor_lock);
+  g_free (w->actor);
+  w->actor = g_strdup (actor ? actor : g_get_user_name ());
+  g_mutex_unlock (&w->actor_lock);
+}
+
 void
 hc_store_set_actor (HcStore    *self,
                     const char *actor)
 {
   g_return_if_fail (HC_IS_STORE (self));
 
-  g_mutex_lock (&self->worker->actor_lock);
-  g_free (self->worker->actor);
-  self->worker->actor = g_strdup (actor ? actor : g_get_user_name ());
-  g_mutex_unlock (&self->worker->actor_lock);
+  set_worker_actor (self->worker, actor);
+}
+
+/* The audit log and the changesets name the user the store is logged in to the server as
+ * (the sync value "user"), on every device and from the app and the CLI alike; a store never
+ * logged in names the operating-system user. Called on the store thread when the store opens
+ * or unlocks and when the login changes. */
+void
+_hc_store_load_login_actor (HcStoreWorker *w)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *user = NULL;
+
+  /* a store kept at an older schema (tests) has no sync_state table */
+  stmt = _hc_store_stmt (w, "SELECT value FROM sync_state WHERE key = 'user'", NULL);
+  if (stmt == NULL)
+    return;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    user = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (user != NULL)
+    set_worker_actor (w, user);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -57,7 +57,9 @@ for d in sys.argv[1:]:
         else:
             failed += 1
             print(f"FAILED: {d}: {r['name']} ({res})")
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
+if skipped:
+    print(f"{skipped} skipped")
+print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
 summary=$?

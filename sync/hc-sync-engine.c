@@ -1624,7 +1624,6 @@ hc_sync_login_sync (HcStore       *store,
       g_autoptr(GFile) file = g_file_new_for_commandline_arg (ca_file);
       ca_path = g_file_get_path (file);
     }
-  hc_store_set_actor (store, user);
   return hc_store_set_sync_values_sync (store, cancellable, error,
                                         "server_url", hc_sync_client_get_url (client),
                                         "user", user, "role", role, "ca_file", ca_path,

@@ -271,6 +271,58 @@ test_outside_actions (void)
   assert_verify_ok (dir);
 }
 
+static void
+assert_last_actor (HcStore    *store,
+                   const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) log = hc_store_list_audit_sync (store, 0, 1000, NULL, &error);
+  JsonObject *last;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (log), >, 0);
+  last = json_array_get_object_element (log, json_array_get_length (log) - 1);
+  g_assert_cmpstr (json_object_get_string_member (last, "actor"), ==, expected);
+}
+
+/* The log names the user the store is logged in as, not the operating-system account the
+ * app runs under: from the moment of the login, after the store is closed and opened again,
+ * and after a lock and an unlock. */
+static void
+test_login_actor (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  HcStore *store = hc_test_new_store (&dir);
+
+  g_assert_true (hc_store_audit_sync (store, "print", "Patient/p-1", NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_last_actor (store, g_get_user_name ());
+
+  g_assert_true (hc_store_set_sync_values_sync (store, NULL, &error, "user", "dr.nakamura",
+                                                NULL));
+  g_assert_no_error (error);
+  g_assert_true (hc_store_audit_sync (store, "print", "Patient/p-1", NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_last_actor (store, "dr.nakamura");
+  g_assert_finalize_object (store);
+
+  store = hc_store_open_sync (dir, HC_STORE_OPEN_NONE, HC_TEST_PASSPHRASE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (hc_store_audit_sync (store, "print", "Patient/p-2", NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_last_actor (store, "dr.nakamura");
+
+  hc_store_lock (store);
+  g_assert_true (hc_store_unlock_sync (store, HC_TEST_PASSPHRASE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (hc_store_audit_sync (store, "print", "Patient/p-3", NULL, NULL, &error));
+  g_assert_no_error (error);
+  assert_last_actor (store, "dr.nakamura");
+  g_assert_finalize_object (store);
+  assert_verify_ok (dir);
+}
+
 /* RFC 5869 test case 1, the expand step (PRK given), first 32 bytes of the OKM: the derived
  * key MACs as the known key does. */
 static void
@@ -313,6 +365,7 @@ main (int   argc,
   g_test_add_func ("/hc/data/audit/forged-appended", test_forged_appended);
   g_test_add_func ("/hc/data/audit/lock-unlock", test_lock_unlock);
   g_test_add_func ("/hc/data/audit/outside-actions", test_outside_actions);
+  g_test_add_func ("/hc/data/audit/login-actor", test_login_actor);
 
   return g_test_run ();
 }
