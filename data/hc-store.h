@@ -314,6 +314,17 @@ gboolean    hc_store_get_status_finish    (HcStore             *self,
                                            GAsyncResult        *result,
                                            HcStoreStatus       *status,
                                            GError             **error);
+/* Only what sync shows (pending, conflicts, last_sync; resources and patients stay 0): no
+ * counting of the chart, cheap whatever the store's size. Finish with
+ * hc_store_get_status_finish(). */
+gboolean    hc_store_get_sync_status_sync (HcStore             *self,
+                                           HcStoreStatus       *status,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+void        hc_store_get_sync_status_async (HcStore            *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
 
 /* The outbox, oldest first: an array of changesets
  * {"seq", "key", "entries": [{"op", "type", "id", "baseVersion", "resource"}]}. */

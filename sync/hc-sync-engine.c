@@ -211,7 +211,7 @@ post_counts (HcSyncEngine *self)
   HcStoreStatus status = { 0 };
   Update *u;
 
-  if (!hc_store_get_status_sync (self->store, &status, NULL, NULL))
+  if (!hc_store_get_sync_status_sync (self->store, &status, NULL, NULL))
     return;
   u = update_new (self);
   u->mask = (1u << PROP_PENDING_COUNT) | (1u << PROP_CONFLICT_COUNT) | (1u << PROP_LAST_SYNC);
@@ -526,13 +526,31 @@ remember_pushed (MergeContext *mc,
     }
 }
 
-/* Adds what a pulled page changed here to mc->changes: {"resource": "Type/id", "patient":
- * "id" or absent, "merged": bool}, leaving out the echoes of our own pushes. */
-static void
-remember_pulled (MergeContext *mc,
-                 JsonArray    *entries)
+/* What a pulled entry changes here, for records-changed: worked out before the entry is
+ * applied, on the fetch thread for a page, while the store applies the page before it. */
+typedef struct
 {
-  for (guint i = 0; mc->changes != NULL && entries != NULL && i < json_array_get_length (entries); i++)
+  char       *key;      /* "Type/id/version": an echo of our own push when mc->pushed has it */
+  JsonObject *change;   /* {"resource": "Type/id", "patient": "id" or absent}; "merged" comes
+                         * once the entry is applied */
+} Pulled;
+
+static void
+pulled_clear (gpointer data)
+{
+  Pulled *p = data;
+
+  g_free (p->key);
+  g_clear_pointer (&p->change, json_object_unref);
+}
+
+static GArray *
+pulled_new (JsonArray *entries)
+{
+  GArray *pulled = g_array_new (FALSE, TRUE, sizeof (Pulled));
+
+  g_array_set_clear_func (pulled, pulled_clear);
+  for (guint i = 0; entries != NULL && i < json_array_get_length (entries); i++)
     {
       JsonObject *entry = hc_json_array_get_object (entries, i);
       const char *url = hc_json_get_string (hc_json_get_object (entry, "request"), "url");
@@ -541,18 +559,14 @@ remember_pulled (MergeContext *mc,
       g_autoptr(JsonObject) members = NULL;
       JsonObject *resource = NULL;
       g_autofree char *version = NULL;
-      g_autofree char *key = NULL;
       g_autofree char *patient = NULL;
-      JsonObject *change;
+      Pulled p;
 
       if (url == NULL || etag == NULL)
         continue;
       /* W/"3" */
       version = g_strdup (etag + strcspn (etag, "0123456789"));
       version[strspn (version, "0123456789")] = '\0';
-      key = g_strdup_printf ("%s/%s", url, version);
-      if (g_hash_table_contains (mc->pushed, key))
-        continue;
       if (resource_node != NULL && JSON_NODE_HOLDS_OBJECT (resource_node))
         resource = json_node_get_object (resource_node);
       else if (resource_node != NULL && JSON_NODE_HOLDS_VALUE (resource_node) &&
@@ -568,12 +582,31 @@ remember_pulled (MergeContext *mc,
           resource = members;
         }
       patient = resource ? hc_fhir_patient_reference (resource) : NULL;
-      change = json_object_new ();
-      json_object_set_string_member (change, "resource", url);
+      p.key = g_strdup_printf ("%s/%s", url, version);
+      p.change = json_object_new ();
+      json_object_set_string_member (p.change, "resource", url);
       if (patient != NULL && g_str_has_prefix (patient, "Patient/"))
-        json_object_set_string_member (change, "patient", patient + strlen ("Patient/"));
-      json_object_set_boolean_member (change, "merged", g_hash_table_contains (mc->merged, url));
-      json_array_add_object_element (mc->changes, change);
+        json_object_set_string_member (p.change, "patient", patient + strlen ("Patient/"));
+      g_array_append_val (pulled, p);
+    }
+  return pulled;
+}
+
+/* Adds what applied entries changed here to mc->changes, leaving out the echoes of our own
+ * pushes. */
+static void
+remember_pulled (MergeContext *mc,
+                 GArray       *pulled)
+{
+  for (guint i = 0; mc->changes != NULL && pulled != NULL && i < pulled->len; i++)
+    {
+      Pulled *p = &g_array_index (pulled, Pulled, i);
+      const char *url = json_object_get_string_member (p->change, "resource");
+
+      if (g_hash_table_contains (mc->pushed, p->key))
+        continue;
+      json_object_set_boolean_member (p->change, "merged", g_hash_table_contains (mc->merged, url));
+      json_array_add_object_element (mc->changes, g_steal_pointer (&p->change));
     }
 }
 
@@ -669,7 +702,11 @@ push_batch (HcSyncEngine  *self,
                                            NULL, NULL, TRUE, merge_hook, mc, &as, cancellable,
                                            error))
             return FALSE;
-          remember_pulled (mc, hc_json_get_array (resource, "entry"));
+          if (mc->changes != NULL)
+            {
+              g_autoptr(GArray) pulled = pulled_new (hc_json_get_array (resource, "entry"));
+              remember_pulled (mc, pulled);
+            }
           stats->merged += as.merged;
           stats->conflicts += as.conflicts;
           *progressed = TRUE;
@@ -934,14 +971,18 @@ bundle_extension (JsonObject *bundle,
 }
 
 /* One page request on its own thread, so the next page downloads and parses while the store
- * applies this one. */
+ * applies this one; the thread also works out what the page changes (for records-changed) and
+ * frees the page before the last, off the sync's path. */
 typedef struct
 {
   HcSyncClient *client;
   GCancellable *cancellable;
   char         *path;
+  gboolean      want_changes;
+  JsonObject   *garbage;
   guint         status;
   JsonObject   *page;
+  GArray       *pulled;
   GError       *error;
   GThread      *thread;
 } Fetch;
@@ -952,18 +993,26 @@ fetch_thread (gpointer data)
   Fetch *f = data;
 
   f->page = hc_sync_client_get_bundle (f->client, f->path, &f->status, f->cancellable, &f->error);
+  if (f->page != NULL && f->want_changes)
+    f->pulled = pulled_new (hc_json_get_array (f->page, "entry"));
+  g_clear_pointer (&f->garbage, json_object_unref);
   return NULL;
 }
 
+/* Takes @garbage, a page done with, to free on the thread. */
 static Fetch *
 fetch_start (HcSyncEngine *self,
              const char   *cursor,
+             gboolean      want_changes,
+             JsonObject   *garbage,
              GCancellable *cancellable)
 {
   Fetch *f = g_new0 (Fetch, 1);
 
   f->client = g_object_ref (self->client);
   f->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  f->want_changes = want_changes;
+  f->garbage = garbage;
   if (cursor != NULL)
     {
       g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
@@ -976,17 +1025,22 @@ fetch_start (HcSyncEngine *self,
   return f;
 }
 
-/* Waits for the page; NULL with @error (or with no error for an empty answer). */
+/* Waits for the page; NULL with @error (or with no error for an empty answer). @pulled: what
+ * the page changes, when the fetch was started wanting it. */
 static JsonObject *
-fetch_finish (Fetch   *f,
-              guint   *status,
-              GError **error)
+fetch_finish (Fetch    *f,
+              guint    *status,
+              GArray  **pulled,
+              GError  **error)
 {
   JsonObject *page;
 
   g_thread_join (f->thread);
   page = f->page;
   *status = f->status;
+  if (pulled != NULL)
+    *pulled = g_steal_pointer (&f->pulled);
+  g_clear_pointer (&f->pulled, g_array_unref);
   if (f->error != NULL)
     g_propagate_error (error, f->error);
   g_object_unref (f->client);
@@ -1004,7 +1058,7 @@ fetch_discard (Fetch *f)
   guint status;
 
   if (f != NULL)
-    page = fetch_finish (f, &status, &error);
+    page = fetch_finish (f, &status, NULL, &error);
 }
 
 static gboolean
@@ -1018,11 +1072,14 @@ pull (HcSyncEngine  *self,
   g_autofree char *cursor = g_strdup (config->cursor);
   gboolean resync = config->resync;
   gint64 start = cursor_seq (cursor);
-  Fetch *fetch = fetch_start (self, cursor, cancellable);
+  gboolean want_changes = mc->changes != NULL;
+  Fetch *fetch = fetch_start (self, cursor, want_changes, NULL, cancellable);
+  g_autoptr(JsonObject) previous = NULL;
 
   for (;;)
     {
       g_autoptr(JsonObject) page = NULL;
+      g_autoptr(GArray) pulled = NULL;
       g_autoptr(GError) request_error = NULL;
       const char *next, *head;
       gboolean up_to_date = FALSE, applied;
@@ -1030,7 +1087,7 @@ pull (HcSyncEngine  *self,
       JsonArray *entries;
       guint status = 0;
 
-      page = fetch_finish (g_steal_pointer (&fetch), &status, &request_error);
+      page = fetch_finish (g_steal_pointer (&fetch), &status, &pulled, &request_error);
       if (request_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&request_error));
@@ -1051,7 +1108,8 @@ pull (HcSyncEngine  *self,
           resync = TRUE;
           start = 0;
           stats->resynced = TRUE;
-          fetch = fetch_start (self, NULL, cancellable);
+          fetch = fetch_start (self, NULL, want_changes, g_steal_pointer (&previous),
+                               cancellable);
           continue;
         }
       if (status != 200 || page == NULL)
@@ -1072,7 +1130,7 @@ pull (HcSyncEngine  *self,
       entries = hc_json_get_array (page, "entry");
       /* the next page comes while this one is applied */
       if (!up_to_date)
-        fetch = fetch_start (self, next, cancellable);
+        fetch = fetch_start (self, next, want_changes, g_steal_pointer (&previous), cancellable);
       applied = hc_store_apply_remote_sync (self->store, entries, next, head, resync, merge_hook,
                                             mc, &as, cancellable, error);
       if (!applied)
@@ -1080,7 +1138,7 @@ pull (HcSyncEngine  *self,
           fetch_discard (g_steal_pointer (&fetch));
           return FALSE;
         }
-      remember_pulled (mc, entries);
+      remember_pulled (mc, pulled);
       stats->pages++;
       stats->pulled += entries ? json_array_get_length (entries) : 0;
       stats->applied += as.applied;
@@ -1097,6 +1155,9 @@ pull (HcSyncEngine  *self,
       cursor = g_strdup (next);
       if (up_to_date)
         break;
+      /* the next fetch frees it */
+      g_clear_pointer (&previous, json_object_unref);
+      previous = g_steal_pointer (&page);
     }
   if (resync && !hc_store_finish_resync_sync (self->store, cancellable, error))
     return FALSE;
@@ -1130,7 +1191,9 @@ run_sync (HcSyncEngine  *self,
   g_auto(Config) config = { 0 };
   g_autoptr(GHashTable) pushed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) merged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(JsonArray) changes = json_array_new ();
+  /* records-changed: worked out only when someone listens */
+  g_autoptr(JsonArray) changes = g_signal_has_handler_pending (self, signals[RECORDS_CHANGED], 0,
+                                                               TRUE) ? json_array_new () : NULL;
   MergeContext mc = { NULL, FALSE, pushed, merged, changes };
   guint requests = 0;
   guint64 bytes = 0;
@@ -1181,7 +1244,7 @@ run_sync (HcSyncEngine  *self,
                                      "access_token", NULL, "refresh_token", NULL, NULL);
     }
   mc.changes = NULL;
-  if (json_array_get_length (changes) > 0)
+  if (changes != NULL && json_array_get_length (changes) > 0)
     post_changes (self, g_steal_pointer (&changes));
   stats->requests = hc_sync_client_get_requests (self->client) - requests;
   stats->bytes = hc_sync_client_get_bytes (self->client) - bytes;
@@ -1353,7 +1416,7 @@ debounce_cb (gpointer data)
 
   self->debounce_id = 0;
   /* the engine's own writes change the store too: sync only for local changes */
-  hc_store_get_status_async (self->store, NULL, pending_checked_cb, g_object_ref (self));
+  hc_store_get_sync_status_async (self->store, NULL, pending_checked_cb, g_object_ref (self));
   return G_SOURCE_REMOVE;
 }
 
@@ -1364,7 +1427,7 @@ store_changed_cb (HcStore      *store,
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   self->debounce_id = g_timeout_add_seconds (DEBOUNCE_SECONDS, debounce_cb, self);
   /* the indicator shows the waiting change at once */
-  hc_store_get_status_async (store, NULL, counted_cb, g_object_ref (self));
+  hc_store_get_sync_status_async (store, NULL, counted_cb, g_object_ref (self));
 }
 
 static void
