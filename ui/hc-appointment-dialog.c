@@ -12,6 +12,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-widget-util.h"
 #include "hc-appointment-dialog.h"
 #include "hc-format.h"
 #include "hc-json.h"
@@ -94,13 +95,11 @@ search_cb (GObject      *source,
   g_autoptr(HcAppointmentDialog) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GListModel) model = hc_store_search_patients_finish (HC_STORE (source), result, &error);
-  GtkWidget *child;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->serial++;
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->patient_results))) != NULL)
-    gtk_list_box_remove (self->patient_results, child);
+  hc_widget_remove_children (GTK_WIDGET (self->patient_results));
   g_set_object (&self->results, model);
   for (guint i = 0; model != NULL && i < g_list_model_get_n_items (model); i++)
     {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-widget-util.h"
 #include "hc-chart-view.h"
 #include "hc-chart-view-private.h"
 #include "hc-format.h"
@@ -441,15 +442,6 @@ add_more_button (HcChartView *self,
   g_object_set_data (G_OBJECT (button), "page", GUINT_TO_POINTER (page));
   g_signal_connect_object (button, "clicked", G_CALLBACK (show_more_cb), self, 0);
   gtk_box_append (page_box (self, page), button);
-}
-
-static void
-remove_children (GtkBox *box)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
-    gtk_box_remove (box, child);
 }
 
 static GtkWidget *
@@ -1917,7 +1909,7 @@ static void
 clear_pages (HcChartView *self)
 {
   for (guint p = 0; p < N_PAGES; p++)
-    remove_children (page_box (self, p));
+    hc_widget_remove_children (GTK_WIDGET (page_box (self, p)));
   memset (self->plots, 0, sizeof self->plots);
   self->built = 0;
 }
@@ -1944,7 +1936,7 @@ show_more_cb (GtkButton   *button,
   Page page = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "page"));
 
   self->limits[page] += MORE_ROWS;
-  remove_children (page_box (self, page));
+  hc_widget_remove_children (GTK_WIDGET (page_box (self, page)));
   self->built &= ~(1u << page);
   ensure_page (self, page);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-widget-util.h"
 #include "hc-command-palette.h"
 #include "hc-format.h"
 
@@ -163,11 +164,9 @@ fill (HcCommandPalette *self,
 {
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->entry));
   GHashTable *shown = g_hash_table_new (g_str_hash, g_str_equal);
-  GtkWidget *child;
   GtkListBoxRow *first;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
-    gtk_list_box_remove (self->list, child);
+  hc_widget_remove_children (GTK_WIDGET (self->list));
 
   for (guint i = 0; patients != NULL && i < g_list_model_get_n_items (patients); i++)
     {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-widget-util.h"
 #include "hc-conflict-view.h"
 #include "hc-merge.h"
 #include "hc-record-text.h"
@@ -189,22 +190,6 @@ differing_labels (JsonObject *conflict)
   return g_strdup (text->str);
 }
 
-static void
-remove_children (GtkWidget *parent)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (parent)) != NULL)
-    {
-      if (GTK_IS_LIST_BOX (parent))
-        gtk_list_box_remove (GTK_LIST_BOX (parent), child);
-      else if (GTK_IS_GRID (parent))
-        gtk_grid_remove (GTK_GRID (parent), child);
-      else
-        gtk_widget_unparent (child);
-    }
-}
-
 static GtkWidget *
 cell (const char *text,
       const char *css_class)
@@ -372,7 +357,7 @@ show_conflict (HcConflictView *self,
   gtk_widget_set_visible (GTK_WIDGET (self->detail_info), info->len > 0);
 
   g_ptr_array_set_size (self->differences, 0);
-  remove_children (GTK_WIDGET (self->grid));
+  hc_widget_remove_children (GTK_WIDGET (self->grid));
   gtk_grid_attach (self->grid, cell (_("Element"), "conflict-heading"), 0, 0, 1, 1);
   gtk_grid_attach (self->grid, version_heading (_("On This Computer"), local,
                                                 _("deleted here")), 1, 0, 1, 1);
@@ -464,7 +449,7 @@ show_conflicts (HcConflictView *self,
 
   g_clear_pointer (&self->conflicts, json_array_unref);
   self->conflicts = json_array_ref (conflicts);
-  remove_children (GTK_WIDGET (self->list));
+  hc_widget_remove_children (GTK_WIDGET (self->list));
   gtk_widget_set_visible (GTK_WIDGET (self->list), n > 0);
   gtk_label_set_label (self->intro,
                        n > 0 ? _("These records were changed here and on the server before "
@@ -887,8 +872,8 @@ hc_conflict_view_clear (HcConflictView *self)
     gtk_window_destroy (GTK_WINDOW (self->edit_dialog));
   g_clear_pointer (&self->conflicts, json_array_unref);
   g_ptr_array_set_size (self->differences, 0);
-  remove_children (GTK_WIDGET (self->list));
-  remove_children (GTK_WIDGET (self->grid));
+  hc_widget_remove_children (GTK_WIDGET (self->list));
+  hc_widget_remove_children (GTK_WIDGET (self->grid));
   gtk_label_set_label (self->detail_title, "");
   gtk_label_set_label (self->detail_info, "");
   row_selected_cb (self, NULL, self->list);

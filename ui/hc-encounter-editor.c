@@ -17,6 +17,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-widget-util.h"
 #include "hc-author.h"
 #include "hc-encounter-data.h"
 #include "hc-encounter-editor-private.h"
@@ -717,10 +718,7 @@ remove_diagnosis_action (GtkWidget  *widget,
 static void
 clear_results (HcEncounterEditor *self)
 {
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->diagnosis_results))) != NULL)
-    gtk_list_box_remove (self->diagnosis_results, child);
+  hc_widget_remove_children (GTK_WIDGET (self->diagnosis_results));
 }
 
 static void

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hc-widget-util.h"
 #include "hc-appointment-dialog.h"
 #include "hc-json.h"
 #include "hc-schedule-view.h"
@@ -231,24 +232,6 @@ find_row (HcScheduleView *self,
 
 /* ---- building the views -------------------------------------------------------------------- */
 
-static void
-remove_all (GtkWidget *parent)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (parent)) != NULL)
-    {
-      if (GTK_IS_LIST_BOX (parent))
-        gtk_list_box_remove (GTK_LIST_BOX (parent), child);
-      else if (GTK_IS_BOX (parent))
-        gtk_box_remove (GTK_BOX (parent), child);
-      else if (GTK_IS_GRID (parent))
-        gtk_grid_remove (GTK_GRID (parent), child);
-      else
-        gtk_widget_unparent (child);
-    }
-}
-
 static GtkWidget *
 appointment_menu (const char *id,
                   const char *status,
@@ -351,7 +334,7 @@ build_day (HcScheduleView *self)
 {
   guint n = self->rows ? json_array_get_length (self->rows) : 0;
 
-  remove_all (GTK_WIDGET (self->day_list));
+  hc_widget_remove_children (GTK_WIDGET (self->day_list));
   for (guint i = 0; i < n; i++)
     {
       JsonObject *row = json_array_get_object_element (self->rows, i);
@@ -403,7 +386,7 @@ build_week (HcScheduleView *self,
   g_autoptr(GDateTime) now = today ();
   guint n = self->rows ? json_array_get_length (self->rows) : 0;
 
-  remove_all (GTK_WIDGET (self->week_box));
+  hc_widget_remove_children (GTK_WIDGET (self->week_box));
   for (int d = 0; d < 7; d++)
     {
       g_autoptr(GDateTime) day = g_date_time_add_days (from, d);
@@ -484,7 +467,7 @@ build_month (HcScheduleView *self,
   g_autoptr(GDateTime) now = today ();
   guint n = self->rows ? json_array_get_length (self->rows) : 0;
 
-  remove_all (GTK_WIDGET (self->month_grid));
+  hc_widget_remove_children (GTK_WIDGET (self->month_grid));
   for (int d = 0; d < 7; d++)
     {
       g_autoptr(GDateTime) day = g_date_time_add_days (from, d);

@@ -229,6 +229,20 @@ step (Fixture    *f,
   hc_test_ui_drain ();
 }
 
+static void
+assert_placeholder_shown (Fixture *f)
+{
+  GtkWidget *list = GTK_WIDGET (_hc_schedule_view_get_day_list (f->view));
+  gboolean found = FALSE;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LABEL (child) &&
+        g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), "No appointments on this day") == 0)
+      found = gtk_widget_get_mapped (child);
+  g_assert_true (found);
+}
+
 /* The window opens on today's day view, beside the patient list. */
 static void
 test_today_by_default (Fixture       *f,
@@ -287,6 +301,10 @@ test_day_week_month (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->view), "schedule.view", "s", "day"));
   step (f, "schedule.previous");
   g_assert_cmpstr (_hc_schedule_view_get_title (f->view), ==, "Tuesday, 31 March 2026");
+  /* an empty day says so (the list was filled and emptied again before) */
+  g_assert_cmpstr (_hc_schedule_view_get_shown (f->view), ==, "");
+  assert_placeholder_shown (f);
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "schedule-day-empty");
 }
 
 /* Check in, cancel with a reason, reschedule and book change the stored Appointment. */
