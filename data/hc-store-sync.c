@@ -621,6 +621,52 @@ queue_merged (HcStoreWorker  *w,
   return TRUE;
 }
 
+static gpointer
+mark_sent_job (HcStoreWorker  *w,
+               gpointer        data,
+               GCancellable   *cancellable,
+               GError        **error)
+{
+  gint64 seq = *(gint64 *) data;
+  g_autofree char *value = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  sqlite3_stmt *stmt;
+
+  if (!_hc_store_begin (w, error))
+    return NULL;
+  stmt = _hc_store_stmt (w, "INSERT INTO sync_state (key, value) VALUES ('sent_through', ?1) "
+                            "ON CONFLICT (key) DO UPDATE SET value = ?1 "
+                            "WHERE CAST (value AS INTEGER) < CAST (?1 AS INTEGER)", error);
+  if (stmt == NULL)
+    {
+      _hc_store_rollback (w);
+      return NULL;
+    }
+  sqlite3_bind_text (stmt, 1, value, -1, SQLITE_STATIC);
+  if (!_hc_store_step_done (w, stmt, "sent", error))
+    {
+      _hc_store_rollback (w);
+      return NULL;
+    }
+  /* the charts showing those records change: "changed", but only when something moved (a
+   * push retried while offline says nothing new) */
+  if (sqlite3_changes (w->db) > 0)
+    w->wrote = TRUE;
+  if (!_hc_store_commit (w, error))
+    return NULL;
+  return GINT_TO_POINTER (1);
+}
+
+gboolean
+hc_store_mark_sent_sync (HcStore       *self,
+                         gint64         seq,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  return _hc_store_run_sync (self, mark_sent_job, &seq, cancellable, error) != NULL;
+}
+
 static gboolean
 apply_entry (HcStoreWorker  *w,
              ApplyData      *ad,

@@ -187,8 +187,10 @@ JsonArray  *hc_store_put_many_finish      (HcStore             *self,
 /* The live resources of one patient's chart (the compartment of Patient/@patient_id), of the
  * types in @types (NULL: every type), newest first by their clinical date, without what was
  * marked entered-in-error. Each element is an
- * object { "resource": {...}, "state": "local" | "confirmed" }: "local" while a change of the
- * record waits to reach the server. Opening a chart is audited once ("read" of the Patient). */
+ * object { "resource": {...}, "state": "local" | "sent" | "confirmed" }: "local" while a change
+ * of the record is saved here only, "sent" once a push carried it (hc_store_mark_sent_sync())
+ * until the server's answer confirms it. Opening a chart is audited once ("read" of the
+ * Patient). */
 JsonArray  *hc_store_list_chart_sync      (HcStore             *self,
                                            const char          *patient_id,
                                            const char * const  *types,
@@ -423,6 +425,14 @@ gboolean    hc_store_start_resync_sync    (HcStore             *self,
 /* The snapshot is complete: records still unconfirmed are not on the new server and go
  * (unless they have local changes, which stay queued). */
 gboolean    hc_store_finish_resync_sync   (HcStore             *self,
+                                           GCancellable        *cancellable,
+                                           GError             **error);
+
+/* Changesets up to @seq are on their way to the server (a push is about to be sent): until the
+ * server's answer acknowledges them, their records show as sent rather than only saved here
+ * (hc_store_list_chart_async()'s "state"). Never goes back. */
+gboolean    hc_store_mark_sent_sync       (HcStore             *self,
+                                           gint64               seq,
                                            GCancellable        *cancellable,
                                            GError             **error);
 

@@ -650,6 +650,11 @@ push_batch (HcSyncEngine  *self,
     }
   *more = seqs->len < n;
   body = hc_json_object_to_string (batch, FALSE);
+  /* from now on their records show as sent, until the answer acknowledges them */
+  if (seqs->len > 0 &&
+      !hc_store_mark_sent_sync (self->store, g_array_index (seqs, gint64, seqs->len - 1),
+                                cancellable, error))
+    return FALSE;
 
   answer = hc_sync_client_request (self->client, "POST", "/fhir/$sync-push", body, &status,
                                    cancellable, &request_error);

@@ -110,10 +110,18 @@ row_resource (JsonObject *row)
   return hc_json_get_object (row, "resource");
 }
 
-static gboolean
-row_is_local (JsonObject *row)
+/* Where a record changed here stands on its way to the server (hc_store_list_chart_async):
+ * NULL once the server confirmed it, the state in words before. */
+static const char *
+row_sync_text (JsonObject *row)
 {
-  return g_strcmp0 (hc_json_get_string (row, "state"), "local") == 0;
+  const char *state = row ? hc_json_get_string (row, "state") : NULL;
+
+  if (g_strcmp0 (state, "local") == 0)
+    return _("Saved on this computer, not yet sent");
+  if (g_strcmp0 (state, "sent") == 0)
+    return _("Sent, waiting for the server to confirm");
+  return NULL;
 }
 
 static const char *
@@ -500,24 +508,21 @@ new_tag (const char *text,
   return tag;
 }
 
-static const char *
-sync_local_text (void)
-{
-  return _("Saved on this computer, not yet sent");
-}
-
-/* The discreet marker of a record that waits to reach the server. */
+/* The discreet marker of a record not yet confirmed by the server: saved here only, or sent
+ * and waiting for the answer. */
 static GtkWidget *
-new_sync_marker (void)
+new_sync_marker (JsonObject *row)
 {
-  GtkWidget *image = gtk_image_new_from_icon_name ("document-send-symbolic");
+  gboolean sent = g_strcmp0 (hc_json_get_string (row, "state"), "sent") == 0;
+  GtkWidget *image = gtk_image_new_from_icon_name (sent ? "network-transmit-symbolic" :
+                                                          "document-send-symbolic");
 
   gtk_widget_add_css_class (image, "dim-label");
-  gtk_widget_add_css_class (image, "sync-local");
+  gtk_widget_add_css_class (image, sent ? "sync-sent" : "sync-local");
   gtk_widget_set_valign (image, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (image, sync_local_text ());
+  gtk_widget_set_tooltip_text (image, row_sync_text (row));
   gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  sync_local_text (), -1);
+                                  row_sync_text (row), -1);
   return image;
 }
 
@@ -525,10 +530,10 @@ static void
 label_row (GtkWidget  *row,
            const char *title,
            const char *subtitle,
-           gboolean    local)
+           JsonObject *chart_row)
 {
   g_autofree char *name = g_strjoin (", ", title ? title : "", subtitle ? subtitle : "",
-                                     local ? sync_local_text () : NULL, NULL);
+                                     row_sync_text (chart_row), NULL);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
 }
@@ -541,16 +546,15 @@ add_row (GtkListBox *list,
          JsonObject *chart_row)
 {
   AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
-  gboolean local = chart_row != NULL && row_is_local (chart_row);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title ? title : "");
   if (subtitle != NULL && *subtitle != '\0')
     adw_action_row_set_subtitle (row, subtitle);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  if (local)
-    adw_action_row_add_suffix (row, new_sync_marker ());
-  label_row (GTK_WIDGET (row), title, subtitle, local);
+  if (row_sync_text (chart_row) != NULL)
+    adw_action_row_add_suffix (row, new_sync_marker (chart_row));
+  label_row (GTK_WIDGET (row), title, subtitle, chart_row);
   gtk_list_box_append (list, GTK_WIDGET (row));
   return row;
 }
@@ -855,8 +859,8 @@ add_vitals (HcChartView *self,
       gtk_widget_add_css_class (name, "dim-label");
       gtk_widget_set_hexpand (name, TRUE);
       gtk_box_append (GTK_BOX (top), name);
-      if (vitals[v].row != NULL && row_is_local (vitals[v].row))
-        gtk_box_append (GTK_BOX (top), new_sync_marker ());
+      if (row_sync_text (vitals[v].row) != NULL)
+        gtk_box_append (GTK_BOX (top), new_sync_marker (vitals[v].row));
       gtk_box_append (GTK_BOX (tile), top);
       gtk_label_set_xalign (GTK_LABEL (value_label), 0);
       gtk_widget_add_css_class (value_label, "title-4");
@@ -1526,9 +1530,9 @@ add_result (GtkListBox *list,
   else
     a11y = g_strdup_printf ("%s, %s%s%s", name, value ? value : text_value ? text_value : "",
                             subtitle ? ", " : "", subtitle ? subtitle : "");
-  if (row_is_local (row))
+  if (row_sync_text (row) != NULL)
     {
-      char *with_sync = g_strdup_printf ("%s, %s", a11y, sync_local_text ());
+      char *with_sync = g_strdup_printf ("%s, %s", a11y, row_sync_text (row));
       g_free (a11y);
       a11y = with_sync;
     }
@@ -1583,15 +1587,15 @@ build_results (HcChartView *self)
       list = add_section (self->results_box, title, _("The report lists no results"));
       status = hc_json_get_string (res, "status");
       conclusion = hc_json_get_string (res, "conclusion");
-      if (g_strcmp0 (status, "final") != 0 || row_is_local (row))
+      if (g_strcmp0 (status, "final") != 0 || row_sync_text (row) != NULL)
         {
           GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
           GtkWidget *heading = gtk_widget_get_prev_sibling (GTK_WIDGET (list));
 
           if (g_strcmp0 (status, "final") != 0)
             gtk_box_append (GTK_BOX (line), new_tag (status_text (status), status_style (status)));
-          if (row_is_local (row))
-            gtk_box_append (GTK_BOX (line), new_sync_marker ());
+          if (row_sync_text (row) != NULL)
+            gtk_box_append (GTK_BOX (line), new_sync_marker (row));
           gtk_box_insert_child_after (self->results_box, line, heading);
         }
       results = hc_json_get_array (res, "result");
@@ -1854,9 +1858,9 @@ build_notes (HcChartView *self)
       else
         adw_expander_row_add_action (ADW_EXPANDER_ROW (expander),
                                      new_tag (status_text (status), status_style (status)));
-      if (row_is_local (row))
-        adw_expander_row_add_action (ADW_EXPANDER_ROW (expander), new_sync_marker ());
-      label_row (expander, title, subtitle, row_is_local (row));
+      if (row_sync_text (row) != NULL)
+        adw_expander_row_add_action (ADW_EXPANDER_ROW (expander), new_sync_marker (row));
+      label_row (expander, title, subtitle, row);
       add_sections (ADW_EXPANDER_ROW (expander), res);
 
       /* addenda below the note they amend, oldest first */

@@ -509,6 +509,35 @@ test_store_change_reloads (Fixture       *f,
   g_clear_pointer (&summary, g_free);
   summary = _hc_chart_view_get_page_text (f->chart, "summary");
   g_assert_null (strstr (summary, "Gout"));
+
+  /* a push on its way: what was changed here shows as sent, not as saved here only; a change
+   * made after it is saved here only */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonArray) outbox = hc_store_list_outbox_sync (f->store, NULL, &error);
+    JsonObject *last;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (outbox), >, 0);
+    last = json_array_get_object_element (outbox, json_array_get_length (outbox) - 1);
+    serial = _hc_chart_view_get_load_serial (f->chart);
+    g_assert_true (hc_store_mark_sent_sync (f->store, json_object_get_int_member (last, "seq"),
+                                            NULL, &error));
+    g_assert_no_error (error);
+  }
+  wait_for_load (f->chart, serial);
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "summary", "sync-local"), ==, 0);
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "summary", "sync-sent"), ==, 1);
+  serial = _hc_chart_view_get_load_serial (f->chart);
+  hc_test_ui_put (f->store,
+                  "{\"resourceType\":\"Condition\",\"id\":\"c-gout-2\",\"clinicalStatus\":{\"coding\":"
+                  "[{\"system\":\"http://terminology.hl7.org/CodeSystem/condition-clinical\","
+                  "\"code\":\"active\"}]},\"code\":{\"text\":\"Gout\"},"
+                  "\"subject\":{\"reference\":\"Patient/p-weber\"},\"onsetDateTime\":\"2026-11-02\"}");
+  wait_for_load (f->chart, serial);
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "summary", "sync-local"), ==, 1);
+  g_assert_cmpuint (_hc_chart_view_count_class (f->chart, "summary", "sync-sent"), ==, 1);
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "chart-sync-states");
 }
 
 int
