@@ -1433,6 +1433,51 @@ start (HcEncounterEditor *self)
 /* ------------------------------------------------------------------------------------------ */
 /* Actions */
 
+#define BLANK "___"
+
+/* Selects the next blank (___) of the note, from the cursor of @from (with @after_cursor, else
+ * from its start) through the parts after it, then around; focuses its part. FALSE: none. */
+static gboolean
+select_next_blank (HcEncounterEditor *self,
+                   GtkTextView       *from,
+                   gboolean           after_cursor)
+{
+  int first = 0;
+
+  for (int s = 0; s < HC_N_SOAP; s++)
+    if (self->section_views[s] == from)
+      first = s;
+  for (int i = 0; i <= HC_N_SOAP; i++)
+    {
+      GtkTextView *view = self->section_views[(first + i) % HC_N_SOAP];
+      GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+      GtkTextIter start, match_start, match_end;
+
+      if (!gtk_text_view_get_editable (view))
+        continue;
+      if (i == 0 && after_cursor)
+        {
+          /* past the selection, so a selected blank moves on to the next */
+          GtkTextIter sel_start;
+          gtk_text_buffer_get_selection_bounds (buffer, &sel_start, &start);
+        }
+      else
+        gtk_text_buffer_get_start_iter (buffer, &start);
+      if (i == HC_N_SOAP && !after_cursor)
+        break;
+      if (gtk_text_iter_forward_search (&start, BLANK, GTK_TEXT_SEARCH_TEXT_ONLY, &match_start,
+                                        &match_end, NULL))
+        {
+          gtk_text_buffer_select_range (buffer, &match_start, &match_end);
+          gtk_text_view_scroll_to_iter (view, &match_start, 0.1, FALSE, 0, 0);
+          gtk_widget_grab_focus (GTK_WIDGET (view));
+          self->last_view = view;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 apply_template_action (GtkWidget  *widget,
                        const char *action_name,
@@ -1463,6 +1508,19 @@ apply_template_action (GtkWidget  *widget,
         gtk_text_buffer_insert (buffer, &end, "\n", -1);
       gtk_text_buffer_insert (buffer, &end, texts[s], -1);
     }
+  /* the template's first blank, ready to be typed over */
+  select_next_blank (self, self->section_views[HC_SOAP_SUBJECTIVE], FALSE);
+}
+
+static void
+next_blank_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  HcEncounterEditor *self = HC_ENCOUNTER_EDITOR (widget);
+
+  if (!select_next_blank (self, self->last_view, TRUE))
+    show_toast (self, _("No blanks (___) left in the note"));
 }
 
 static void
@@ -1763,6 +1821,7 @@ hc_encounter_editor_class_init (HcEncounterEditorClass *klass)
   gtk_widget_class_install_action (widget_class, "editor.sign-addendum", NULL,
                                    sign_addendum_action);
   gtk_widget_class_install_action (widget_class, "editor.print", NULL, print_action);
+  gtk_widget_class_install_action (widget_class, "editor.next-blank", NULL, next_blank_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
                                        "editor.save-draft", NULL);
@@ -1770,6 +1829,8 @@ hc_encounter_editor_class_init (HcEncounterEditorClass *klass)
                                        "editor.sign", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK,
                                        "editor.print", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, GDK_CONTROL_MASK,
+                                       "editor.next-blank", NULL);
 }
 
 static void

@@ -140,6 +140,30 @@ type_into (GtkTextView *view,
 }
 
 static void
+assert_selected_blank (GtkTextView *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  g_autofree char *selected = NULL;
+  GtkTextIter start, end;
+
+  g_assert_true (gtk_text_buffer_get_selection_bounds (buffer, &start, &end));
+  selected = gtk_text_iter_get_text (&start, &end);
+  g_assert_cmpstr (selected, ==, "___");
+}
+
+/* Typing over what is selected, as a keyboard does. */
+static void
+type_over_selection (GtkTextView *view,
+                     const char  *text)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+
+  gtk_text_buffer_delete_selection (buffer, TRUE, TRUE);
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    gtk_text_buffer_insert_interactive_at_cursor (buffer, p, g_utf8_next_char (p) - p, TRUE);
+}
+
+static void
 enter_vital (HcEncounterEditor *editor,
              HcVital            kind,
              const char        *text)
@@ -219,6 +243,19 @@ test_visit (Fixture       *f,
   text = view_text (_hc_encounter_editor_get_section_view (editor, HC_SOAP_SUBJECTIVE));
   g_assert_true (g_str_has_prefix (text, "Follow-up of hypertension."));
   g_clear_pointer (&text, g_free);
+  /* its first blank is selected, to be typed over; Ctrl+J goes on to the next, in the
+   * assessment */
+  assert_selected_blank (_hc_encounter_editor_get_section_view (editor, HC_SOAP_SUBJECTIVE));
+  type_over_selection (_hc_encounter_editor_get_section_view (editor, HC_SOAP_SUBJECTIVE),
+                       "132/84 on average");
+  text = view_text (_hc_encounter_editor_get_section_view (editor, HC_SOAP_SUBJECTIVE));
+  g_assert_nonnull (strstr (text, "Home blood pressure readings: 132/84 on average. Adherent"));
+  g_clear_pointer (&text, g_free);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.next-blank", NULL));
+  assert_selected_blank (_hc_encounter_editor_get_section_view (editor, HC_SOAP_ASSESSMENT));
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (_hc_encounter_editor_get_section_view (
+                   editor, HC_SOAP_ASSESSMENT))));
+  type_over_selection (_hc_encounter_editor_get_section_view (editor, HC_SOAP_ASSESSMENT), "");
 
   /* a snippet expands as it is typed */
   type_into (_hc_encounter_editor_get_section_view (editor, HC_SOAP_OBJECTIVE), "\nOverall: .nad ");
