@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hc-entry-row.h"
 #include "hc-fhir.h"
 #include "hc-json.h"
 #include "hc-order-dialog.h"
@@ -32,7 +33,7 @@ struct _HcOrderDialog
   GtkLabel           *test_label;
   GtkLabel           *code_label;
   AdwComboRow        *priority_row;
-  AdwEntryRow        *reason_row;
+  HcEntryRow         *reason_row;
   GtkLabel           *error_label;
 
   /* owned */
@@ -339,6 +340,8 @@ hc_order_dialog_class_init (HcOrderDialogClass *klass)
 
   object_class->dispose = hc_order_dialog_dispose;
   object_class->finalize = hc_order_dialog_finalize;
+
+  g_type_ensure (HC_TYPE_ENTRY_ROW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Housecall/ui/hc-order-dialog.ui");

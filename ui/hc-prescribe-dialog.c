@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-entry-row.h"
 #include "hc-json.h"
 #include "hc-prescribe-dialog.h"
 #include "hc-prescription-print.h"
@@ -47,11 +48,11 @@ struct _HcPrescribeDialog
   GtkSpinButton      *quantity_spin;
   GtkLabel           *quantity_unit_label;
   GtkSpinButton      *refills_spin;
-  AdwEntryRow        *instructions_row;
+  HcEntryRow         *instructions_row;
   GtkLabel           *sig_label;
   GtkListBox         *warning_list;
   GtkWidget          *override_group;
-  AdwEntryRow        *override_row;
+  HcEntryRow         *override_row;
   GtkLabel           *error_label;
 
   /* owned */
@@ -757,6 +758,8 @@ hc_prescribe_dialog_class_init (HcPrescribeDialogClass *klass)
 
   object_class->dispose = hc_prescribe_dialog_dispose;
   object_class->finalize = hc_prescribe_dialog_finalize;
+
+  g_type_ensure (HC_TYPE_ENTRY_ROW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Housecall/ui/hc-prescribe-dialog.ui");
