@@ -32,6 +32,7 @@ struct _HcPrescribeDialog
   /* template widgets */
   AdwWindowTitle     *window_title;
   GtkWidget          *sign_button;
+  GtkLabel           *sign_hint;
   GtkLabel           *patient_label;
   GtkLabel           *allergies_label;
   GtkLabel           *replaces_label;
@@ -163,18 +164,18 @@ static void
 update_sign_button (HcPrescribeDialog *self)
 {
   g_autofree char *reason = override_reason (self);
-  gboolean ready = self->clinical != NULL && self->pending_loads == 0;
-  gboolean can_sign = ready && !self->busy && self->drug != NULL &&
-                      gtk_spin_button_get_value (self->dose_spin) > 0 &&
-                      gtk_spin_button_get_value (self->quantity_spin) > 0 &&
-                      (!has_severe_warning (self) || reason[0] != '\0');
+  gboolean ready = self->clinical != NULL && self->pending_loads == 0 && !self->busy;
+  const char *why_not = NULL;
 
-  gtk_widget_set_sensitive (self->sign_button, can_sign);
-  if (has_severe_warning (self) && reason[0] == '\0')
-    gtk_widget_set_tooltip_text (self->sign_button,
-                                 _("A severe warning needs a reason before you can sign"));
-  else
-    gtk_widget_set_tooltip_text (self->sign_button, _("Sign and save the prescription"));
+  if (self->drug == NULL)
+    why_not = _("Choose a medication to sign the prescription.");
+  else if (gtk_spin_button_get_value (self->dose_spin) <= 0)
+    why_not = _("Enter a dose to sign the prescription.");
+  else if (gtk_spin_button_get_value (self->quantity_spin) <= 0)
+    why_not = _("Enter the quantity to dispense to sign the prescription.");
+  else if (has_severe_warning (self) && reason[0] == '\0')
+    why_not = _("A severe warning needs a reason for overriding before you can sign.");
+  hc_rx_set_ready (self->sign_button, self->sign_hint, ready, why_not);
 }
 
 static const char *
@@ -765,6 +766,7 @@ hc_prescribe_dialog_class_init (HcPrescribeDialogClass *klass)
                                                "/org/housecall/Housecall/ui/hc-prescribe-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, window_title);
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, sign_button);
+  gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, sign_hint);
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, patient_label);
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, allergies_label);
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, replaces_label);
@@ -813,6 +815,7 @@ hc_prescribe_dialog_init (HcPrescribeDialog *self)
     gtk_string_list_append (frequency_labels, _(frequencies[i].label));
   adw_combo_row_set_model (self->frequency_row, G_LIST_MODEL (frequency_labels));
   gtk_widget_set_visible (GTK_WIDGET (self->drug_list), FALSE);
+  update_sign_button (self);
   /* the keyboard starts in the search, not on Cancel */
   gtk_widget_grab_focus (GTK_WIDGET (self->drug_search));
 }
