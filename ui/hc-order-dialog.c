@@ -290,6 +290,7 @@ test_row_activated_cb (HcOrderDialog *self,
   else
     code = g_strdup (kind_label (orderable->kind));
   gtk_label_set_label (self->code_label, code);
+  gtk_widget_set_visible (GTK_WIDGET (self->code_label), TRUE);
   gtk_editable_set_text (GTK_EDITABLE (self->test_search), "");
   gtk_widget_grab_focus (GTK_WIDGET (self->reason_row));
   update_place_button (self);
