@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hc-accessible.h"
 #include "hc-application.h"
 #include "hc-store.h"
 #include "hc-window.h"
@@ -156,6 +157,7 @@ hc_application_startup (GApplication *application)
   const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (hc_application_parent_class)->startup (application);
+  hc_accessible_init ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
                                     G_N_ELEMENTS (app_actions), application);

@@ -14,6 +14,7 @@
 
 #include "hc-widget-util.h"
 #include "hc-appointment-dialog.h"
+#include "hc-entry-row.h"
 #include "hc-format.h"
 #include "hc-json.h"
 
@@ -33,11 +34,11 @@ struct _HcAppointmentDialog
   GtkWidget      *patient_search_box;
   GtkSearchEntry *patient_search;
   GtkListBox     *patient_results;
-  AdwEntryRow    *date_row;
-  AdwEntryRow    *time_row;
+  HcEntryRow     *date_row;
+  HcEntryRow     *time_row;
   AdwComboRow    *duration_row;
   AdwComboRow    *type_row;
-  AdwEntryRow    *reason_row;
+  HcEntryRow     *reason_row;
 
   /* owned */
   HcStore        *store;
@@ -357,6 +358,8 @@ hc_appointment_dialog_class_init (HcAppointmentDialogClass *klass)
   object_class->dispose = hc_appointment_dialog_dispose;
   object_class->finalize = hc_appointment_dialog_finalize;
   window_class->close_request = hc_appointment_dialog_close_request;
+
+  g_type_ensure (HC_TYPE_ENTRY_ROW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Housecall/ui/hc-appointment-dialog.ui");

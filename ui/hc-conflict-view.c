@@ -18,6 +18,7 @@
 
 #include "hc-widget-util.h"
 #include "hc-conflict-view.h"
+#include "hc-entry-row.h"
 #include "hc-merge.h"
 #include "hc-record-text.h"
 #include "hc-sync-engine.h"
@@ -201,7 +202,7 @@ cell (const char *text,
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_widget_set_focusable (label, FALSE);
+  gtk_widget_set_can_focus (label, FALSE);
   gtk_widget_set_hexpand (label, TRUE);
   gtk_widget_add_css_class (label, "conflict-cell");
   if (css_class != NULL)
@@ -704,7 +705,7 @@ edit_merged_action (GtkWidget  *widget,
       const char *member = editable->pdata[i];
       g_autofree char *label = hc_record_text_label (type, member);
       const char *mine = member_string (member_object (conflict, "local"), member);
-      GtkWidget *row = adw_entry_row_new ();
+      GtkWidget *row = hc_entry_row_new ();
       g_autofree char *date = hc_record_text_date (mine);
 
       if (date != NULL && strlen (mine) == 10)
@@ -799,6 +800,8 @@ hc_conflict_view_class_init (HcConflictViewClass *klass)
     g_param_spec_uint ("count", NULL, NULL, 0, G_MAXUINT, 0,
                        (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (HC_TYPE_ENTRY_ROW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Housecall/ui/hc-conflict-view.ui");

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hc-entry-row.h"
 #include "hc-fhir.h"
 #include "hc-json.h"
 #include "hc-order-dialog.h"
@@ -26,13 +27,14 @@ struct _HcOrderDialog
   /* template widgets */
   AdwWindowTitle     *window_title;
   GtkWidget          *place_button;
+  GtkLabel           *place_hint;
   GtkLabel           *patient_label;
   GtkSearchEntry     *test_search;
   GtkListBox         *test_list;
   GtkLabel           *test_label;
   GtkLabel           *code_label;
   AdwComboRow        *priority_row;
-  AdwEntryRow        *reason_row;
+  HcEntryRow         *reason_row;
   GtkLabel           *error_label;
 
   /* owned */
@@ -84,9 +86,13 @@ static void
 update_place_button (HcOrderDialog *self)
 {
   g_autofree char *reason = current_reason (self);
+  const char *why_not = NULL;
 
-  gtk_widget_set_sensitive (self->place_button,
-                            !self->busy && self->orderable != NULL && reason[0] != '\0');
+  if (self->orderable == NULL)
+    why_not = _("Choose a test or study to place the order.");
+  else if (reason[0] == '\0')
+    why_not = _("Give a reason for the order to place it.");
+  hc_rx_set_ready (self->place_button, self->place_hint, !self->busy, why_not);
 }
 
 static void
@@ -284,6 +290,7 @@ test_row_activated_cb (HcOrderDialog *self,
   else
     code = g_strdup (kind_label (orderable->kind));
   gtk_label_set_label (self->code_label, code);
+  gtk_widget_set_visible (GTK_WIDGET (self->code_label), TRUE);
   gtk_editable_set_text (GTK_EDITABLE (self->test_search), "");
   gtk_widget_grab_focus (GTK_WIDGET (self->reason_row));
   update_place_button (self);
@@ -340,10 +347,13 @@ hc_order_dialog_class_init (HcOrderDialogClass *klass)
   object_class->dispose = hc_order_dialog_dispose;
   object_class->finalize = hc_order_dialog_finalize;
 
+  g_type_ensure (HC_TYPE_ENTRY_ROW);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Housecall/ui/hc-order-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, HcOrderDialog, window_title);
   gtk_widget_class_bind_template_child (widget_class, HcOrderDialog, place_button);
+  gtk_widget_class_bind_template_child (widget_class, HcOrderDialog, place_hint);
   gtk_widget_class_bind_template_child (widget_class, HcOrderDialog, patient_label);
   gtk_widget_class_bind_template_child (widget_class, HcOrderDialog, test_search);
   gtk_widget_class_bind_template_child (widget_class, HcOrderDialog, test_list);
@@ -371,6 +381,7 @@ hc_order_dialog_init (HcOrderDialog *self)
     gtk_string_list_append (labels, _(priorities[i].label));
   adw_combo_row_set_model (self->priority_row, G_LIST_MODEL (labels));
   gtk_widget_set_visible (GTK_WIDGET (self->test_list), FALSE);
+  update_place_button (self);
   /* the keyboard starts in the search, not on Cancel */
   gtk_widget_grab_focus (GTK_WIDGET (self->test_search));
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-entry-row.h"
 #include "hc-fhir.h"
 #include "hc-json.h"
 #include "hc-patient-editor.h"
@@ -33,7 +34,7 @@
 typedef struct
 {
   JsonObject  *identifier;     /* a copy of the stored one, or a new one */
-  AdwEntryRow *row;
+  HcEntryRow  *row;
   gboolean     removed;
 } IdentifierEdit;
 
@@ -43,12 +44,12 @@ typedef struct
   gboolean        stored;
   gboolean        removed;
   AdwExpanderRow *row;
-  AdwEntryRow    *payor;
-  AdwEntryRow    *member;
-  AdwEntryRow    *group;
+  HcEntryRow     *payor;
+  HcEntryRow     *member;
+  HcEntryRow     *group;
   AdwComboRow    *relationship;
-  AdwEntryRow    *start;
-  AdwEntryRow    *end;
+  HcEntryRow     *start;
+  HcEntryRow     *end;
 } CoverageEdit;
 
 struct _HcPatientEditor
@@ -64,24 +65,24 @@ struct _HcPatientEditor
   GtkLabel          *error_label;
   GtkWidget         *duplicate_box;
   GtkLabel          *duplicate_label;
-  AdwEntryRow       *family_row;
-  AdwEntryRow       *given_row;
-  AdwEntryRow       *birth_row;
+  HcEntryRow        *family_row;
+  HcEntryRow        *given_row;
+  HcEntryRow        *birth_row;
   GtkLabel          *birth_error;
   AdwComboRow       *sex_row;
-  AdwEntryRow       *gender_identity_row;
+  HcEntryRow        *gender_identity_row;
   AdwPreferencesGroup *identifier_group;
-  AdwEntryRow       *mrn_row;
-  AdwEntryRow       *phone_row;
-  AdwEntryRow       *email_row;
-  AdwEntryRow       *street_row;
-  AdwEntryRow       *city_row;
-  AdwEntryRow       *state_row;
-  AdwEntryRow       *postal_row;
-  AdwEntryRow       *country_row;
-  AdwEntryRow       *contact_name_row;
+  HcEntryRow        *mrn_row;
+  HcEntryRow        *phone_row;
+  HcEntryRow        *email_row;
+  HcEntryRow        *street_row;
+  HcEntryRow        *city_row;
+  HcEntryRow        *state_row;
+  HcEntryRow        *postal_row;
+  HcEntryRow        *country_row;
+  HcEntryRow        *contact_name_row;
   AdwComboRow       *contact_relationship_row;
-  AdwEntryRow       *contact_phone_row;
+  HcEntryRow        *contact_phone_row;
   AdwPreferencesGroup *coverage_group;
   GtkWidget         *no_coverage_label;
 
@@ -374,21 +375,21 @@ hc_patient_editor_make_patient (JsonObject *patient)
 
 /* Each entry remembers what it was loaded with, so an unchanged field writes nothing. */
 static void
-load_entry (AdwEntryRow *row,
-            const char  *text)
+load_entry (HcEntryRow *row,
+            const char *text)
 {
   g_object_set_data_full (G_OBJECT (row), "hc-loaded", g_strdup (text ? text : ""), g_free);
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
 }
 
 static char *
-entry_text (AdwEntryRow *row)
+entry_text (HcEntryRow *row)
 {
   return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
 }
 
 static gboolean
-entry_changed (AdwEntryRow *row)
+entry_changed (HcEntryRow *row)
 {
   const char *loaded = g_object_get_data (G_OBJECT (row), "hc-loaded");
   g_autofree char *text = entry_text (row);
@@ -523,7 +524,7 @@ add_identifier_row (HcPatientEditor *self,
   GtkWidget *remove;
 
   ie->identifier = identifier;
-  ie->row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  ie->row = HC_ENTRY_ROW (hc_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (ie->row), identifier_title (identifier));
   load_entry (ie->row, hc_json_get_string (identifier, "value"));
   remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
@@ -533,7 +534,7 @@ add_identifier_row (HcPatientEditor *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Remove Identifier"), -1);
   g_signal_connect (remove, "clicked", G_CALLBACK (remove_identifier_cb), ie);
-  adw_entry_row_add_suffix (ie->row, remove);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (ie->row), remove);
   adw_preferences_group_add (self->identifier_group, GTK_WIDGET (ie->row));
   g_ptr_array_add (self->identifiers, ie);
   return ie;
@@ -636,12 +637,12 @@ remove_coverage_cb (GtkButton       *button,
   remove_coverage (self, ce);
 }
 
-static AdwEntryRow *
+static HcEntryRow *
 add_coverage_entry (CoverageEdit *ce,
                     const char   *title,
                     const char   *text)
 {
-  AdwEntryRow *row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  HcEntryRow *row = HC_ENTRY_ROW (hc_entry_row_new ());
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   load_entry (row, text);
@@ -1040,7 +1041,7 @@ static void
 apply_telecom (JsonObject  *owner,
                const char  *system,
                const char  *use,
-               AdwEntryRow *row)
+               HcEntryRow  *row)
 {
   g_autofree char *value = NULL;
   JsonArray *telecom;
@@ -1073,7 +1074,7 @@ static void
 apply_address (HcPatientEditor *self,
                JsonObject      *patient)
 {
-  struct { AdwEntryRow *row; const char *member; } parts[] = {
+  struct { HcEntryRow *row; const char *member; } parts[] = {
     { self->city_row, "city" }, { self->state_row, "state" },
     { self->postal_row, "postalCode" }, { self->country_row, "country" },
   };
@@ -1636,6 +1637,8 @@ hc_patient_editor_class_init (HcPatientEditorClass *klass)
                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                         G_TYPE_NONE, 1, HC_TYPE_PATIENT);
 
+  g_type_ensure (HC_TYPE_ENTRY_ROW);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Housecall/ui/hc-patient-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, HcPatientEditor, window_title);
@@ -1684,6 +1687,10 @@ static void
 hc_patient_editor_init (HcPatientEditor *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* the birth date's problem is read with the field that has the focus */
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (hc_entry_row_get_editable (self->birth_row)),
+                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, self->birth_error, NULL,
+                                  -1);
   self->cancellable = g_cancellable_new ();
   self->identifiers = g_ptr_array_new_with_free_func (identifier_edit_free);
   self->coverages = g_ptr_array_new_with_free_func (coverage_edit_free);
@@ -1718,7 +1725,7 @@ GtkEditable *
 _hc_patient_editor_get_entry (HcPatientEditor *self,
                               const char      *name)
 {
-  struct { const char *name; AdwEntryRow *row; } rows[] = {
+  struct { const char *name; HcEntryRow *row; } rows[] = {
     { "family", self->family_row }, { "given", self->given_row }, { "birth", self->birth_row },
     { "gender-identity", self->gender_identity_row },
     { "mrn", self->mrn_row }, { "phone", self->phone_row }, { "email", self->email_row },
@@ -1773,7 +1780,7 @@ _hc_patient_editor_get_coverage_entry (HcPatientEditor *self,
                                        const char      *name)
 {
   CoverageEdit *ce = nth_coverage (self, index);
-  struct { const char *name; AdwEntryRow *row; } rows[] = {
+  struct { const char *name; HcEntryRow *row; } rows[] = {
     { "payor", ce->payor }, { "member", ce->member }, { "group", ce->group },
     { "start", ce->start }, { "end", ce->end },
   };

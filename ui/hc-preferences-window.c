@@ -152,6 +152,24 @@ connect_action (GtkWidget  *widget,
   g_signal_emit (widget, signals[CONNECT], 0);
 }
 
+/* AdwPreferencesWindow keeps its own search entry in the accessibility tree even with search
+ * off, without a name: a screen reader would find an unnamed text field. */
+static gboolean
+name_search_entry (GtkWidget *widget)
+{
+  if (GTK_IS_SEARCH_ENTRY (widget))
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Search preferences"), -1);
+      return TRUE;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (name_search_entry (child))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 hc_preferences_window_dispose (GObject *object)
 {
@@ -217,6 +235,7 @@ static void
 hc_preferences_window_init (HcPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  name_search_entry (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.sign-out", FALSE);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-entry-row.h"
 #include "hc-json.h"
 #include "hc-prescribe-dialog.h"
 #include "hc-prescription-print.h"
@@ -31,6 +32,7 @@ struct _HcPrescribeDialog
   /* template widgets */
   AdwWindowTitle     *window_title;
   GtkWidget          *sign_button;
+  GtkLabel           *sign_hint;
   GtkLabel           *patient_label;
   GtkLabel           *allergies_label;
   GtkLabel           *replaces_label;
@@ -47,11 +49,11 @@ struct _HcPrescribeDialog
   GtkSpinButton      *quantity_spin;
   GtkLabel           *quantity_unit_label;
   GtkSpinButton      *refills_spin;
-  AdwEntryRow        *instructions_row;
+  HcEntryRow         *instructions_row;
   GtkLabel           *sig_label;
   GtkListBox         *warning_list;
   GtkWidget          *override_group;
-  AdwEntryRow        *override_row;
+  HcEntryRow         *override_row;
   GtkLabel           *error_label;
 
   /* owned */
@@ -162,18 +164,18 @@ static void
 update_sign_button (HcPrescribeDialog *self)
 {
   g_autofree char *reason = override_reason (self);
-  gboolean ready = self->clinical != NULL && self->pending_loads == 0;
-  gboolean can_sign = ready && !self->busy && self->drug != NULL &&
-                      gtk_spin_button_get_value (self->dose_spin) > 0 &&
-                      gtk_spin_button_get_value (self->quantity_spin) > 0 &&
-                      (!has_severe_warning (self) || reason[0] != '\0');
+  gboolean ready = self->clinical != NULL && self->pending_loads == 0 && !self->busy;
+  const char *why_not = NULL;
 
-  gtk_widget_set_sensitive (self->sign_button, can_sign);
-  if (has_severe_warning (self) && reason[0] == '\0')
-    gtk_widget_set_tooltip_text (self->sign_button,
-                                 _("A severe warning needs a reason before you can sign"));
-  else
-    gtk_widget_set_tooltip_text (self->sign_button, _("Sign and save the prescription"));
+  if (self->drug == NULL)
+    why_not = _("Choose a medication to sign the prescription.");
+  else if (gtk_spin_button_get_value (self->dose_spin) <= 0)
+    why_not = _("Enter a dose to sign the prescription.");
+  else if (gtk_spin_button_get_value (self->quantity_spin) <= 0)
+    why_not = _("Enter the quantity to dispense to sign the prescription.");
+  else if (has_severe_warning (self) && reason[0] == '\0')
+    why_not = _("A severe warning needs a reason for overriding before you can sign.");
+  hc_rx_set_ready (self->sign_button, self->sign_hint, ready, why_not);
 }
 
 static const char *
@@ -758,10 +760,13 @@ hc_prescribe_dialog_class_init (HcPrescribeDialogClass *klass)
   object_class->dispose = hc_prescribe_dialog_dispose;
   object_class->finalize = hc_prescribe_dialog_finalize;
 
+  g_type_ensure (HC_TYPE_ENTRY_ROW);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Housecall/ui/hc-prescribe-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, window_title);
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, sign_button);
+  gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, sign_hint);
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, patient_label);
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, allergies_label);
   gtk_widget_class_bind_template_child (widget_class, HcPrescribeDialog, replaces_label);
@@ -810,6 +815,7 @@ hc_prescribe_dialog_init (HcPrescribeDialog *self)
     gtk_string_list_append (frequency_labels, _(frequencies[i].label));
   adw_combo_row_set_model (self->frequency_row, G_LIST_MODEL (frequency_labels));
   gtk_widget_set_visible (GTK_WIDGET (self->drug_list), FALSE);
+  update_sign_button (self);
   /* the keyboard starts in the search, not on Cancel */
   gtk_widget_grab_focus (GTK_WIDGET (self->drug_search));
 }

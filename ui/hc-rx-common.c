@@ -276,3 +276,47 @@ hc_rx_load_finish (GAsyncResult  *result,
   loaded_free (loaded);
   return clinical;
 }
+
+/**
+ * hc_rx_set_ready:
+ * @button: the button that confirms the dialog
+ * @hint: a label next to it
+ * @ready: whether the dialog can confirm at all (loaded, not saving)
+ * @why_not: (nullable): what the user still has to do, or %NULL
+ *
+ * Enables @button, or disables it and shows why in @hint.
+ */
+void
+hc_rx_set_ready (GtkWidget  *button,
+                 GtkLabel   *hint,
+                 gboolean    ready,
+                 const char *why_not)
+{
+  g_return_if_fail (GTK_IS_WIDGET (button));
+  g_return_if_fail (GTK_IS_LABEL (hint));
+
+  gtk_widget_set_sensitive (button, ready && why_not == NULL);
+  gtk_label_set_label (hint, why_not != NULL ? why_not : "");
+  gtk_widget_set_visible (GTK_WIDGET (hint), why_not != NULL);
+  /* GTK 4.8 reads the description property (the tooltip) before the relation */
+  if (why_not != NULL)
+    {
+      gtk_accessible_update_relation (GTK_ACCESSIBLE (button),
+                                      GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, hint, NULL, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, why_not, -1);
+    }
+  else
+    {
+      const char *tooltip = gtk_widget_get_tooltip_text (button);
+
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (button),
+                                     GTK_ACCESSIBLE_RELATION_DESCRIBED_BY);
+      if (tooltip != NULL)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tooltip, -1);
+      else
+        gtk_accessible_reset_property (GTK_ACCESSIBLE (button),
+                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+    }
+}

@@ -48,6 +48,15 @@ void       hc_rx_show_error          (GtkWindow         *parent,
                                       const char        *heading,
                                       const char        *message);
 
+/* Enables the dialog's confirming @button when @ready and nothing is missing. Otherwise
+ * @why_not (nullable: nothing to say while loading or saving) tells what is missing: as the
+ * text of @hint, a dim label next to the button, and as the button's accessible
+ * description, so a disabled button never hides its reason in a tooltip. */
+void       hc_rx_set_ready           (GtkWidget         *button,
+                                      GtkLabel          *hint,
+                                      gboolean           ready,
+                                      const char        *why_not);
+
 /* Loads the clinical catalogs and the name of the signed-in user (the requester of what is
  * written) off the main thread. */
 void       hc_rx_load_async          (HcStore           *store,

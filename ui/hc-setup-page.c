@@ -15,6 +15,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-entry-row.h"
 #include "hc-setup-page.h"
 #include "hc-sync-engine.h"
 
@@ -23,11 +24,11 @@ struct _HcSetupPage
   AdwBin        parent_instance;
 
   /* template widgets */
-  AdwEntryRow  *url_row;
+  HcEntryRow   *url_row;
   AdwActionRow *ca_row;
   GtkWidget    *ca_clear_button;
-  AdwEntryRow  *user_row;
-  AdwEntryRow  *password_row;
+  HcEntryRow   *user_row;
+  HcEntryRow   *password_row;
   GtkLabel     *error_label;
   GtkWidget    *spinner;
 
@@ -184,7 +185,7 @@ login_cb (GObject      *source,
 }
 
 static char *
-entry_text (AdwEntryRow *row)
+entry_text (HcEntryRow *row)
 {
   return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
 }
@@ -304,7 +305,7 @@ changed_cb (HcSetupPage *self,
 
 static void
 activate_cb (HcSetupPage *self,
-             AdwEntryRow *row)
+             HcEntryRow  *row)
 {
   /* Enter moves on to the next empty field, and logs in from the last */
   if (row == self->url_row && *gtk_editable_get_text (GTK_EDITABLE (self->user_row)) == '\0')
@@ -365,6 +366,8 @@ hc_setup_page_class_init (HcSetupPageClass *klass)
    */
   signals[SKIPPED] = g_signal_new ("skipped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  g_type_ensure (HC_TYPE_ENTRY_ROW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Housecall/ui/hc-setup-page.ui");

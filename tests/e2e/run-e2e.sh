@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The end-to-end visit test: a real housecall-server over HTTPS on loopback, a real store, the
 # real app under Xvfb, driven through the accessibility tree (AT-SPI, python3-dogtail).
-# Usage: run-e2e.sh BUILD_DIR SOURCE_DIR
+# Usage: run-e2e.sh BUILD_DIR SOURCE_DIR [SCRIPT]   (SCRIPT: test_visit.py unless given)
 set -euo pipefail
 build=$(realpath "$1")
 src=$(realpath "$2")
+export HC_E2E_SCRIPT="${3:-test_visit.py}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/hc-e2e.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export HC_E2E_BUILD="$build" HC_E2E_SRC="$src" HC_E2E_WORK="$work"
@@ -30,4 +31,4 @@ exec xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- sh -c '
   gsettings set org.gnome.desktop.interface toolkit-accessibility true
   /usr/libexec/at-spi-bus-launcher --launch-immediately >/dev/null 2>&1 &
   sleep 1
-  exec /usr/bin/python3 "$HC_E2E_SRC/tests/e2e/test_visit.py"'
+  exec /usr/bin/python3 "$HC_E2E_SRC/tests/e2e/$HC_E2E_SCRIPT"'

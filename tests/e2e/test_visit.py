@@ -287,7 +287,7 @@ def main():
         app = wait_for("the app on the accessibility bus",
                        lambda: root.application("housecall"), timeout=30)
         current_app = app
-        focused("the passphrase field", lambda: find(app, role="password text"))
+        focused("the passphrase field", lambda: find(app, role="password text", name="Store passphrase"))
         shot("unlock")
 
         step("a wrong passphrase is refused with a clear message")
@@ -296,7 +296,7 @@ def main():
         need(app, "the wrong-passphrase message", role="label", contains="does not unlock")
 
         step("unlock with the right passphrase")
-        focused("the passphrase field", lambda: find(app, role="password text"))
+        focused("the passphrase field", lambda: find(app, role="password text", name="Store passphrase"))
         rawinput.keyCombo("<Control>a")
         rawinput.typeText(PASSPHRASE)
         rawinput.pressKey("Return")
@@ -384,7 +384,7 @@ def main():
         rawinput.pressKey("Return")
         need(dialog, "the allergy warning", contains="Allergy: Penicillin")
         need(dialog, "the reason the warning asks for", name="Reason for overriding")
-        if find(dialog, role="push button", contains="_Sign").sensitive:
+        if find(dialog, role="push button", name="Sign").sensitive:
             fail("a severe allergy warning left the Sign button enabled")
         shot("prescribe-allergy")
         rawinput.pressKey("Escape")
@@ -400,9 +400,9 @@ def main():
         rawinput.pressKey("Return")
         need(dialog, "no safety warning", contains="No allergy, interaction or duplicate")
         wait_for("Sign to be enabled",
-                 lambda: find(dialog, role="push button", contains="_Sign").sensitive)
+                 lambda: find(dialog, role="push button", name="Sign").sensitive)
         shot("prescribe")
-        click(dialog, "Sign", contains="_Sign")
+        click(dialog, "Sign", name="Sign")
         wait_for("the prescription to be signed", lambda: not windows_named("Prescribe"))
 
         step("sync now from the keyboard shows it synced")

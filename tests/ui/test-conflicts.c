@@ -11,6 +11,7 @@
 #include <string.h>
 #include <adwaita.h>
 
+#include "hc-entry-row.h"
 #include "hc-patient.h"
 #include "hc-record-text.h"
 #include "hc-store.h"
@@ -318,7 +319,7 @@ test_readable (Fixture       *f,
   dialog = _hc_conflict_view_get_edit_dialog (view);
   g_assert_nonnull (dialog);
   entry = gtk_widget_get_first_child (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog)));
-  g_assert_true (ADW_IS_ENTRY_ROW (entry));
+  g_assert_true (HC_IS_ENTRY_ROW (entry));
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (entry)), ==, "Birth date (YYYY-MM-DD)");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "1960-06-06");
   hc_test_ui_save_screenshot (dialog, "conflict-edit-merged");
