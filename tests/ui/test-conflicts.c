@@ -190,14 +190,53 @@ get_resource (HcStore    *store,
   return resource;
 }
 
-static void
-resolve_with (HcConflictView *view,
-              const char     *action)
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *action)
 {
-  guint serial = _hc_conflict_view_get_serial (view);
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, action);
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), action, NULL));
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Keep Mine or Keep Theirs as from the keyboard (its mnemonic, with the focus on it): the focus
+ * then lands where the keyboard can go on, never on a disabled or hidden button. */
+static void
+resolve_from_keyboard (HcConflictView *view,
+                       const char     *action)
+{
+  GtkWidget *button = find_button (GTK_WIDGET (view), action);
+  guint serial = _hc_conflict_view_get_serial (view);
+  GtkWidget *focus;
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_grab_focus (button));
+  g_assert_true (gtk_widget_mnemonic_activate (button, FALSE));
   wait_for_load (view, serial);
+  focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (view)));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_sensitive (focus));
+  g_assert_true (gtk_widget_is_drawable (focus));
+  if (hc_conflict_view_get_count (view) > 0)
+    /* on the next conflict */
+    g_assert_true (focus == GTK_WIDGET (gtk_list_box_get_selected_row (_hc_conflict_view_get_list (view))));
+  else
+    {
+      /* none left: back to finding patients (the focus is in the search entry's text) */
+      GtkWidget *search = GTK_WIDGET (_hc_window_get_search_entry (
+                                        HC_WINDOW (gtk_widget_get_root (GTK_WIDGET (view)))));
+
+      g_assert_true (focus == search || gtk_widget_is_ancestor (focus, search));
+    }
 }
 
 static gboolean
@@ -303,7 +342,7 @@ test_readable (Fixture       *f,
   /* not text a person writes: no Edit Merged */
   g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "conflicts.edit-merged", NULL) &&
                   _hc_conflict_view_get_edit_dialog (view) != NULL);
-  resolve_with (view, "conflicts.keep-theirs");
+  resolve_from_keyboard (view, "conflicts.keep-theirs");
   g_assert_cmpuint (hc_conflict_view_get_count (view), ==, 2);
   allergy = get_resource (f->store, "AllergyIntolerance", "a-berg");
   differences = hc_record_text_value ("code", json_object_get_member (allergy, "code"));
@@ -332,7 +371,7 @@ test_readable (Fixture       *f,
 
   /* the last one: Keep Mine, and the inbox is empty */
   g_assert_cmpstr (_hc_conflict_view_get_title (view), ==, "Prescription for Anna Maria Berg");
-  resolve_with (view, "conflicts.keep-mine");
+  resolve_from_keyboard (view, "conflicts.keep-mine");
   g_assert_cmpuint (hc_conflict_view_get_count (view), ==, 0);
   g_assert_null (gtk_list_box_get_row_at_index (_hc_conflict_view_get_list (view), 0));
   prescription = get_resource (f->store, "MedicationRequest", "rx-berg");
