@@ -508,6 +508,8 @@ def main():
         edit_birth_date(app, "1948-05-20")
         rawinput.keyCombo("<Control>r")
         need(app, "the conflict in the header", role="push button", name="1 Conflict")
+        need(app, "the toast saying both versions wait", role="label",
+             contains="conflicts with yours; both versions wait in Conflicts")
 
         step("the inbox from the keyboard shows both versions side by side")
         rawinput.keyCombo("<Control>k")

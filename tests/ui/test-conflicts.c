@@ -35,6 +35,13 @@ typedef struct
   " \"gender\":\"female\",\"birthDate\":\"" birth "\"," \
   " \"telecom\":[{\"system\":\"phone\",\"value\":\"+49 30 5550101\",\"use\":\"home\"}]}"
 
+/* PATIENT with the colleague's new mobile number */
+#define PATIENT_WITH_MOBILE(birth) \
+  "{\"resourceType\":\"Patient\",\"id\":\"p-berg\"," \
+  " \"name\":[{\"use\":\"official\",\"family\":\"Berg\",\"given\":[\"Anna\",\"Maria\"]}]," \
+  " \"gender\":\"female\",\"birthDate\":\"" birth "\"," \
+  " \"telecom\":[{\"system\":\"phone\",\"value\":\"+49 30 5550199\",\"use\":\"mobile\"}]}"
+
 #define ALLERGY(drug) \
   "{\"resourceType\":\"AllergyIntolerance\",\"id\":\"a-berg\"," \
   " \"clinicalStatus\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical\",\"code\":\"active\"}]}," \
@@ -449,10 +456,7 @@ test_merge_toast (Fixture       *f,
                    "Chart updated: a colleague changed allergies");
 
   /* the colleague changes the phone, this computer the birth date: merged */
-  put_renamed (f->other, "{\"resourceType\":\"Patient\",\"id\":\"p-berg\","
-                            " \"name\":[{\"use\":\"official\",\"family\":\"Berg\",\"given\":[\"Anna\",\"Maria\"]}],"
-                            " \"gender\":\"female\",\"birthDate\":\"1950-01-01\","
-                            " \"telecom\":[{\"system\":\"phone\",\"value\":\"+49 30 5550199\",\"use\":\"mobile\"}]}");
+  put_renamed (f->other, PATIENT_WITH_MOBILE ("1950-01-01"));
   hc_test_ui_sync_once (f->other);
   put_renamed (f->store, PATIENT ("1950-01-10"));
   sync_now (f->window);
@@ -465,6 +469,18 @@ test_merge_toast (Fixture       *f,
                      json_array_get_object_element (
                        json_object_get_array_member (patient, "telecom"), 0), "value"), ==,
                    "+49 30 5550199");
+
+  /* both change the birth date: the toast says it waits in the inbox, not that it changed */
+  hc_test_ui_wait_until (f->window, is_idle, "sending the merged patient");
+  hc_test_ui_sync_once (f->other);
+  put_renamed (f->other, PATIENT_WITH_MOBILE ("1950-02-02"));
+  hc_test_ui_sync_once (f->other);
+  put_renamed (f->store, PATIENT_WITH_MOBILE ("1950-03-03"));
+  sync_now (f->window);
+  g_assert_cmpstr (_hc_window_get_last_toast (f->window), ==,
+                   "Chart updated: a colleague’s change to patient details conflicts with yours; "
+                   "both versions wait in Conflicts");
+  hc_test_ui_wait_until (f->window, has_conflict_badge, "the conflict badge");
 }
 
 /* Values in words without a server: names, phone numbers, codes, dates, doses. */
