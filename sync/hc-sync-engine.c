@@ -380,6 +380,7 @@ typedef struct
   GHashTable *pushed;       /* "Type/id/version" the server acknowledged in this sync */
   GHashTable *merged;       /* "Type/id" merged with local changes without a conflict */
   JsonArray  *changes;      /* what pulls changed, for records-changed */
+  GHashTable *conflicted;   /* "Type/id" whose merge with local changes needs review */
 } MergeContext;
 
 static HcStoreMerge *
@@ -411,6 +412,8 @@ merge_hook (const char *type,
     }
   if (m->outcome != HC_STORE_MERGE_CONFLICT && mc->merged != NULL)
     g_hash_table_add (mc->merged, g_strdup_printf ("%s/%s", type, id));
+  else if (m->outcome == HC_STORE_MERGE_CONFLICT && mc->conflicted != NULL)
+    g_hash_table_add (mc->conflicted, g_strdup_printf ("%s/%s", type, id));
   g_debug ("merged %s/%s: outcome %d", type, id, m->outcome);
   return m;
 }
@@ -531,8 +534,8 @@ remember_pushed (MergeContext *mc,
 typedef struct
 {
   char       *key;      /* "Type/id/version": an echo of our own push when mc->pushed has it */
-  JsonObject *change;   /* {"resource": "Type/id", "patient": "id" or absent}; "merged" comes
-                         * once the entry is applied */
+  JsonObject *change;   /* {"resource": "Type/id", "patient": "id" or absent}; "merged" and
+                         * "conflict" come once the entry is applied */
 } Pulled;
 
 static void
@@ -606,6 +609,8 @@ remember_pulled (MergeContext *mc,
       if (g_hash_table_contains (mc->pushed, p->key))
         continue;
       json_object_set_boolean_member (p->change, "merged", g_hash_table_contains (mc->merged, url));
+      json_object_set_boolean_member (p->change, "conflict",
+                                      g_hash_table_contains (mc->conflicted, url));
       json_array_add_object_element (mc->changes, g_steal_pointer (&p->change));
     }
 }
@@ -1196,10 +1201,12 @@ run_sync (HcSyncEngine  *self,
   g_auto(Config) config = { 0 };
   g_autoptr(GHashTable) pushed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) merged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) conflicted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                             NULL);
   /* records-changed: worked out only when someone listens */
   g_autoptr(JsonArray) changes = g_signal_has_handler_pending (self, signals[RECORDS_CHANGED], 0,
                                                                TRUE) ? json_array_new () : NULL;
-  MergeContext mc = { NULL, FALSE, pushed, merged, changes };
+  MergeContext mc = { NULL, FALSE, pushed, merged, changes, conflicted };
   guint requests = 0;
   guint64 bytes = 0;
   gboolean ok;
@@ -1600,7 +1607,8 @@ hc_sync_engine_class_init (HcSyncEngineClass *klass)
    * HcSyncEngine::records-changed:
    * @changes: (type JsonArray): one object per record a sync's pull changed in the store,
    *   {"resource": "Type/id", "patient": the Patient id when the record belongs to one,
-   *   "merged": whether it was merged with changes made here}; the echoes of this store's
+   *   "merged": whether it was merged with changes made here, "conflict": whether its merge with
+   *   changes made here waits in the conflict inbox}; the echoes of this store's
    *   own pushes are left out
    *
    * Emitted in the engine's main context once per sync that pulled changes, after they are

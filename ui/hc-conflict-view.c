@@ -43,6 +43,7 @@ struct _HcConflictView
   GPtrArray      *differences;    /* char *: "Label: mine | theirs" of the selected one */
   guint           serial;
   guint           count;
+  gboolean        refocus;        /* a resolution started with the focus in the view */
 
   /* borrowed */
   GtkWidget      *edit_dialog;    /* weak */
@@ -478,6 +479,17 @@ show_conflicts (HcConflictView *self,
     gtk_list_box_select_row (self->list, gtk_list_box_get_row_at_index (self->list, 0));
   else
     row_selected_cb (self, NULL, self->list);
+
+  /* the button that settled it is disabled, and its row gone: the keyboard goes on from the
+   * next conflict, or, with none left, from the patient search */
+  if (self->refocus)
+    {
+      self->refocus = FALSE;
+      if (n > 0)
+        gtk_widget_grab_focus (GTK_WIDGET (gtk_list_box_get_row_at_index (self->list, 0)));
+      else
+        gtk_widget_activate_action (GTK_WIDGET (self), "patients.search", NULL);
+    }
 }
 
 /* ---- loading -------------------------------------------------------------------------------- */
@@ -625,6 +637,13 @@ resolve (HcConflictView    *self,
   r->id = g_strdup (member_string (conflict, "id"));
   r->how = how;
   r->merged = merged ? json_object_ref (merged) : NULL;
+  {
+    GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+    GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+
+    /* a dialog's response (Edit Merged) comes after its focus went back to the window */
+    self->refocus = focus == NULL || gtk_widget_is_ancestor (focus, GTK_WIDGET (self));
+  }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "conflicts.keep-mine", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "conflicts.keep-theirs", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "conflicts.edit-merged", FALSE);

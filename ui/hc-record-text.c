@@ -656,6 +656,7 @@ hc_record_text_change_notice (JsonArray  *changes,
   g_autoptr(GPtrArray) kinds = g_ptr_array_new ();
   g_autoptr(GString) joined = g_string_new (NULL);
   gboolean merged = FALSE;
+  gboolean conflict = FALSE;
 
   g_return_val_if_fail (changes != NULL, NULL);
 
@@ -670,6 +671,7 @@ hc_record_text_change_notice (JsonArray  *changes,
           (kind = kind_plural (get_string (change, "resource") ? get_string (change, "resource") : "")) == NULL)
         continue;
       merged |= json_object_get_boolean_member_with_default (change, "merged", FALSE);
+      conflict |= json_object_get_boolean_member_with_default (change, "conflict", FALSE);
       if (!g_ptr_array_find (kinds, kind, NULL))
         g_ptr_array_add (kinds, (gpointer) kind);
     }
@@ -682,6 +684,11 @@ hc_record_text_change_notice (JsonArray  *changes,
         g_string_append (joined, i + 1 == kinds->len ? _(" and ") : ", ");
       g_string_append (joined, kinds->pdata[i]);
     }
+  if (conflict)
+    /* Translators: %s is what changed, e.g. "allergies" or "allergies and problems";
+     * "Conflicts" is the header button that opens the conflict inbox */
+    return g_strdup_printf (_("Chart updated: a colleague’s change to %s conflicts with yours; "
+                              "both versions wait in Conflicts"), joined->str);
   if (merged)
     /* Translators: %s is what changed, e.g. "allergies" or "allergies and problems" */
     return g_strdup_printf (_("Chart updated: a colleague’s change to %s was merged with yours"),

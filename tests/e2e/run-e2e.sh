@@ -29,6 +29,9 @@ if [ -n "${ASAN_OPTIONS:-}" ]; then
 fi
 exec xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- sh -c '
   gsettings set org.gnome.desktop.interface toolkit-accessibility true
+  # only the test syncs the app (Ctrl+R, and after its edits): a periodic sync that pulled the
+  # colleague'"'"'s edit before the physician'"'"'s own would leave nothing to conflict
+  gsettings set org.housecall.Housecall sync-interval-minutes 1440
   /usr/libexec/at-spi-bus-launcher --launch-immediately >/dev/null 2>&1 &
   sleep 1
   exec /usr/bin/python3 "$HC_E2E_SRC/tests/e2e/$HC_E2E_SCRIPT"'

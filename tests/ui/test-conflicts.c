@@ -36,6 +36,13 @@ typedef struct
   " \"gender\":\"female\",\"birthDate\":\"" birth "\"," \
   " \"telecom\":[{\"system\":\"phone\",\"value\":\"+49 30 5550101\",\"use\":\"home\"}]}"
 
+/* PATIENT with the colleague's new mobile number */
+#define PATIENT_WITH_MOBILE(birth) \
+  "{\"resourceType\":\"Patient\",\"id\":\"p-berg\"," \
+  " \"name\":[{\"use\":\"official\",\"family\":\"Berg\",\"given\":[\"Anna\",\"Maria\"]}]," \
+  " \"gender\":\"female\",\"birthDate\":\"" birth "\"," \
+  " \"telecom\":[{\"system\":\"phone\",\"value\":\"+49 30 5550199\",\"use\":\"mobile\"}]}"
+
 #define ALLERGY(drug) \
   "{\"resourceType\":\"AllergyIntolerance\",\"id\":\"a-berg\"," \
   " \"clinicalStatus\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical\",\"code\":\"active\"}]}," \
@@ -191,14 +198,53 @@ get_resource (HcStore    *store,
   return resource;
 }
 
-static void
-resolve_with (HcConflictView *view,
-              const char     *action)
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *action)
 {
-  guint serial = _hc_conflict_view_get_serial (view);
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, action);
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), action, NULL));
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Keep Mine or Keep Theirs as from the keyboard (its mnemonic, with the focus on it): the focus
+ * then lands where the keyboard can go on, never on a disabled or hidden button. */
+static void
+resolve_from_keyboard (HcConflictView *view,
+                       const char     *action)
+{
+  GtkWidget *button = find_button (GTK_WIDGET (view), action);
+  guint serial = _hc_conflict_view_get_serial (view);
+  GtkWidget *focus;
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_grab_focus (button));
+  g_assert_true (gtk_widget_mnemonic_activate (button, FALSE));
   wait_for_load (view, serial);
+  focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (view)));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_sensitive (focus));
+  g_assert_true (gtk_widget_is_drawable (focus));
+  if (hc_conflict_view_get_count (view) > 0)
+    /* on the next conflict */
+    g_assert_true (focus == GTK_WIDGET (gtk_list_box_get_selected_row (_hc_conflict_view_get_list (view))));
+  else
+    {
+      /* none left: back to finding patients (the focus is in the search entry's text) */
+      GtkWidget *search = GTK_WIDGET (_hc_window_get_search_entry (
+                                        HC_WINDOW (gtk_widget_get_root (GTK_WIDGET (view)))));
+
+      g_assert_true (focus == search || gtk_widget_is_ancestor (focus, search));
+    }
 }
 
 static gboolean
@@ -304,7 +350,7 @@ test_readable (Fixture       *f,
   /* not text a person writes: no Edit Merged */
   g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "conflicts.edit-merged", NULL) &&
                   _hc_conflict_view_get_edit_dialog (view) != NULL);
-  resolve_with (view, "conflicts.keep-theirs");
+  resolve_from_keyboard (view, "conflicts.keep-theirs");
   g_assert_cmpuint (hc_conflict_view_get_count (view), ==, 2);
   allergy = get_resource (f->store, "AllergyIntolerance", "a-berg");
   differences = hc_record_text_value ("code", json_object_get_member (allergy, "code"));
@@ -333,7 +379,7 @@ test_readable (Fixture       *f,
 
   /* the last one: Keep Mine, and the inbox is empty */
   g_assert_cmpstr (_hc_conflict_view_get_title (view), ==, "Prescription for Anna Maria Berg");
-  resolve_with (view, "conflicts.keep-mine");
+  resolve_from_keyboard (view, "conflicts.keep-mine");
   g_assert_cmpuint (hc_conflict_view_get_count (view), ==, 0);
   g_assert_null (gtk_list_box_get_row_at_index (_hc_conflict_view_get_list (view), 0));
   prescription = get_resource (f->store, "MedicationRequest", "rx-berg");
@@ -411,10 +457,7 @@ test_merge_toast (Fixture       *f,
                    "Chart updated: a colleague changed allergies");
 
   /* the colleague changes the phone, this computer the birth date: merged */
-  put_renamed (f->other, "{\"resourceType\":\"Patient\",\"id\":\"p-berg\","
-                            " \"name\":[{\"use\":\"official\",\"family\":\"Berg\",\"given\":[\"Anna\",\"Maria\"]}],"
-                            " \"gender\":\"female\",\"birthDate\":\"1950-01-01\","
-                            " \"telecom\":[{\"system\":\"phone\",\"value\":\"+49 30 5550199\",\"use\":\"mobile\"}]}");
+  put_renamed (f->other, PATIENT_WITH_MOBILE ("1950-01-01"));
   hc_test_ui_sync_once (f->other);
   put_renamed (f->store, PATIENT ("1950-01-10"));
   sync_now (f->window);
@@ -427,6 +470,18 @@ test_merge_toast (Fixture       *f,
                      json_array_get_object_element (
                        json_object_get_array_member (patient, "telecom"), 0), "value"), ==,
                    "+49 30 5550199");
+
+  /* both change the birth date: the toast says it waits in the inbox, not that it changed */
+  hc_test_ui_wait_until (f->window, is_idle, "sending the merged patient");
+  hc_test_ui_sync_once (f->other);
+  put_renamed (f->other, PATIENT_WITH_MOBILE ("1950-02-02"));
+  hc_test_ui_sync_once (f->other);
+  put_renamed (f->store, PATIENT_WITH_MOBILE ("1950-03-03"));
+  sync_now (f->window);
+  g_assert_cmpstr (_hc_window_get_last_toast (f->window), ==,
+                   "Chart updated: a colleague’s change to patient details conflicts with yours; "
+                   "both versions wait in Conflicts");
+  hc_test_ui_wait_until (f->window, has_conflict_badge, "the conflict badge");
 }
 
 /* Values in words without a server: names, phone numbers, codes, dates, doses. */
