@@ -1309,6 +1309,8 @@ typedef struct
   HcStoreResolution  how;
   JsonObject        *merged;
   JsonObject        *provenance;
+  HcStoreResolveFunc resolve;
+  gpointer           resolve_data;
   /* get_conflict */
   char              *type;
   char              *resource_id;
@@ -1319,6 +1321,7 @@ typedef struct
 static gboolean
 load_conflict (HcStoreWorker  *w,
                ResolveData    *rd,
+               JsonObject    **base_out,
                JsonObject    **local,
                GError        **error)
 {
@@ -1347,6 +1350,8 @@ load_conflict (HcStoreWorker  *w,
     const char *v = hc_json_get_string (hc_json_get_object (base, "meta"), "versionId");
     rd->base_version = v ? g_ascii_strtoll (v, NULL, 10) : 0;
   }
+  if (base_out)
+    *base_out = g_steal_pointer (&base);
   get_merge_base (w, rd->type, rd->resource_id, &rd->remote_version, NULL);
   return TRUE;
 }
@@ -1357,7 +1362,7 @@ get_conflict_job (HcStoreWorker  *w,
                   GCancellable   *cancellable,
                   GError        **error)
 {
-  return load_conflict (w, data, NULL, error) ? GINT_TO_POINTER (1) : NULL;
+  return load_conflict (w, data, NULL, NULL, error) ? GINT_TO_POINTER (1) : NULL;
 }
 
 gboolean
@@ -1390,15 +1395,17 @@ resolve (HcStoreWorker  *w,
          GError        **error)
 {
   static const char * const names[] = { "take local", "take remote", "merged" };
+  g_autoptr(JsonObject) base = NULL;
   g_autoptr(JsonObject) local = NULL;
   g_autoptr(JsonObject) remote = NULL;
+  g_autoptr(JsonObject) resolved = NULL;
   g_autofree char *entity = NULL;
   g_autofree char *detail = NULL;
   JsonObject *chosen = NULL;
   HcWriteOutcome outcome = HC_WRITE_UNCHANGED;
   gint64 remote_version;
 
-  if (!load_conflict (w, rd, &local, error))
+  if (!load_conflict (w, rd, &base, &local, error))
     return FALSE;
   entity = g_strconcat (rd->type, "/", rd->resource_id, NULL);
   detail = g_strdup_printf ("conflict resolved: %s", names[rd->how]);
@@ -1423,8 +1430,13 @@ resolve (HcStoreWorker  *w,
     chosen = local;
   else if (rd->how == HC_STORE_RESOLVE_MERGED)
     chosen = rd->merged;
+  /* a side chosen for the elements in conflict, the rest as merged (the current server version
+   * is the remote side: what reached it since the conflict stays too) */
+  if (rd->how != HC_STORE_RESOLVE_MERGED && rd->resolve != NULL)
+    chosen = resolved = rd->resolve (base, local, remote,
+                                     rd->how == HC_STORE_RESOLVE_TAKE_LOCAL, rd->resolve_data);
 
-  if (rd->how != HC_STORE_RESOLVE_TAKE_REMOTE)
+  if (rd->how != HC_STORE_RESOLVE_TAKE_REMOTE || rd->resolve != NULL)
     {
       if (chosen == NULL)
         {
@@ -1475,10 +1487,12 @@ hc_store_resolve_conflict_sync (HcStore            *self,
                                 HcStoreResolution   how,
                                 JsonObject         *merged,
                                 JsonObject         *provenance,
+                                HcStoreResolveFunc  resolve_func,
+                                gpointer            resolve_data,
                                 GCancellable       *cancellable,
                                 GError            **error)
 {
-  ResolveData rd = { id, how, merged, provenance, NULL, NULL, 0, 0 };
+  ResolveData rd = { id, how, merged, provenance, resolve_func, resolve_data, NULL, NULL, 0, 0 };
   gboolean ok;
 
   g_return_val_if_fail (HC_IS_STORE (self), FALSE);

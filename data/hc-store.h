@@ -466,14 +466,27 @@ typedef enum
   HC_STORE_RESOLVE_MERGED,
 } HcStoreResolution;
 
+/* For a side chosen in a conflict: the version to keep, from the conflict's @base and @local
+ * versions and the server's current @remote one (any may be NULL: deleted or none); a new
+ * object, or NULL for a deletion. sync/ passes hc_merge_resolve(): the chosen side for the
+ * elements in conflict, what only one side changed as it is. */
+typedef JsonObject *(*HcStoreResolveFunc) (JsonObject *base,
+                                           JsonObject *local,
+                                           JsonObject *remote,
+                                           gboolean    keep_local,
+                                           gpointer    user_data);
+
 /* Settles conflict @id: the chosen version becomes the local one and, unless it is the
  * server's, is queued for sync with @provenance (may be NULL); audited. @merged is the
- * clinician's version for HC_STORE_RESOLVE_MERGED. */
+ * clinician's version for HC_STORE_RESOLVE_MERGED. Without @resolve_func, taking a side takes its
+ * whole version. */
 gboolean    hc_store_resolve_conflict_sync (HcStore            *self,
                                            const char          *id,
                                            HcStoreResolution    how,
                                            JsonObject          *merged,
                                            JsonObject          *provenance,
+                                           HcStoreResolveFunc   resolve_func,
+                                           gpointer             resolve_data,
                                            GCancellable        *cancellable,
                                            GError             **error);
 /* For the resolution's Provenance: the conflict's record and versions. */

@@ -1204,6 +1204,87 @@ copy_object (JsonObject *object)
   return object ? with_server_elements (object, object) : NULL;
 }
 
+/* The top-level member a conflict path names ("Patient.birthDate": "birthDate"); NULL for the
+ * whole resource ("Patient"). */
+static char *
+path_member (const char *path)
+{
+  const char *dot = strchr (path, '.');
+  const char *end;
+
+  if (dot == NULL)
+    return NULL;
+  end = strchr (dot + 1, '.');
+  return end ? g_strndup (dot + 1, end - (dot + 1)) : g_strdup (dot + 1);
+}
+
+/* @name is a type of the choice element @prefix ("medication" of "medication[x]"). */
+static gboolean
+is_choice_of (const char *name,
+              const char *prefix)
+{
+  return g_str_has_prefix (name, prefix) && g_ascii_isupper (name[strlen (prefix)]);
+}
+
+/* @into's @member becomes @from's (absent when @from has none). */
+static void
+take_member (JsonObject *into,
+             JsonObject *from,
+             const char *member)
+{
+  g_autofree char *prefix = g_str_has_suffix (member, "[x]") ?
+                            g_strndup (member, strlen (member) - 3) : NULL;
+  GList *names;
+
+  names = json_object_get_members (into);
+  for (GList *l = names; l != NULL; l = l->next)
+    if (prefix ? is_choice_of (l->data, prefix) : strcmp (l->data, member) == 0)
+      json_object_remove_member (into, l->data);
+  g_list_free (names);
+  names = json_object_get_members (from);
+  for (GList *l = names; l != NULL; l = l->next)
+    if (prefix ? is_choice_of (l->data, prefix) : strcmp (l->data, member) == 0)
+      json_object_set_member (into, l->data, copy_node (json_object_get_member (from, l->data)));
+  g_list_free (names);
+}
+
+JsonObject *
+hc_merge_resolve (JsonObject *base,
+                  JsonObject *local,
+                  JsonObject *remote,
+                  gboolean    keep_local)
+{
+  JsonObject *chosen = keep_local ? local : remote;
+  JsonObject *other = keep_local ? remote : local;
+  g_autoptr(HcMergeResult) result = NULL;
+  JsonObject *resolved;
+
+  if (chosen == NULL || other == NULL)
+    return copy_object (chosen);
+  /* the merge gives the review elements the "remote" side's value: the chosen one goes there */
+  result = hc_merge_resources (base, other, chosen);
+  if (result->merged == NULL)
+    return copy_object (chosen);
+  resolved = json_object_ref (result->merged);
+  /* what the rules settled otherwise (the cautious value of an allergy, the further state, the
+   * later contact data) yields to the clinician's choice too */
+  for (guint i = 0; i < result->conflicts->len; i++)
+    {
+      g_autofree char *member = path_member (result->conflicts->pdata[i]);
+
+      if (member == NULL)
+        {
+          json_object_unref (resolved);
+          return copy_object (chosen);
+        }
+      take_member (resolved, chosen, member);
+    }
+  /* the server-owned elements are the server's */
+  if (remote != NULL && keep_local)
+    take_member (resolved, remote, "meta");
+  return resolved;
+}
+
 HcMergeResult *
 hc_merge_resources (JsonObject *base,
                     JsonObject *local,

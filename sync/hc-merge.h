@@ -56,6 +56,17 @@ HcMergeResult *hc_merge_resources      (JsonObject    *base,
 void           hc_merge_result_free    (HcMergeResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcMergeResult, hc_merge_result_free)
 
+/* A clinician's decision on a conflict, element by element: the version to keep when the
+ * elements in conflict take the side chosen (@keep_local: the local version's, else the
+ * remote's) while what only the other side changed stays (DESIGN.md §6: a change made on one
+ * side is taken), so "keep mine" never throws away a colleague's unrelated edit, nor "keep
+ * theirs" one made here. With a deletion on either side (the whole record in conflict) it is
+ * the chosen version as it is. A new object, or NULL for a deletion. */
+JsonObject    *hc_merge_resolve        (JsonObject    *base,
+                                        JsonObject    *local,
+                                        JsonObject    *remote,
+                                        gboolean       keep_local);
+
 /* A Provenance recording a merge of @type/@id: its target is the merged resource, and its
  * entity list names both parent versions (local based on @local_base_version, remote at
  * @remote_version) with role "revision"; @agent is the user (Practitioner reference or user

@@ -1873,6 +1873,16 @@ hc_sync_engine_get_error (HcSyncEngine *self)
   return self->error;
 }
 
+static JsonObject *
+resolve_elements (JsonObject *base,
+                  JsonObject *local,
+                  JsonObject *remote,
+                  gboolean    keep_local,
+                  gpointer    user_data)
+{
+  return hc_merge_resolve (base, local, remote, keep_local);
+}
+
 gboolean
 hc_sync_resolve_conflict_sync (HcStore            *store,
                                const char         *conflict_id,
@@ -1897,6 +1907,6 @@ hc_sync_resolve_conflict_sync (HcStore            *store,
   if (g_strcmp0 (role, "front-desk") != 0)
     provenance = hc_merge_provenance (provenance_id, type, id, base_version, remote_version,
                                       "resolve", user ? user : g_get_user_name (), recorded);
-  return hc_store_resolve_conflict_sync (store, conflict_id, how, merged, provenance, cancellable,
-                                         error);
+  return hc_store_resolve_conflict_sync (store, conflict_id, how, merged, provenance,
+                                         resolve_elements, NULL, cancellable, error);
 }

@@ -742,6 +742,66 @@ test_canonical (void)
 }
 
 static void
+assert_member (JsonObject *object,
+               const char *member,
+               const char *expected_quoted)
+{
+  g_autofree char *json = g_strdup (expected_quoted);
+  g_autoptr(JsonNode) expected = NULL;
+
+  g_strdelimit (json, "'", '"');
+  expected = json_from_string (json, NULL);
+  g_assert_nonnull (expected);
+  if (!same_json (json_object_get_member (object, member), expected))
+    g_error ("%s is %s, expected %s", member,
+             json_to_string (json_object_get_member (object, member), FALSE), json);
+}
+
+/* Keep Mine and Keep Theirs decide the elements in conflict, element by element: what only one
+ * side changed stays, so neither a colleague's unrelated edit nor one made here is lost. */
+static void
+test_resolve (void)
+{
+  g_autoptr(JsonObject) base = object_from_quoted (
+    "{'resourceType':'Patient','id':'p1','meta':{'versionId':'3'},'birthDate':'1948-05-02',"
+    "'gender':'female','telecom':[{'system':'phone','value':'555-0100'}],"
+    "'address':[{'use':'home','city':'Leeds'}]}");
+  /* here: the birth date (in conflict) and the address (here only) */
+  g_autoptr(JsonObject) local = object_from_quoted (
+    "{'resourceType':'Patient','id':'p1','meta':{'versionId':'3'},'birthDate':'1948-05-20',"
+    "'gender':'female','telecom':[{'system':'phone','value':'555-0100'}],"
+    "'address':[{'use':'home','city':'York'}]}");
+  /* there: the birth date (in conflict), the phone and the gender (there only) */
+  g_autoptr(JsonObject) remote = object_from_quoted (
+    "{'resourceType':'Patient','id':'p1','meta':{'versionId':'4'},'birthDate':'1948-05-21',"
+    "'gender':'other','telecom':[{'system':'phone','value':'555-0199'}],"
+    "'address':[{'use':'home','city':'Leeds'}]}");
+  g_autoptr(JsonObject) mine = hc_merge_resolve (base, local, remote, TRUE);
+  g_autoptr(JsonObject) theirs = hc_merge_resolve (base, local, remote, FALSE);
+  g_autoptr(JsonObject) deleted = NULL;
+
+  assert_member (mine, "birthDate", "'1948-05-20'");
+  assert_member (mine, "gender", "'other'");
+  assert_member (mine, "telecom", "[{'system':'phone','value':'555-0199'}]");
+  assert_member (mine, "address", "[{'use':'home','city':'York'}]");
+  assert_member (mine, "meta", "{'versionId':'4'}");
+
+  assert_member (theirs, "birthDate", "'1948-05-21'");
+  assert_member (theirs, "gender", "'other'");
+  assert_member (theirs, "telecom", "[{'system':'phone','value':'555-0199'}]");
+  assert_member (theirs, "address", "[{'use':'home','city':'York'}]");
+  assert_member (theirs, "meta", "{'versionId':'4'}");
+
+  /* a deletion against an edit: the whole record is in conflict, the chosen side is kept */
+  deleted = hc_merge_resolve (base, NULL, remote, TRUE);
+  g_assert_null (deleted);
+  {
+    g_autoptr(JsonObject) kept = hc_merge_resolve (base, NULL, remote, FALSE);
+    assert_member (kept, "birthDate", "'1948-05-21'");
+  }
+}
+
+static void
 test_provenance (void)
 {
   g_autoptr(JsonObject) provenance = NULL;
@@ -1777,6 +1837,7 @@ main (int   argc,
   g_test_add_func ("/hc/sync/merge/large-arrays", test_large_arrays);
   g_test_add_func ("/hc/sync/merge/canonical", test_canonical);
   g_test_add_func ("/hc/sync/merge/provenance", test_provenance);
+  g_test_add_func ("/hc/sync/merge/resolve", test_resolve);
   g_test_add_func ("/hc/sync/merge/properties", test_properties);
 
   return g_test_run ();
