@@ -455,9 +455,9 @@ show_conflicts (HcConflictView *self,
   gtk_widget_set_visible (GTK_WIDGET (self->list), n > 0);
   gtk_label_set_label (self->intro,
                        n > 0 ? _("These records were changed here and on the server before "
-                                 "either change reached the other. Compare both versions and "
-                                 "keep one; the elements that differ are marked ≠ and listed "
-                                 "first.")
+                                 "either change reached the other. The elements that differ "
+                                 "are marked ≠ and listed first; keep one version of those in "
+                                 "conflict. A change made on one side only is kept either way.")
                              : _("No open conflicts. Every change made here reached the "
                                  "server or merged cleanly."));
 
