@@ -47,7 +47,7 @@ static const PaletteAction actions[] = {
   { N_("Book Appointment"), N_("schedule appointment visit"), "win.book-appointment", NULL, "appointment-new-symbolic" },
   { N_("Search Patients"), N_("find list"), "patients.search", "<Control>f", "system-search-symbolic" },
   { N_("Sync Now"), N_("synchronize server send fetch"), "sync.now", "<Control>r", "emblem-synchronizing-symbolic" },
-  { N_("Conflicts"), N_("sync inbox review"), "conflicts.show", NULL, "dialog-warning-symbolic" },
+  { N_("Conflicts"), N_("sync inbox review"), "conflicts.show", "<Shift><Control>c", "dialog-warning-symbolic" },
   { N_("Lock"), N_("screen away passphrase"), "store.lock", "<Control>l", "system-lock-screen-symbolic" },
   { N_("Preferences"), N_("settings options"), "win.preferences", "<Control>comma", "preferences-system-symbolic" },
   { N_("Preferences"), N_("settings options"), "app.preferences", "<Control>comma", "preferences-system-symbolic" },
