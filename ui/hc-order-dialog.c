@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hc-widget-util.h"
 #include "hc-entry-row.h"
 #include "hc-fhir.h"
 #include "hc-json.h"
@@ -95,15 +96,6 @@ update_place_button (HcOrderDialog *self)
   hc_rx_set_ready (self->place_button, self->place_hint, !self->busy, why_not);
 }
 
-static void
-clear_list (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    gtk_list_box_remove (list, child);
-}
-
 static const char *
 kind_label (const char *kind)
 {
@@ -120,7 +112,7 @@ update_results (HcOrderDialog *self)
   g_autoptr(GPtrArray) found = NULL;
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->test_search));
 
-  clear_list (self->test_list);
+  hc_widget_remove_children (GTK_WIDGET (self->test_list));
   if (self->clinical == NULL || query[0] == '\0')
     {
       gtk_widget_set_visible (GTK_WIDGET (self->test_list), FALSE);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-widget-util.h"
 #include "hc-entry-row.h"
 #include "hc-json.h"
 #include "hc-prescribe-dialog.h"
@@ -258,15 +259,6 @@ count_chart (HcPrescribeDialog *self,
   return n;
 }
 
-static void
-clear_list (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    gtk_list_box_remove (list, child);
-}
-
 /* Checks what the fields say against the chart and shows the warnings and the sig. */
 static void
 update_checks (HcPrescribeDialog *self)
@@ -277,7 +269,7 @@ update_checks (HcPrescribeDialog *self)
 
   if (self->filling)
     return;
-  clear_list (self->warning_list);
+  hc_widget_remove_children (GTK_WIDGET (self->warning_list));
   g_clear_pointer (&self->warnings, g_ptr_array_unref);
   if (self->clinical == NULL || self->pending_loads > 0 || self->drug == NULL)
     {
@@ -373,7 +365,7 @@ update_results (HcPrescribeDialog *self)
   g_autoptr(GPtrArray) found = NULL;
   const char *query = gtk_editable_get_text (GTK_EDITABLE (self->drug_search));
 
-  clear_list (self->drug_list);
+  hc_widget_remove_children (GTK_WIDGET (self->drug_list));
   if (self->clinical == NULL || query[0] == '\0')
     {
       gtk_widget_set_visible (GTK_WIDGET (self->drug_list), FALSE);

@@ -390,12 +390,7 @@ def main():
         check_window("booking", dialog, focus, "booking")
         close_window("Book")
     finally:
-        app_proc.terminate()
-        try:
-            app_proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app_proc.kill()
-        server.stop()
+        visit.stop(app_proc, server)
 
     if problems:
         for p in problems:

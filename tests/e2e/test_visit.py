@@ -89,6 +89,16 @@ def colleague_edit(store, reference, change):
     cli(store, "sync")
 
 
+def stop(app_proc, server):
+    """Ends the app (killed if it does not quit) and the server."""
+    app_proc.terminate()
+    try:
+        app_proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        app_proc.kill()
+    server.stop()
+
+
 def phone_numbers(patient):
     return [t.get("value") for t in patient.get("telecom", []) if t.get("system") == "phone"]
 
@@ -568,12 +578,7 @@ def main():
                                           n.name.endswith("· MRN 770001") and showing(n))
                  and not find(app, role="label", contains="1948-05-21"))
     finally:
-        app_proc.terminate()
-        try:
-            app_proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            app_proc.kill()
-        server.stop()
+        stop(app_proc, server)
     print(f"ok: {step_no} steps", flush=True)
 
 
