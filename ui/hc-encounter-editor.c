@@ -103,7 +103,6 @@ struct _HcEncounterEditor
   char              *signed_at;
   char              *last_error;
   GtkTextView       *last_view;       /* where a picked snippet goes */
-  AdwToast          *toast;           /* weak: the toast shown now */
   guint              autosave_id;
   guint              fit_id;
   guint              save_serial;
@@ -171,17 +170,19 @@ buffer_text (GtkTextView *view)
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
 }
 
+/* the blanks of a note template, for the physician to fill */
+#define BLANK "___"
+
+static gboolean select_next_blank (HcEncounterEditor *self,
+                                   GtkTextView       *from,
+                                   gboolean           after_cursor);
+
 static void
 show_toast (HcEncounterEditor *self,
             const char        *text)
 {
-  AdwToast *toast = adw_toast_new (text);
-
   /* only the latest news: a stale "correct the vitals" must not linger over "signed" */
-  if (self->toast != NULL)
-    adw_toast_dismiss (self->toast);
-  g_set_weak_pointer (&self->toast, toast);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  hc_toast_show (self->toast_overlay, text, 0);
 }
 
 static void
@@ -944,6 +945,15 @@ build_visit (HcEncounterEditor *self,
                    _("Write the note before signing it."));
       return NULL;
     }
+  /* a template's blank left as it is: the signed note would say "___" */
+  for (int s = 0; sign && s < HC_N_SOAP; s++)
+    if (strstr (texts[s], BLANK) != NULL)
+      {
+        select_next_blank (self, self->section_views[s], FALSE);
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s",
+                     _("Fill in or delete the template’s blanks (___) before signing."));
+        return NULL;
+      }
 
   for (guint i = 0; i < self->diagnoses->len; i++)
     {
@@ -1433,8 +1443,6 @@ start (HcEncounterEditor *self)
 /* ------------------------------------------------------------------------------------------ */
 /* Actions */
 
-#define BLANK "___"
-
 /* Selects the next blank (___) of the note, from the cursor of @from (with @after_cursor, else
  * from its start) through the parts after it, then around; focuses its part. FALSE: none. */
 static gboolean
@@ -1738,7 +1746,6 @@ hc_encounter_editor_dispose (GObject *object)
   g_clear_handle_id (&self->autosave_id, g_source_remove);
   g_clear_handle_id (&self->fit_id, g_source_remove);
   g_clear_handle_id (&self->lock_watch_id, g_source_remove);
-  g_clear_weak_pointer (&self->toast);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_ENCOUNTER_EDITOR);

@@ -8,6 +8,37 @@
 
 #include "hc-widget-util.h"
 
+static void
+toast_dismissed_cb (AdwToast        *toast,
+                    AdwToastOverlay *overlay)
+{
+  if (g_object_get_data (G_OBJECT (overlay), "hc-toast") == toast)
+    g_object_set_data (G_OBJECT (overlay), "hc-toast", NULL);
+}
+
+void
+hc_toast_show (AdwToastOverlay *overlay,
+               const char      *text,
+               guint            timeout)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (ADW_IS_TOAST_OVERLAY (overlay));
+
+  toast = g_object_get_data (G_OBJECT (overlay), "hc-toast");
+  if (toast != NULL)
+    {
+      adw_toast_set_title (toast, text);
+      return;
+    }
+  toast = adw_toast_new (text);
+  if (timeout > 0)
+    adw_toast_set_timeout (toast, timeout);
+  g_object_set_data (G_OBJECT (overlay), "hc-toast", toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), overlay, 0);
+  adw_toast_overlay_add_toast (overlay, toast);
+}
+
 void
 hc_widget_remove_children (GtkWidget *parent)
 {

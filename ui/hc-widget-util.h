@@ -6,11 +6,18 @@
 
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
 /* Empties a GtkListBox (its rows: a placeholder stays), GtkBox, GtkGrid or any other parent. */
 void hc_widget_remove_children (GtkWidget *parent);
+
+/* Shows @text in a toast of @overlay, only the latest news: a toast still on screen says it
+ * instead (in libadwaita 1.2, dismissing a toast while another is added can crash in the
+ * dismissed one's animation). @timeout in seconds, 0: the default. */
+void hc_toast_show             (AdwToastOverlay *overlay,
+                                const char      *text,
+                                guint            timeout);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "hc-widget-util.h"
 #include "hc-account.h"
 #include "hc-chart-view.h"
 #include "hc-chart-view-private.h"
@@ -83,7 +84,6 @@ struct _HcWindow
   HcSyncEngine         *sync_engine;         /* NULL until the store is known to be logged in */
   guint                 sync_serial;         /* "Sync now" runs finished */
   char                 *last_toast;          /* for tests */
-  AdwToast             *toast;               /* weak: the one shown about a colleague's change */
   GtkWidget            *preferences;         /* weak: the preferences window, while open */
   guint                 sign_out_serial;     /* sign-outs finished */
 };
@@ -466,7 +466,6 @@ records_changed_cb (HcWindow     *self,
                     HcSyncEngine *engine)
 {
   g_autofree char *notice = NULL;
-  AdwToast *toast;
 
   if (self->shown_patient == NULL)
     return;
@@ -474,12 +473,7 @@ records_changed_cb (HcWindow     *self,
   if (notice == NULL)
     return;
   /* the newest news replaces what it updates */
-  if (self->toast != NULL)
-    adw_toast_dismiss (self->toast);
-  toast = adw_toast_new (notice);
-  adw_toast_set_timeout (toast, 8);
-  g_set_weak_pointer (&self->toast, toast);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  hc_toast_show (self->toast_overlay, notice, 8);
   g_free (self->last_toast);
   self->last_toast = g_steal_pointer (&notice);
   hc_window_reload_chart (self);
@@ -1209,7 +1203,6 @@ hc_window_dispose (GObject *object)
   if (self->sync_engine != NULL)
     hc_sync_engine_stop (self->sync_engine);
 
-  g_clear_weak_pointer (&self->toast);
   if (self->preferences != NULL)
     gtk_window_destroy (GTK_WINDOW (self->preferences));
   g_clear_weak_pointer (&self->preferences);

@@ -251,6 +251,14 @@ test_visit (Fixture       *f,
   text = view_text (_hc_encounter_editor_get_section_view (editor, HC_SOAP_SUBJECTIVE));
   g_assert_nonnull (strstr (text, "Home blood pressure readings: 132/84 on average. Adherent"));
   g_clear_pointer (&text, g_free);
+  /* signing with a blank left is refused, and the blank is selected */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.sign", NULL));
+  g_assert_nonnull (strstr (_hc_encounter_editor_get_last_error (editor), "blanks"));
+  g_assert_false (_hc_encounter_editor_is_read_only (editor));
+  assert_selected_blank (_hc_encounter_editor_get_section_view (editor, HC_SOAP_ASSESSMENT));
+  /* Ctrl+J from the subjective goes to the same one */
+  gtk_widget_grab_focus (GTK_WIDGET (_hc_encounter_editor_get_section_view (editor,
+                                                                            HC_SOAP_SUBJECTIVE)));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.next-blank", NULL));
   assert_selected_blank (_hc_encounter_editor_get_section_view (editor, HC_SOAP_ASSESSMENT));
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (_hc_encounter_editor_get_section_view (
