@@ -16,27 +16,99 @@ toast_dismissed_cb (AdwToast        *toast,
     g_object_set_data (G_OBJECT (overlay), "hc-toast", NULL);
 }
 
+static void
+add_toast (AdwToastOverlay *overlay,
+           const char      *text,
+           guint            timeout)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  if (timeout > 0)
+    adw_toast_set_timeout (toast, timeout);
+  g_object_set_data (G_OBJECT (overlay), "hc-toast", toast);
+  g_object_set_data_full (G_OBJECT (overlay), "hc-toast-shown-at",
+                          g_memdup2 (&(gint64) { g_get_monotonic_time () }, sizeof (gint64)),
+                          g_free);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), overlay, 0);
+  adw_toast_overlay_add_toast (overlay, toast);
+}
+
+/* libadwaita 1.2's toast show animation (300 ms), and a margin */
+#define SHOWN_MS 400
+
+typedef struct
+{
+  GWeakRef  overlay;
+  char     *text;
+  guint     timeout;
+} NextToast;
+
+static void
+next_toast_free (gpointer data)
+{
+  NextToast *next = data;
+
+  g_weak_ref_clear (&next->overlay);
+  g_free (next->text);
+  g_free (next);
+}
+
+static gboolean
+show_next_cb (gpointer data)
+{
+  NextToast *next = data;
+  g_autoptr(AdwToastOverlay) overlay = g_weak_ref_get (&next->overlay);
+
+  if (overlay != NULL)
+    {
+      AdwToast *current = g_object_get_data (G_OBJECT (overlay), "hc-toast");
+
+      g_object_set_data (G_OBJECT (overlay), "hc-toast-next", NULL);
+      if (current != NULL)
+        adw_toast_dismiss (current);
+      add_toast (overlay, next->text, next->timeout);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 void
 hc_toast_show (AdwToastOverlay *overlay,
                const char      *text,
                guint            timeout)
 {
-  AdwToast *toast;
+  AdwToast *current;
+  NextToast *next;
 
   g_return_if_fail (ADW_IS_TOAST_OVERLAY (overlay));
 
-  toast = g_object_get_data (G_OBJECT (overlay), "hc-toast");
-  if (toast != NULL)
+  current = g_object_get_data (G_OBJECT (overlay), "hc-toast");
+  next = g_object_get_data (G_OBJECT (overlay), "hc-toast-next");
+  if (current == NULL && next == NULL)
     {
-      adw_toast_set_title (toast, text);
+      add_toast (overlay, text, timeout);
       return;
     }
-  toast = adw_toast_new (text);
-  if (timeout > 0)
-    adw_toast_set_timeout (toast, timeout);
-  g_object_set_data (G_OBJECT (overlay), "hc-toast", toast);
-  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), overlay, 0);
-  adw_toast_overlay_add_toast (overlay, toast);
+  /* the one on screen is replaced once it has finished appearing: libadwaita 1.2 can crash
+   * in the toast's animations when one is dismissed while it still slides in */
+  if (next != NULL)
+    {
+      g_free (next->text);
+      next->text = g_strdup (text);
+      next->timeout = timeout;
+      return;
+    }
+  next = g_new0 (NextToast, 1);
+  g_weak_ref_init (&next->overlay, overlay);
+  next->text = g_strdup (text);
+  next->timeout = timeout;
+  g_object_set_data (G_OBJECT (overlay), "hc-toast-next", next);
+  {
+    gint64 *shown_at = g_object_get_data (G_OBJECT (overlay), "hc-toast-shown-at");
+    gint64 age_ms = shown_at ? (g_get_monotonic_time () - *shown_at) / 1000 : G_MAXINT;
+
+    g_timeout_add_full (G_PRIORITY_DEFAULT, age_ms >= SHOWN_MS ? 0 : (guint) (SHOWN_MS - age_ms),
+                        show_next_cb, next, next_toast_free);
+  }
 }
 
 void

@@ -13,9 +13,9 @@ G_BEGIN_DECLS
 /* Empties a GtkListBox (its rows: a placeholder stays), GtkBox, GtkGrid or any other parent. */
 void hc_widget_remove_children (GtkWidget *parent);
 
-/* Shows @text in a toast of @overlay, only the latest news: a toast still on screen says it
- * instead (in libadwaita 1.2, dismissing a toast while another is added can crash in the
- * dismissed one's animation). @timeout in seconds, 0: the default. */
+/* Shows @text in a toast of @overlay, only the latest news: a toast still on screen is
+ * replaced, once it has finished appearing (in libadwaita 1.2, dismissing a toast while it
+ * slides in can crash in its animation). @timeout in seconds, 0: the default. */
 void hc_toast_show             (AdwToastOverlay *overlay,
                                 const char      *text,
                                 guint            timeout);
