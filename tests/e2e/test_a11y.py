@@ -304,6 +304,7 @@ def main():
         app = visit.wait_for("the app on the accessibility bus",
                              lambda: root.application("housecall"), timeout=30)
         visit.current_app = app
+        visit.current_proc = app_proc
         focus = FocusEvents()
         passphrase = lambda: visit.find(app, role="password text", name="Store passphrase")  # noqa: E731
         visit.focused("the passphrase field", passphrase)

@@ -38,6 +38,8 @@ def step(title):
 
 
 current_app = None
+# the app's process, to say on failure whether it is still running or how it ended
+current_proc = None
 
 
 def dump(node, depth=0, out=None):
@@ -55,6 +57,14 @@ def dump(node, depth=0, out=None):
 def fail(message):
     print(f"FAIL: {message}", flush=True)
     shot("failure")
+    if current_proc is not None:
+        code = current_proc.poll()
+        if code is None:
+            print("# the app is still running", flush=True)
+        elif code < 0:
+            print(f"# the app was ended by signal {-code}", flush=True)
+        else:
+            print(f"# the app exited with status {code}", flush=True)
     if current_app is not None:
         dump(current_app)
     sys.exit(1)
@@ -325,7 +335,8 @@ def main():
         env["G_DEBUG"] = os.environ["HC_E2E_APP_G_DEBUG"]
     app_proc = subprocess.Popen([APP, "--store", store], env=env)
     try:
-        global current_app
+        global current_app, current_proc
+        current_proc = app_proc
         app = wait_for("the app on the accessibility bus",
                        lambda: root.application("housecall"), timeout=30)
         current_app = app
