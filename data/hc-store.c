@@ -2348,13 +2348,17 @@ list_chart_job (HcStoreWorker  *w,
       }
 
   /* The type filter is a JSON array bound as one parameter, so the statement stays cached. */
-  /* a record changed here is "sent" once a push carried its latest change */
+  /* a record changed here is "sent" once a push carried its latest change; one with an open
+   * conflict shows the server's version until someone settles it */
   stmt = _hc_store_stmt (w, "SELECT json, sync_state, sync_state <> 0 AND "
                             "(SELECT MAX (e.changeset) FROM changeset_entry e JOIN changeset c "
                             " ON c.seq = e.changeset WHERE e.type = resource.type "
                             " AND e.id = resource.id AND c.state = 'pending') <= "
                             "(SELECT CAST (value AS INTEGER) FROM sync_state "
-                            " WHERE key = 'sent_through') FROM resource "
+                            " WHERE key = 'sent_through'), "
+                            "EXISTS (SELECT 1 FROM conflict WHERE conflict.type = resource.type "
+                            " AND conflict.resource_id = resource.id "
+                            " AND conflict.resolved_at IS NULL) FROM resource "
                             "WHERE patient = ?1 AND deleted = 0 "
                             "AND (?2 IS NULL OR type IN (SELECT value FROM json_each (?2))) "
                             "ORDER BY date DESC NULLS LAST, rid DESC", error);
@@ -2383,6 +2387,7 @@ list_chart_job (HcStoreWorker  *w,
       row = json_object_new ();
       json_object_set_object_member (row, "resource", resource);
       json_object_set_string_member (row, "state",
+                                     sqlite3_column_int (stmt, 3) ? "conflict" :
                                      sqlite3_column_int (stmt, 1) == 0 ? "confirmed" :
                                      sqlite3_column_int (stmt, 2) ? "sent" : "local");
       json_array_add_object_element (rows, row);
@@ -2453,8 +2458,11 @@ chart_stamp_job (HcStoreWorker  *w,
   int rc;
 
   /* and a push on its way changes what the changed records show */
+  /* and so does a conflict opened or settled */
   stmt = _hc_store_stmt (w, "SELECT count(*), total(version_id), total(local_rev), total(sync_state),"
-                            " total(deleted), (SELECT value FROM sync_state WHERE key = 'sent_through')"
+                            " total(deleted), (SELECT value FROM sync_state WHERE key = 'sent_through'),"
+                            " total((SELECT count(*) FROM conflict WHERE conflict.type = resource.type"
+                            "  AND conflict.resource_id = resource.id AND conflict.resolved_at IS NULL))"
                             " FROM resource WHERE patient = ?", error);
   if (stmt == NULL)
     return NULL;
@@ -2466,11 +2474,12 @@ chart_stamp_job (HcStoreWorker  *w,
       _hc_store_sqlite_error (w, rc, "chart stamp", error);
       return NULL;
     }
-  stamp = g_strdup_printf ("%lld:%.0f:%.0f:%.0f:%.0f:%s", (long long) sqlite3_column_int64 (stmt, 0),
+  stamp = g_strdup_printf ("%lld:%.0f:%.0f:%.0f:%.0f:%s:%.0f", (long long) sqlite3_column_int64 (stmt, 0),
                            sqlite3_column_double (stmt, 1), sqlite3_column_double (stmt, 2),
                            sqlite3_column_double (stmt, 3), sqlite3_column_double (stmt, 4),
                            sqlite3_column_type (stmt, 5) == SQLITE_NULL ? "" :
-                           (const char *) sqlite3_column_text (stmt, 5));
+                           (const char *) sqlite3_column_text (stmt, 5),
+                           sqlite3_column_double (stmt, 6));
   sqlite3_reset (stmt);
   return stamp;
 }

@@ -187,9 +187,11 @@ JsonArray  *hc_store_put_many_finish      (HcStore             *self,
 /* The live resources of one patient's chart (the compartment of Patient/@patient_id), of the
  * types in @types (NULL: every type), newest first by their clinical date, without what was
  * marked entered-in-error. Each element is an
- * object { "resource": {...}, "state": "local" | "sent" | "confirmed" }: "local" while a change
- * of the record is saved here only, "sent" once a push carried it (hc_store_mark_sent_sync())
- * until the server's answer confirms it. Opening a chart is audited once ("read" of the
+ * object { "resource": {...}, "state": "local" | "sent" | "confirmed" | "conflict" }: "local"
+ * while a change of the record is saved here only, "sent" once a push carried it
+ * (hc_store_mark_sent_sync()) until the server's answer confirms it, "conflict" while a
+ * conflict on it is open (the record then holds the server's value of the elements in
+ * conflict, and refuses local writes). Opening a chart is audited once ("read" of the
  * Patient). */
 JsonArray  *hc_store_list_chart_sync      (HcStore             *self,
                                            const char          *patient_id,

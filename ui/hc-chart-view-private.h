@@ -18,6 +18,8 @@ guint         _hc_chart_view_get_check_serial (HcChartView *self);
 AdwViewStack *_hc_chart_view_get_stack        (HcChartView *self);
 const char   *_hc_chart_view_get_name         (HcChartView *self);
 const char   *_hc_chart_view_get_allergy_text (HcChartView *self);
+/* The conflict banner's text, NULL while it is hidden. */
+const char   *_hc_chart_view_get_conflict_text (HcChartView *self);
 /* "allergy-high", "allergy-present", "allergy-none" or "allergy-unknown" */
 const char   *_hc_chart_view_get_allergy_style (HcChartView *self);
 /* "weight", "blood-pressure" or "hba1c"; builds the summary if needed */

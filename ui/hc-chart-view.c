@@ -21,6 +21,7 @@
 #include "hc-chart-view-private.h"
 #include "hc-format.h"
 #include "hc-json.h"
+#include "hc-record-text.h"
 #include "hc-trend-plot.h"
 
 typedef enum
@@ -50,6 +51,8 @@ struct _HcChartView
   GtkWidget          *allergy_banner;
   GtkImage           *allergy_icon;
   GtkLabel           *allergy_label;
+  GtkWidget          *conflict_banner;
+  GtkLabel           *conflict_label;
   AdwSqueezer        *switcher_squeezer;
   GtkWidget          *switcher_none;
   AdwViewStack       *view_stack;
@@ -121,6 +124,8 @@ row_sync_text (JsonObject *row)
     return _("Saved on this computer, not yet sent");
   if (g_strcmp0 (state, "sent") == 0)
     return _("Sent, waiting for the server to confirm");
+  if (g_strcmp0 (state, "conflict") == 0)
+    return _("In conflict with a colleague’s change, waiting in Conflicts");
   return NULL;
 }
 
@@ -508,17 +513,21 @@ new_tag (const char *text,
   return tag;
 }
 
-/* The discreet marker of a record not yet confirmed by the server: saved here only, or sent
- * and waiting for the answer. */
+/* The marker of a record not yet confirmed by the server: saved here only, or sent and
+ * waiting for the answer (both discreet), or in conflict (not discreet). */
 static GtkWidget *
 new_sync_marker (JsonObject *row)
 {
-  gboolean sent = g_strcmp0 (hc_json_get_string (row, "state"), "sent") == 0;
-  GtkWidget *image = gtk_image_new_from_icon_name (sent ? "network-transmit-symbolic" :
+  const char *state = hc_json_get_string (row, "state");
+  gboolean sent = g_strcmp0 (state, "sent") == 0;
+  gboolean conflict = g_strcmp0 (state, "conflict") == 0;
+  GtkWidget *image = gtk_image_new_from_icon_name (conflict ? "dialog-warning-symbolic" :
+                                                   sent ? "network-transmit-symbolic" :
                                                           "document-send-symbolic");
 
-  gtk_widget_add_css_class (image, "dim-label");
-  gtk_widget_add_css_class (image, sent ? "sync-sent" : "sync-local");
+  if (!conflict)
+    gtk_widget_add_css_class (image, "dim-label");
+  gtk_widget_add_css_class (image, conflict ? "sync-conflict" : sent ? "sync-sent" : "sync-local");
   gtk_widget_set_valign (image, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (image, row_sync_text (row));
   gtk_accessible_update_property (GTK_ACCESSIBLE (image), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -744,6 +753,7 @@ update_header (HcChartView *self)
       gtk_label_set_text (self->facts_label, "");
       gtk_label_set_text (self->allergy_label, "");
       gtk_widget_set_visible (self->allergy_banner, FALSE);
+      gtk_widget_set_visible (self->conflict_banner, FALSE);
       return;
     }
 
@@ -758,6 +768,44 @@ update_header (HcChartView *self)
     facts = g_strdup_printf ("%s · %s", birth, _("No MRN"));
   gtk_label_set_text (self->facts_label, *birth ? facts : facts + strlen (" · "));
   update_allergy_banner (self);
+}
+
+/* Which of the chart's records wait in the conflict inbox: until settled, each shows the
+ * server's value of what conflicts, and refuses changes here. */
+static void
+update_conflict_banner (HcChartView *self)
+{
+  g_autoptr(GPtrArray) kinds = g_ptr_array_new ();
+  g_autoptr(GString) markup = NULL;
+
+  for (guint i = 0; self->patient != NULL && self->chart != NULL &&
+                    i < json_array_get_length (self->chart); i++)
+    {
+      JsonObject *row = hc_json_array_get_object (self->chart, i);
+      const char *kind;
+
+      if (g_strcmp0 (hc_json_get_string (row, "state"), "conflict") != 0)
+        continue;
+      kind = hc_record_text_kind (resource_type (row_resource (row)));
+      if (!g_ptr_array_find_with_equal_func (kinds, kind, g_str_equal, NULL))
+        g_ptr_array_add (kinds, (gpointer) kind);
+    }
+  gtk_widget_set_visible (self->conflict_banner, kinds->len > 0);
+  if (kinds->len == 0)
+    return;
+  markup = g_string_new (NULL);
+  /* Translators: the chart's conflict banner starts with this, then the kinds of records */
+  g_string_append_printf (markup, "<b>%s</b> ", _("In conflict:"));
+  for (guint i = 0; i < kinds->len; i++)
+    {
+      g_autofree char *kind = g_markup_escape_text (kinds->pdata[i], -1);
+
+      g_string_append_printf (markup, "%s%s", i > 0 ? ", " : "", kind);
+    }
+  g_string_append_printf (markup, ". %s",
+                          _("Until it is settled, the chart shows the server’s version of what "
+                            "differs."));
+  gtk_label_set_markup (self->conflict_label, markup->str);
 }
 
 /* ---- summary ---------------------------------------------------------------------------- */
@@ -2033,6 +2081,7 @@ load_cb (GObject      *source,
   index_chart (self);
   clear_pages (self);
   update_allergy_banner (self);
+  update_conflict_banner (self);
   visible_page_cb (self);
 }
 
@@ -2043,7 +2092,7 @@ stamp_cb (GObject      *source,
 {
   static const char * const types[] = {
     "AllergyIntolerance", "Condition", "Composition", "DiagnosticReport", "Encounter",
-    "MedicationRequest", "Observation", "ServiceRequest", NULL,
+    "MedicationRequest", "Observation", "Patient", "ServiceRequest", NULL,
   };
   g_autoptr(HcChartView) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -2228,6 +2277,8 @@ hc_chart_view_class_init (HcChartViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcChartView, allergy_banner);
   gtk_widget_class_bind_template_child (widget_class, HcChartView, allergy_icon);
   gtk_widget_class_bind_template_child (widget_class, HcChartView, allergy_label);
+  gtk_widget_class_bind_template_child (widget_class, HcChartView, conflict_banner);
+  gtk_widget_class_bind_template_child (widget_class, HcChartView, conflict_label);
   gtk_widget_class_bind_template_child (widget_class, HcChartView, switcher_squeezer);
   gtk_widget_class_bind_template_child (widget_class, HcChartView, switcher_none);
   gtk_widget_class_bind_template_child (widget_class, HcChartView, view_stack);
@@ -2372,6 +2423,13 @@ const char *
 _hc_chart_view_get_name (HcChartView *self)
 {
   return gtk_label_get_text (self->name_label);
+}
+
+const char *
+_hc_chart_view_get_conflict_text (HcChartView *self)
+{
+  return gtk_widget_get_visible (self->conflict_banner) ? gtk_label_get_text (self->conflict_label)
+                                                        : NULL;
 }
 
 const char *

@@ -41,6 +41,7 @@ struct _HcConflictView
   GCancellable   *cancellable;
   JsonArray      *conflicts;      /* what the list shows, with "patientName" added */
   GPtrArray      *differences;    /* char *: "Label: mine | theirs" of the selected one */
+  GPtrArray      *kept;           /* char *: "Label: value (from …)", kept either way */
   guint           serial;
   guint           count;
   gboolean        refocus;        /* a resolution started with the focus in the view */
@@ -115,26 +116,6 @@ top_member (const char *path)
     }
   end = start + strcspn (start, ".[");
   return g_strndup (start, (gsize) (end - start));
-}
-
-/* Whether the merge asked for review of @member (or of the whole record). */
-static gboolean
-under_review (JsonArray  *elements,
-              const char *member)
-{
-  for (guint i = 0; elements != NULL && i < json_array_get_length (elements); i++)
-    {
-      const char *path = json_array_get_string_element (elements, i);
-      g_autofree char *top = path ? top_member (path) : NULL;
-
-      if (path == NULL)
-        continue;
-      /* a choice element: "medication[x]" covers medicationCodeableConcept */
-      if (top == NULL || strcmp (top, member) == 0 ||
-          (strstr (path, "[x]") != NULL && g_str_has_prefix (member, top)))
-        return TRUE;
-    }
-  return FALSE;
 }
 
 static gboolean
@@ -261,71 +242,155 @@ selected_conflict (HcConflictView *self)
   return json_array_get_object_element (self->conflicts, index);
 }
 
-/* Whether every differing element is text that a person can write: then Edit Merged. */
-static GPtrArray *
-editable_elements (JsonObject *conflict)
+/* The two versions of a conflict and what each button would keep: Keep Mine and Keep Theirs
+ * decide only the elements in conflict, and what one side alone changed stays either way
+ * (hc_merge_resolve), so the view shows exactly what the choice is between. */
+typedef struct
 {
-  JsonObject *local = member_object (conflict, "local");
-  JsonObject *remote = member_object (conflict, "remote");
-  g_autoptr(GPtrArray) members = NULL;
+  JsonObject *local;        /* borrowed from the conflict; NULL when deleted here */
+  JsonObject *remote;       /* borrowed; NULL when deleted on the server */
+  JsonObject *keep_mine;    /* owned: the record after Keep Mine, NULL for a deletion */
+  JsonObject *keep_theirs;  /* owned: after Keep Theirs */
+  GPtrArray  *members;      /* char *: every element either version has, in display order */
+} Versions;
+
+static void
+versions_init (Versions   *v,
+               JsonObject *conflict)
+{
+  JsonObject *base = member_object (conflict, "base");
+
+  v->local = member_object (conflict, "local");
+  v->remote = member_object (conflict, "remote");
+  v->keep_mine = hc_merge_resolve (base, v->local, v->remote, TRUE);
+  v->keep_theirs = hc_merge_resolve (base, v->local, v->remote, FALSE);
+  v->members = hc_record_text_elements (v->local ? v->local : v->remote);
+  if (v->local != NULL && v->remote != NULL)
+    {
+      g_autoptr(GPtrArray) theirs = hc_record_text_elements (v->remote);
+
+      for (guint i = 0; i < theirs->len; i++)
+        if (!g_ptr_array_find_with_equal_func (v->members, theirs->pdata[i], g_str_equal, NULL))
+          g_ptr_array_add (v->members, g_strdup (theirs->pdata[i]));
+    }
+}
+
+static void
+versions_clear (Versions *v)
+{
+  g_clear_pointer (&v->keep_mine, json_object_unref);
+  g_clear_pointer (&v->keep_theirs, json_object_unref);
+  g_clear_pointer (&v->members, g_ptr_array_unref);
+}
+
+/* Whether Keep Mine and Keep Theirs give @member different values. */
+static gboolean
+is_choice (Versions   *v,
+           const char *member)
+{
+  return !same_value (v->keep_mine, v->keep_theirs, member);
+}
+
+/* Whether every element in conflict is text that a person can write: then Edit Merged. */
+static GPtrArray *
+editable_elements (Versions *v)
+{
   g_autoptr(GPtrArray) editable = g_ptr_array_new_with_free_func (g_free);
 
-  if (local == NULL || remote == NULL)
+  if (v->keep_mine == NULL || v->keep_theirs == NULL)
     return NULL;
-  members = hc_record_text_elements (local);
-  {
-    g_autoptr(GPtrArray) theirs = hc_record_text_elements (remote);
-
-    for (guint i = 0; i < theirs->len; i++)
-      if (!g_ptr_array_find_with_equal_func (members, theirs->pdata[i], g_str_equal, NULL))
-        g_ptr_array_add (members, g_strdup (theirs->pdata[i]));
-  }
-  for (guint i = 0; i < members->len; i++)
+  for (guint i = 0; i < v->members->len; i++)
     {
-      const char *member = members->pdata[i];
+      const char *member = v->members->pdata[i];
 
-      if (same_value (local, remote, member))
+      if (!is_choice (v, member))
         continue;
-      if ((json_object_has_member (local, member) && member_string (local, member) == NULL) ||
-          (json_object_has_member (remote, member) && member_string (remote, member) == NULL))
+      if ((json_object_has_member (v->keep_mine, member) &&
+           member_string (v->keep_mine, member) == NULL) ||
+          (json_object_has_member (v->keep_theirs, member) &&
+           member_string (v->keep_theirs, member) == NULL))
         return NULL;
       g_ptr_array_add (editable, g_strdup (member));
     }
   return editable->len > 0 ? g_steal_pointer (&editable) : NULL;
 }
 
+/* How an element of the selected conflict is shown: the choice between the versions, a change
+ * one side made that stays whichever is kept, or the same in both. */
+typedef enum
+{
+  ROW_CHOICE,
+  ROW_KEPT,
+  ROW_SAME,
+} RowKind;
+
+static void
+add_section_heading (HcConflictView *self,
+                     int             row,
+                     const char     *text)
+{
+  GtkWidget *heading = cell (text, "conflict-section-heading");
+
+  gtk_widget_add_css_class (heading, "dim-label");
+  gtk_widget_add_css_class (heading, "caption-heading");
+  gtk_grid_attach (self->grid, heading, 0, row, 3, 1);
+}
+
 static void
 add_row (HcConflictView *self,
          int             row,
+         RowKind         kind,
          const char     *label,
          const char     *mine,
-         const char     *theirs,
-         gboolean        differs)
+         const char     *theirs)
 {
-  const char *css = differs ? "conflict-differs" : NULL;
-  g_autofree char *marked = differs ? g_strconcat ("≠ ", label, NULL) : g_strdup (label);
+  const char *css = kind == ROW_CHOICE ? "conflict-differs" : NULL;
+  g_autofree char *marked = kind == ROW_CHOICE ? g_strconcat ("≠ ", label, NULL)
+                                               : g_strdup (label);
   GtkWidget *name = cell (marked, css);
 
   gtk_widget_add_css_class (name, "conflict-label");
   gtk_widget_set_hexpand (name, FALSE);
   gtk_grid_attach (self->grid, name, 0, row, 1, 1);
-  if (differs)
+  if (kind == ROW_CHOICE)
     {
       GtkWidget *a = cell (mine, css);
       GtkWidget *b = cell (theirs, css);
 
       gtk_accessible_update_property (GTK_ACCESSIBLE (name), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                      _("Differs between the two versions"), -1);
+                                      _("In conflict: choose which version to keep"), -1);
       gtk_grid_attach (self->grid, a, 1, row, 1, 1);
       gtk_grid_attach (self->grid, b, 2, row, 1, 1);
     }
   else
     {
-      GtkWidget *both = cell (mine, NULL);
+      GtkWidget *both = cell (mine, kind == ROW_KEPT ? "conflict-kept" : NULL);
 
-      gtk_widget_add_css_class (both, "dim-label");
+      if (kind == ROW_SAME)
+        gtk_widget_add_css_class (both, "dim-label");
+      else
+        gtk_accessible_update_property (GTK_ACCESSIBLE (name),
+                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                        _("Changed on one side only, kept either way"), -1);
       gtk_grid_attach (self->grid, both, 1, row, 2, 1);
     }
+}
+
+/* Which side a change kept either way came from, after its value. */
+static char *
+kept_text (Versions   *v,
+           const char *member)
+{
+  g_autofree char *value = version_text (v->keep_mine, member, _("Deleted"));
+
+  if (same_value (v->keep_mine, v->remote, member))
+    /* Translators: a value kept from the server's version, e.g. "+49 30 555 — from the server" */
+    return g_strdup_printf (_("%s — from the server"), value);
+  if (same_value (v->keep_mine, v->local, member))
+    /* Translators: a value kept from this computer's version */
+    return g_strdup_printf (_("%s — from this computer"), value);
+  /* Translators: a value that combines both versions' changes */
+  return g_strdup_printf (_("%s — both changes combined"), value);
 }
 
 static void
@@ -334,13 +399,9 @@ show_conflict (HcConflictView *self,
 {
   g_autofree char *type = conflict_type (conflict);
   g_autofree char *title = conflict_title (conflict);
-  g_autoptr(GPtrArray) members = NULL;
   g_autoptr(GPtrArray) editable = NULL;
   g_autoptr(GString) info = g_string_new (NULL);
-  JsonObject *local = member_object (conflict, "local");
-  JsonObject *remote = member_object (conflict, "remote");
-  JsonArray *elements = conflict_elements (conflict);
-  gboolean any_same = FALSE;
+  Versions v;
   int row = 1;
 
   gtk_label_set_label (self->detail_title, title);
@@ -359,58 +420,61 @@ show_conflict (HcConflictView *self,
   gtk_widget_set_visible (GTK_WIDGET (self->detail_info), info->len > 0);
 
   g_ptr_array_set_size (self->differences, 0);
+  g_ptr_array_set_size (self->kept, 0);
   hc_widget_remove_children (GTK_WIDGET (self->grid));
+  versions_init (&v, conflict);
   gtk_grid_attach (self->grid, cell (_("Element"), "conflict-heading"), 0, 0, 1, 1);
-  gtk_grid_attach (self->grid, version_heading (_("On This Computer"), local,
+  gtk_grid_attach (self->grid, version_heading (_("On This Computer"), v.local,
                                                 _("deleted here")), 1, 0, 1, 1);
-  gtk_grid_attach (self->grid, version_heading (_("On the Server"), remote,
+  gtk_grid_attach (self->grid, version_heading (_("On the Server"), v.remote,
                                                 _("deleted on the server")), 2, 0, 1, 1);
 
-  /* every element either side has, the differing ones first */
-  members = hc_record_text_elements (local ? local : remote);
-  if (local != NULL && remote != NULL)
+  /* the elements in conflict first, then the changes kept either way, then the rest */
+  for (RowKind kind = ROW_CHOICE; kind <= ROW_SAME; kind++)
     {
-      g_autoptr(GPtrArray) theirs = hc_record_text_elements (remote);
+      gboolean headed = FALSE;
 
-      for (guint i = 0; i < theirs->len; i++)
-        if (!g_ptr_array_find_with_equal_func (members, theirs->pdata[i], g_str_equal, NULL))
-          g_ptr_array_add (members, g_strdup (theirs->pdata[i]));
+      for (guint i = 0; i < v.members->len; i++)
+        {
+          const char *member = v.members->pdata[i];
+          RowKind member_kind = is_choice (&v, member) ? ROW_CHOICE :
+                                !same_value (v.local, v.remote, member) ? ROW_KEPT : ROW_SAME;
+          g_autofree char *label = NULL;
+          g_autofree char *mine = NULL;
+          g_autofree char *theirs = NULL;
+
+          if (member_kind != kind || g_str_equal (member, "patient") ||
+              g_str_equal (member, "subject"))
+            continue;
+          label = hc_record_text_label (type, member);
+          if (kind == ROW_KEPT)
+            mine = kept_text (&v, member);
+          else
+            {
+              mine = version_text (v.keep_mine, member, _("Deleted"));
+              theirs = version_text (v.keep_theirs, member, _("Deleted"));
+            }
+          if (!headed && kind != ROW_CHOICE)
+            add_section_heading (self, row++, kind == ROW_KEPT
+                                              ? _("Changed on one side only, kept either way")
+                                              : _("Same in both versions"));
+          headed = TRUE;
+          add_row (self, row++, kind, label, mine, theirs);
+          if (kind != ROW_SAME)
+            {
+              g_autofree char *line = kind == ROW_CHOICE
+                                      ? g_strdup_printf ("%s: %s | %s", label, mine, theirs)
+                                      : g_strdup_printf ("%s: %s", label, mine);
+
+              g_strdelimit (line, "\n", ';');
+              g_ptr_array_add (kind == ROW_CHOICE ? self->differences : self->kept,
+                               g_steal_pointer (&line));
+            }
+        }
     }
-  for (guint pass = 0; pass < 2; pass++)
-    for (guint i = 0; i < members->len; i++)
-      {
-        const char *member = members->pdata[i];
-        gboolean differs = under_review (elements, member) || !same_value (local, remote, member);
-        g_autofree char *label = NULL;
-        g_autofree char *mine = NULL;
-        g_autofree char *theirs = NULL;
 
-        if (differs != (pass == 0) || g_str_equal (member, "patient") ||
-            g_str_equal (member, "subject"))
-          continue;
-        label = hc_record_text_label (type, member);
-        mine = version_text (local, member, _("Deleted"));
-        theirs = version_text (remote, member, _("Deleted"));
-        if (!differs && !any_same)
-          {
-            GtkWidget *heading = cell (_("Same in both versions"), "conflict-same-heading");
-
-            gtk_widget_add_css_class (heading, "dim-label");
-            gtk_widget_add_css_class (heading, "caption-heading");
-            gtk_grid_attach (self->grid, heading, 0, row++, 3, 1);
-            any_same = TRUE;
-          }
-        add_row (self, row++, label, mine, theirs, differs);
-        if (differs)
-          {
-            g_autofree char *line = g_strdup_printf ("%s: %s | %s", label, mine, theirs);
-
-            g_strdelimit (line, "\n", ';');
-            g_ptr_array_add (self->differences, g_steal_pointer (&line));
-          }
-      }
-
-  editable = editable_elements (conflict);
+  editable = editable_elements (&v);
+  versions_clear (&v);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "conflicts.edit-merged", editable != NULL);
   gtk_widget_set_visible (self->edit_button, editable != NULL);
 }
@@ -455,9 +519,9 @@ show_conflicts (HcConflictView *self,
   gtk_widget_set_visible (GTK_WIDGET (self->list), n > 0);
   gtk_label_set_label (self->intro,
                        n > 0 ? _("These records were changed here and on the server before "
-                                 "either change reached the other. The elements that differ "
-                                 "are marked ≠ and listed first; keep one version of those in "
-                                 "conflict. A change made on one side only is kept either way.")
+                                 "either change reached the other. The elements in conflict are "
+                                 "marked ≠ and listed first: keep one version of them. A change "
+                                 "made on one side only is kept either way.")
                              : _("No open conflicts. Every change made here reached the "
                                  "server or merged cleanly."));
 
@@ -670,15 +734,18 @@ edit_response_cb (AdwMessageDialog *dialog,
                   HcConflictView   *self)
 {
   JsonObject *conflict = selected_conflict (self);
-  JsonObject *local = conflict ? member_object (conflict, "local") : NULL;
-  g_autoptr(JsonNode) copy = NULL;
-  JsonObject *merged;
   GtkWidget *rows = adw_message_dialog_get_extra_child (dialog);
+  Versions v;
 
-  if (!g_str_equal (response, "save") || local == NULL)
+  if (!g_str_equal (response, "save") || conflict == NULL)
     return;
-  copy = json_node_copy (json_object_get_member (conflict, "local"));
-  merged = json_node_get_object (copy);
+  /* what was written replaces the elements in conflict; a change one side alone made stays */
+  versions_init (&v, conflict);
+  if (v.keep_mine == NULL)
+    {
+      versions_clear (&v);
+      return;
+    }
   for (GtkWidget *row = gtk_widget_get_first_child (rows); row != NULL;
        row = gtk_widget_get_next_sibling (row))
     {
@@ -688,11 +755,12 @@ edit_response_cb (AdwMessageDialog *dialog,
       if (member == NULL)
         continue;
       if (text == NULL || *text == '\0')
-        json_object_remove_member (merged, member);
+        json_object_remove_member (v.keep_mine, member);
       else
-        json_object_set_string_member (merged, member, text);
+        json_object_set_string_member (v.keep_mine, member, text);
     }
-  resolve (self, HC_STORE_RESOLVE_MERGED, merged);
+  resolve (self, HC_STORE_RESOLVE_MERGED, v.keep_mine);
+  versions_clear (&v);
 }
 
 static void
@@ -702,11 +770,17 @@ edit_merged_action (GtkWidget  *widget,
 {
   HcConflictView *self = HC_CONFLICT_VIEW (widget);
   JsonObject *conflict = selected_conflict (self);
-  g_autoptr(GPtrArray) editable = conflict ? editable_elements (conflict) : NULL;
+  g_autoptr(GPtrArray) editable = NULL;
   g_autofree char *type = NULL;
   g_autofree char *title = NULL;
   GtkWidget *dialog, *rows;
+  Versions v;
 
+  if (conflict == NULL)
+    return;
+  versions_init (&v, conflict);
+  editable = editable_elements (&v);
+  versions_clear (&v);
   if (editable == NULL)
     return;
   type = conflict_type (conflict);
@@ -776,6 +850,7 @@ hc_conflict_view_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->conflicts, json_array_unref);
   g_clear_pointer (&self->differences, g_ptr_array_unref);
+  g_clear_pointer (&self->kept, g_ptr_array_unref);
 
   G_OBJECT_CLASS (hc_conflict_view_parent_class)->finalize (object);
 }
@@ -852,6 +927,7 @@ hc_conflict_view_init (HcConflictView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->differences = g_ptr_array_new_with_free_func (g_free);
+  self->kept = g_ptr_array_new_with_free_func (g_free);
   row_selected_cb (self, NULL, self->list);
 }
 
@@ -894,6 +970,7 @@ hc_conflict_view_clear (HcConflictView *self)
     gtk_window_destroy (GTK_WINDOW (self->edit_dialog));
   g_clear_pointer (&self->conflicts, json_array_unref);
   g_ptr_array_set_size (self->differences, 0);
+  g_ptr_array_set_size (self->kept, 0);
   hc_widget_remove_children (GTK_WIDGET (self->list));
   hc_widget_remove_children (GTK_WIDGET (self->grid));
   gtk_label_set_label (self->detail_title, "");
@@ -926,14 +1003,26 @@ _hc_conflict_view_get_title (HcConflictView *self)
   return gtk_label_get_label (self->detail_title);
 }
 
-char *
-_hc_conflict_view_describe_differences (HcConflictView *self)
+static char *
+describe_lines (GPtrArray *lines)
 {
   GString *s = g_string_new (NULL);
 
-  for (guint i = 0; i < self->differences->len; i++)
-    g_string_append_printf (s, "%s\n", (const char *) self->differences->pdata[i]);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (s, "%s\n", (const char *) lines->pdata[i]);
   return g_string_free (s, FALSE);
+}
+
+char *
+_hc_conflict_view_describe_differences (HcConflictView *self)
+{
+  return describe_lines (self->differences);
+}
+
+char *
+_hc_conflict_view_describe_kept (HcConflictView *self)
+{
+  return describe_lines (self->kept);
 }
 
 GtkWidget *

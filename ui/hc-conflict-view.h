@@ -30,8 +30,10 @@ guint       _hc_conflict_view_get_serial (HcConflictView *self);
 GtkListBox *_hc_conflict_view_get_list   (HcConflictView *self);
 /* The selected conflict's title ("Allergy for Anna Berg"). */
 const char *_hc_conflict_view_get_title  (HcConflictView *self);
-/* One line per differing element: "Label: mine | theirs" (newlines in values as "; "). */
+/* One line per element in conflict: "Label: mine | theirs" (newlines in values as "; "). */
 char       *_hc_conflict_view_describe_differences (HcConflictView *self);
+/* One line per change kept either way: "Label: value — from the server". */
+char       *_hc_conflict_view_describe_kept (HcConflictView *self);
 /* The dialog "Edit merged" opened, or NULL. */
 GtkWidget  *_hc_conflict_view_get_edit_dialog (HcConflictView *self);
 

@@ -651,7 +651,8 @@ kind_plural (const char *resource)
 
 char *
 hc_record_text_change_notice (JsonArray  *changes,
-                              const char *patient_id)
+                              const char *patient_id,
+                              gboolean   *conflict_out)
 {
   g_autoptr(GPtrArray) kinds = g_ptr_array_new ();
   g_autoptr(GString) joined = g_string_new (NULL);
@@ -660,6 +661,8 @@ hc_record_text_change_notice (JsonArray  *changes,
 
   g_return_val_if_fail (changes != NULL, NULL);
 
+  if (conflict_out != NULL)
+    *conflict_out = FALSE;
   if (patient_id == NULL)
     return NULL;
   for (guint i = 0; i < json_array_get_length (changes); i++)
@@ -684,11 +687,12 @@ hc_record_text_change_notice (JsonArray  *changes,
         g_string_append (joined, i + 1 == kinds->len ? _(" and ") : ", ");
       g_string_append (joined, kinds->pdata[i]);
     }
+  if (conflict_out != NULL)
+    *conflict_out = conflict;
   if (conflict)
-    /* Translators: %s is what changed, e.g. "allergies" or "allergies and problems";
-     * "Conflicts" is the header button that opens the conflict inbox */
-    return g_strdup_printf (_("Chart updated: a colleague’s change to %s conflicts with yours; "
-                              "both versions wait in Conflicts"), joined->str);
+    /* Translators: %s is what changed, e.g. "allergies" or "allergies and problems"; the
+     * toast's button (Review) opens the conflict inbox */
+    return g_strdup_printf (_("A colleague’s change to %s conflicts with yours"), joined->str);
   if (merged)
     /* Translators: %s is what changed, e.g. "allergies" or "allergies and problems" */
     return g_strdup_printf (_("Chart updated: a colleague’s change to %s was merged with yours"),

@@ -26,10 +26,12 @@ char       *hc_record_text_person_name   (JsonObject  *person);
 char       *hc_record_text_patient_id    (const char  *type,
                                           JsonObject  *resource);
 /* The toast for an open chart after a sync: "Chart updated: a colleague’s change to allergies
- * was merged with yours" (or "conflicts with yours" when a merge waits in the inbox) when
- * @changes (HcSyncEngine::records-changed) touch Patient @patient_id's chart, else NULL. */
+ * was merged with yours" (or "… conflicts with yours" when a merge waits in the inbox, with
+ * @conflict set) when @changes (HcSyncEngine::records-changed) touch Patient @patient_id's
+ * chart, else NULL. */
 char       *hc_record_text_change_notice (JsonArray   *changes,
-                                          const char  *patient_id);
+                                          const char  *patient_id,
+                                          gboolean    *conflict);
 /* A date or date-time ("1961-05-04", "2026-11-27T14:32:00Z") for the screen, or NULL. */
 char       *hc_record_text_date          (const char  *text);
 /* The member names of @resource worth showing (not meta, id, resourceType, text), sorted. */

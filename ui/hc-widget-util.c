@@ -8,6 +8,31 @@
 
 #include "hc-widget-util.h"
 
+/* A toast to show (text set) or the one on screen to dismiss (text NULL). */
+typedef struct
+{
+  char     *text;
+  guint     timeout;
+  char     *button_label;
+  char     *action_name;
+} ToastSpec;
+
+static void
+toast_spec_set (ToastSpec  *spec,
+                const char *text,
+                guint       timeout,
+                const char *button_label,
+                const char *action_name)
+{
+  g_free (spec->text);
+  g_free (spec->button_label);
+  g_free (spec->action_name);
+  spec->text = g_strdup (text);
+  spec->timeout = timeout;
+  spec->button_label = g_strdup (button_label);
+  spec->action_name = g_strdup (action_name);
+}
+
 static void
 toast_dismissed_cb (AdwToast        *toast,
                     AdwToastOverlay *overlay)
@@ -18,13 +43,17 @@ toast_dismissed_cb (AdwToast        *toast,
 
 static void
 add_toast (AdwToastOverlay *overlay,
-           const char      *text,
-           guint            timeout)
+           ToastSpec       *spec)
 {
-  AdwToast *toast = adw_toast_new (text);
+  AdwToast *toast = adw_toast_new (spec->text);
 
-  if (timeout > 0)
-    adw_toast_set_timeout (toast, timeout);
+  if (spec->timeout > 0)
+    adw_toast_set_timeout (toast, spec->timeout);
+  if (spec->button_label != NULL)
+    {
+      adw_toast_set_button_label (toast, spec->button_label);
+      adw_toast_set_action_name (toast, spec->action_name);
+    }
   g_object_set_data (G_OBJECT (overlay), "hc-toast", toast);
   g_object_set_data_full (G_OBJECT (overlay), "hc-toast-shown-at",
                           g_memdup2 (&(gint64) { g_get_monotonic_time () }, sizeof (gint64)),
@@ -39,8 +68,7 @@ add_toast (AdwToastOverlay *overlay,
 typedef struct
 {
   GWeakRef  overlay;
-  char     *text;
-  guint     timeout;
+  ToastSpec spec;
 } NextToast;
 
 static void
@@ -49,7 +77,7 @@ next_toast_free (gpointer data)
   NextToast *next = data;
 
   g_weak_ref_clear (&next->overlay);
-  g_free (next->text);
+  toast_spec_set (&next->spec, NULL, 0, NULL, NULL);
   g_free (next);
 }
 
@@ -66,41 +94,38 @@ show_next_cb (gpointer data)
       g_object_set_data (G_OBJECT (overlay), "hc-toast-next", NULL);
       if (current != NULL)
         adw_toast_dismiss (current);
-      add_toast (overlay, next->text, next->timeout);
+      if (next->spec.text != NULL)
+        add_toast (overlay, &next->spec);
     }
   return G_SOURCE_REMOVE;
 }
 
-void
-hc_toast_show (AdwToastOverlay *overlay,
-               const char      *text,
-               guint            timeout)
+/* Shows @spec (or, with no text, dismisses the toast on screen): at once if nothing is on
+ * screen, else once that has finished appearing; the latest request wins. */
+static void
+toast_request (AdwToastOverlay *overlay,
+               ToastSpec       *spec)
 {
-  AdwToast *current;
-  NextToast *next;
+  AdwToast *current = g_object_get_data (G_OBJECT (overlay), "hc-toast");
+  NextToast *next = g_object_get_data (G_OBJECT (overlay), "hc-toast-next");
 
-  g_return_if_fail (ADW_IS_TOAST_OVERLAY (overlay));
-
-  current = g_object_get_data (G_OBJECT (overlay), "hc-toast");
-  next = g_object_get_data (G_OBJECT (overlay), "hc-toast-next");
   if (current == NULL && next == NULL)
     {
-      add_toast (overlay, text, timeout);
+      if (spec->text != NULL)
+        add_toast (overlay, spec);
       return;
     }
   /* the one on screen is replaced once it has finished appearing: libadwaita 1.2 can crash
    * in the toast's animations when one is dismissed while it still slides in */
   if (next != NULL)
     {
-      g_free (next->text);
-      next->text = g_strdup (text);
-      next->timeout = timeout;
+      toast_spec_set (&next->spec, spec->text, spec->timeout, spec->button_label,
+                      spec->action_name);
       return;
     }
   next = g_new0 (NextToast, 1);
   g_weak_ref_init (&next->overlay, overlay);
-  next->text = g_strdup (text);
-  next->timeout = timeout;
+  toast_spec_set (&next->spec, spec->text, spec->timeout, spec->button_label, spec->action_name);
   g_object_set_data (G_OBJECT (overlay), "hc-toast-next", next);
   {
     gint64 *shown_at = g_object_get_data (G_OBJECT (overlay), "hc-toast-shown-at");
@@ -109,6 +134,40 @@ hc_toast_show (AdwToastOverlay *overlay,
     g_timeout_add_full (G_PRIORITY_DEFAULT, age_ms >= SHOWN_MS ? 0 : (guint) (SHOWN_MS - age_ms),
                         show_next_cb, next, next_toast_free);
   }
+}
+
+void
+hc_toast_show_action (AdwToastOverlay *overlay,
+                      const char      *text,
+                      guint            timeout,
+                      const char      *button_label,
+                      const char      *action_name)
+{
+  ToastSpec spec = { (char *) text, timeout, (char *) button_label, (char *) action_name };
+
+  g_return_if_fail (ADW_IS_TOAST_OVERLAY (overlay));
+  g_return_if_fail (text != NULL);
+  g_return_if_fail ((button_label == NULL) == (action_name == NULL));
+
+  toast_request (overlay, &spec);
+}
+
+void
+hc_toast_show (AdwToastOverlay *overlay,
+               const char      *text,
+               guint            timeout)
+{
+  hc_toast_show_action (overlay, text, timeout, NULL, NULL);
+}
+
+void
+hc_toast_dismiss (AdwToastOverlay *overlay)
+{
+  ToastSpec spec = { NULL, 0, NULL, NULL };
+
+  g_return_if_fail (ADW_IS_TOAST_OVERLAY (overlay));
+
+  toast_request (overlay, &spec);
 }
 
 void

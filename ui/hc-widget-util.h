@@ -19,5 +19,13 @@ void hc_widget_remove_children (GtkWidget *parent);
 void hc_toast_show             (AdwToastOverlay *overlay,
                                 const char      *text,
                                 guint            timeout);
+/* The same with a button (@button_label, mnemonic) that activates @action_name. */
+void hc_toast_show_action      (AdwToastOverlay *overlay,
+                                const char      *text,
+                                guint            timeout,
+                                const char      *button_label,
+                                const char      *action_name);
+/* Takes the toast of @overlay away (once it has finished appearing), and any about to come. */
+void hc_toast_dismiss          (AdwToastOverlay *overlay);
 
 G_END_DECLS

@@ -466,14 +466,17 @@ records_changed_cb (HcWindow     *self,
                     HcSyncEngine *engine)
 {
   g_autofree char *notice = NULL;
+  gboolean conflict;
 
   if (self->shown_patient == NULL)
     return;
-  notice = hc_record_text_change_notice (changes, hc_patient_get_id (self->shown_patient));
+  notice = hc_record_text_change_notice (changes, hc_patient_get_id (self->shown_patient),
+                                         &conflict);
   if (notice == NULL)
     return;
-  /* the newest news replaces what it updates */
-  hc_toast_show (self->toast_overlay, notice, 8);
+  /* the newest news replaces what it updates; a conflict offers the way to the inbox */
+  hc_toast_show_action (self->toast_overlay, notice, conflict ? 12 : 8,
+                        conflict ? _("_Review") : NULL, conflict ? "conflicts.show" : NULL);
   g_free (self->last_toast);
   self->last_toast = g_steal_pointer (&notice);
   hc_window_reload_chart (self);
@@ -632,6 +635,8 @@ show_conflicts_action (GtkWidget  *widget,
   HcWindow *self = HC_WINDOW (widget);
 
   g_clear_object (&self->shown_patient);
+  /* what a toast about the chart said is here now, and would cover the inbox's buttons */
+  hc_toast_dismiss (self->toast_overlay);
   gtk_stack_set_visible_child_name (self->content_stack, "conflicts");
   open_content (self);
   hc_conflict_view_set_store (self->conflict_view, self->store);

@@ -535,8 +535,11 @@ def main():
         edit_birth_date(app, "1948-05-20")
         rawinput.keyCombo("<Control>r")
         need(app, "the conflict in the header", role="push button", name="1 Conflict")
-        need(app, "the toast saying both versions wait", role="label",
-             contains="conflicts with yours; both versions wait in Conflicts")
+        need(app, "the toast saying it conflicts", role="label",
+             contains="change to patient details conflicts with yours")
+        need(app, "the toast's way to the inbox", role="push button", name="Review")
+        need(app, "the chart's conflict banner", role="label", contains="In conflict: Patient details")
+        shot("chart-conflict")
 
         step("the inbox from the keyboard shows both versions side by side")
         rawinput.keyCombo("<Shift><Control>c")
@@ -544,6 +547,10 @@ def main():
         need(app, "the birth date under review", role="label", name="≠ Birth date")
         need(app, "the physician's birth date", role="label", name="20 May 1948")
         need(app, "the colleague's birth date", role="label", name="21 May 1948")
+        need(app, "the colleague's mobile number, kept either way", role="label",
+             contains="(mobile) — from the server")
+        wait_for("the chart's toast to leave the inbox's buttons free",
+                 lambda: find(app, role="label", contains="conflicts with yours") is None)
         shot("conflict-inbox")
 
         step("keep mine with Alt+M settles it")

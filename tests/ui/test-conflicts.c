@@ -11,6 +11,7 @@
 #include <string.h>
 #include <adwaita.h>
 
+#include "hc-chart-view-private.h"
 #include "hc-entry-row.h"
 #include "hc-patient.h"
 #include "hc-record-text.h"
@@ -306,7 +307,8 @@ test_readable (Fixture       *f,
 {
   const char *base[] = { PATIENT ("1950-01-01"), ALLERGY ("Penicillin V"),
                          PRESCRIPTION ("400", "3"), NULL };
-  const char *theirs[] = { PATIENT ("1951-02-02"), ALLERGY ("Penicillin G"),
+  /* the colleague also gave a new phone number: no conflict, kept whichever is chosen */
+  const char *theirs[] = { PATIENT_WITH_MOBILE ("1951-02-02"), ALLERGY ("Penicillin G"),
                            PRESCRIPTION ("400", "2"), NULL };
   const char *mine[] = { PATIENT ("1960-06-06"), ALLERGY ("Amoxicillin"),
                          PRESCRIPTION ("800", "3"), NULL };
@@ -360,6 +362,10 @@ test_readable (Fixture       *f,
   select_row (view, "Patient details for Anna Maria Berg");
   differences = _hc_conflict_view_describe_differences (view);
   g_assert_cmpstr (differences, ==, "Birth date: 6 Jun 1960 | 2 Feb 1951\n");
+  g_clear_pointer (&differences, g_free);
+  differences = _hc_conflict_view_describe_kept (view);
+  g_assert_cmpstr (differences, ==, "Phone: +49 30 5550199 (mobile) — from the server\n");
+  hc_test_ui_save_screenshots (GTK_WIDGET (f->window), "conflict-inbox-kept");
   /* a birth date is text: Edit Merged, starting from mine */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "conflicts.edit-merged", NULL));
   dialog = _hc_conflict_view_get_edit_dialog (view);
@@ -376,6 +382,11 @@ test_readable (Fixture       *f,
   g_assert_cmpuint (hc_conflict_view_get_count (view), ==, 1);
   patient = get_resource (f->store, "Patient", "p-berg");
   g_assert_cmpstr (json_object_get_string_member (patient, "birthDate"), ==, "1951-02-20");
+  /* the merged version written here keeps the colleague's new number */
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_array_get_object_element (
+                       json_object_get_array_member (patient, "telecom"), 0), "value"), ==,
+                   "+49 30 5550199");
 
   /* the last one: Keep Mine, and the inbox is empty */
   g_assert_cmpstr (_hc_conflict_view_get_title (view), ==, "Prescription for Anna Maria Berg");
@@ -412,6 +423,19 @@ put_renamed (HcStore    *store,
 
   g_string_replace (text, "-berg\"", "-berg-2\"", 0);
   hc_test_ui_put (store, text->str);
+}
+
+static gboolean
+chart_shows_conflict (gpointer data)
+{
+  return _hc_chart_view_get_conflict_text (_hc_window_get_chart_view (data)) != NULL;
+}
+
+static gboolean
+chart_shows_no_conflict (gpointer data)
+{
+  return g_strcmp0 (_hc_window_get_content_state (data), "patient") == 0 &&
+         !chart_shows_conflict (data);
 }
 
 static void
@@ -479,9 +503,27 @@ test_merge_toast (Fixture       *f,
   put_renamed (f->store, PATIENT_WITH_MOBILE ("1950-03-03"));
   sync_now (f->window);
   g_assert_cmpstr (_hc_window_get_last_toast (f->window), ==,
-                   "Chart updated: a colleague’s change to patient details conflicts with yours; "
-                   "both versions wait in Conflicts");
+                   "A colleague’s change to patient details conflicts with yours");
   hc_test_ui_wait_until (f->window, has_conflict_badge, "the conflict badge");
+  /* the chart says what waits, and its record is marked */
+  hc_test_ui_wait_until (f->window, chart_shows_conflict, "the chart's conflict banner");
+  g_assert_cmpstr (_hc_chart_view_get_conflict_text (_hc_window_get_chart_view (f->window)), ==,
+                   "In conflict: Patient details. Until it is settled, the chart shows the "
+                   "server’s version of what differs.");
+  hc_test_ui_save_screenshot (GTK_WIDGET (f->window), "chart-conflict");
+
+  /* settled: the banner goes */
+  {
+    HcConflictView *view = _hc_window_get_conflict_view (f->window);
+    guint serial = _hc_conflict_view_get_serial (view);
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "conflicts.show", NULL));
+    wait_for_load (view, serial);
+    resolve_from_keyboard (view, "conflicts.keep-theirs");
+  }
+  g_signal_emit_by_name (_hc_window_get_list_view (f->window), "activate",
+                         (guint) position_of_patient (f->window));
+  hc_test_ui_wait_until (f->window, chart_shows_no_conflict, "the banner to go");
 }
 
 /* Values in words without a server: names, phone numbers, codes, dates, doses. */
