@@ -1165,8 +1165,7 @@ pull (HcSyncEngine  *self,
       cursor = g_strdup (next);
       if (up_to_date)
         break;
-      /* the next fetch frees it */
-      g_clear_pointer (&previous, json_object_unref);
+      /* the next fetch frees it (this page's fetch took the one before) */
       previous = g_steal_pointer (&page);
     }
   if (resync && !hc_store_finish_resync_sync (self->store, cancellable, error))
