@@ -95,6 +95,31 @@ hc_entry_row_focus (GtkWidget        *widget,
   return FALSE;
 }
 
+/* The row's title and subtitle take the same width in every entry row, so that the entries of
+ * a form start in one column rather than wherever each title happens to end; a longer title
+ * wraps. AdwActionRow 1.2 does not expose its labels: they are found by their style class. */
+#define TITLE_CHARS 22
+
+static void
+set_title_width (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && (gtk_widget_has_css_class (child, "title") ||
+                                   gtk_widget_has_css_class (child, "subtitle")))
+        {
+          gtk_label_set_width_chars (GTK_LABEL (child), TITLE_CHARS);
+          gtk_label_set_max_width_chars (GTK_LABEL (child), TITLE_CHARS);
+          gtk_widget_set_hexpand (child, FALSE);
+          /* the titles' box keeps that width: the entry takes the rest */
+          gtk_widget_set_hexpand (widget, FALSE);
+        }
+      else if (!GTK_IS_EDITABLE (child))
+        set_title_width (child);
+    }
+}
+
 static void
 hc_entry_row_constructed (GObject *object)
 {
@@ -121,6 +146,7 @@ hc_entry_row_constructed (GObject *object)
    * click anywhere on the row puts the cursor in it */
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (self), self->entry);
   gtk_editable_init_delegate (GTK_EDITABLE (self));
+  set_title_width (GTK_WIDGET (self));
 }
 
 static void
