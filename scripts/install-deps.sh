@@ -17,6 +17,8 @@ packages=(
   poppler-utils
   # sync tests skew a client's clock
   faketime
+  # a failing end-to-end step prints the stacks of an app that still runs
+  gdb
 )
 # the FHIR schema cross-check runs on Node.js
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

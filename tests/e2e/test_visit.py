@@ -60,7 +60,14 @@ def fail(message):
     if current_proc is not None:
         code = current_proc.poll()
         if code is None:
-            print("# the app is still running", flush=True)
+            print("# the app is still running; its threads:", flush=True)
+            try:
+                r = subprocess.run(["gdb", "-p", str(current_proc.pid), "-batch", "-nx",
+                                    "-ex", "thread apply all bt 25"],
+                                   capture_output=True, text=True, timeout=120)
+                print(r.stdout, flush=True)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                print(f"# no stacks: {e}", flush=True)
         elif code < 0:
             print(f"# the app was ended by signal {-code}", flush=True)
         else:
