@@ -257,9 +257,10 @@ is_idle (gpointer data)
          hc_sync_engine_get_pending_count (engine) == 0;
 }
 
-/* The position of Patient/p-berg-2 in the window's list, or -1. */
+/* The position of Patient/@id in the window's list, or -1. */
 static int
-position_of_patient (HcWindow *window)
+position_of (HcWindow   *window,
+             const char *id)
 {
   GListModel *results = _hc_window_get_results (window);
 
@@ -267,10 +268,37 @@ position_of_patient (HcWindow *window)
     {
       g_autoptr(HcPatient) patient = g_list_model_get_item (results, i);
 
-      if (g_strcmp0 (hc_patient_get_id (patient), "p-berg-2") == 0)
+      if (g_strcmp0 (hc_patient_get_id (patient), id) == 0)
         return (int) i;
     }
   return -1;
+}
+
+static int
+position_of_patient (HcWindow *window)
+{
+  return position_of (window, "p-berg-2");
+}
+
+static guint chart_serial;
+
+static gboolean
+chart_loaded_since (gpointer data)
+{
+  return _hc_chart_view_get_load_serial (_hc_window_get_chart_view (data)) > chart_serial;
+}
+
+/* Opens Patient/@id's chart from the list, as Enter on its row does, and waits for it. */
+static void
+open_chart (HcWindow   *window,
+            const char *id)
+{
+  int position = position_of (window, id);
+
+  g_assert_cmpint (position, >=, 0);
+  chart_serial = _hc_chart_view_get_load_serial (_hc_window_get_chart_view (window));
+  g_signal_emit_by_name (_hc_window_get_list_view (window), "activate", (guint) position);
+  hc_test_ui_wait_until (window, chart_loaded_since, "the chart");
 }
 
 static gboolean
@@ -337,6 +365,21 @@ test_readable (Fixture       *f,
                    "Differs in: Substance");
   g_assert_cmpstr (subtitle_of (view, "Prescription for Anna Maria Berg"), ==,
                    "Differs in: Dose");
+
+  /* the chart marks the allergy and the prescription, and names all three */
+  open_chart (f->window, "p-berg");
+  g_assert_cmpuint (_hc_chart_view_count_class (_hc_window_get_chart_view (f->window), "summary",
+                                                "sync-conflict"), ==, 2);
+  g_assert_true (g_str_has_prefix (_hc_chart_view_get_conflict_text (
+                                     _hc_window_get_chart_view (f->window)), "In conflict: "));
+  for (guint i = 0; i < 3; i++)
+    g_assert_nonnull (strstr (_hc_chart_view_get_conflict_text (
+                                _hc_window_get_chart_view (f->window)),
+                              (const char *[]) { "Patient details", "Allergy",
+                                                 "Prescription" }[i]));
+  serial = _hc_conflict_view_get_serial (view);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "conflicts.show", NULL));
+  wait_for_load (view, serial);
 
   select_row (view, "Prescription for Anna Maria Berg");
   differences = _hc_conflict_view_describe_differences (view);
