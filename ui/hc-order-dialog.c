@@ -226,6 +226,13 @@ placed_cb (GObject      *source,
 
   stored = hc_store_put_many_finish (HC_STORE (source), result, &error);
   self->busy = FALSE;
+  /* the window went meanwhile (the dialog with it): what was saved stays saved */
+  if (self->store == NULL)
+    {
+      if (stored == NULL)
+        g_warning ("saving an order failed: %s", error->message);
+      return;
+    }
   if (stored == NULL)
     {
       g_warning ("saving an order failed: %s", error->message);
@@ -251,8 +258,8 @@ place_clicked_cb (HcOrderDialog *self)
   self->busy = TRUE;
   show_error (self, NULL);
   update_place_button (self);
-  hc_store_put_many_async (self->store, resources, self->cancellable, placed_cb,
-                           g_object_ref (self));
+  /* not cancelled with the dialog: once placed, it is saved */
+  hc_store_put_many_async (self->store, resources, NULL, placed_cb, g_object_ref (self));
 }
 
 static void
@@ -303,6 +310,15 @@ reason_changed_cb (HcOrderDialog *self)
   update_place_button (self);
 }
 
+/* Escape (or the close button) while saving: the dialog stays until the order is saved */
+static gboolean
+hc_order_dialog_close_request (GtkWindow *window)
+{
+  if (HC_ORDER_DIALOG (window)->busy)
+    return TRUE;
+  return GTK_WINDOW_CLASS (hc_order_dialog_parent_class)->close_request (window);
+}
+
 static void
 hc_order_dialog_dispose (GObject *object)
 {
@@ -337,6 +353,7 @@ hc_order_dialog_class_init (HcOrderDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hc_order_dialog_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = hc_order_dialog_close_request;
   object_class->finalize = hc_order_dialog_finalize;
 
   g_type_ensure (HC_TYPE_ENTRY_ROW);

@@ -602,6 +602,13 @@ signed_cb (GObject      *source,
 
   stored = hc_store_put_many_finish (HC_STORE (source), result, &error);
   self->busy = FALSE;
+  /* the window went meanwhile (the dialog with it): what was saved stays saved */
+  if (self->store == NULL)
+    {
+      if (stored == NULL)
+        g_warning ("saving a prescription failed: %s", error->message);
+      return;
+    }
   if (stored == NULL)
     {
       g_warning ("saving a prescription failed: %s", error->message);
@@ -655,8 +662,8 @@ sign_clicked_cb (HcPrescribeDialog *self)
   self->busy = TRUE;
   show_error (self, NULL);
   update_sign_button (self);
-  hc_store_put_many_async (self->store, resources, self->cancellable, signed_cb,
-                           g_object_ref (self));
+  /* not cancelled with the dialog: once signed, it is saved */
+  hc_store_put_many_async (self->store, resources, NULL, signed_cb, g_object_ref (self));
 }
 
 static void
@@ -713,6 +720,15 @@ override_changed_cb (HcPrescribeDialog *self)
   update_sign_button (self);
 }
 
+/* Escape (or the close button) while saving: the dialog stays until the prescription is saved */
+static gboolean
+hc_prescribe_dialog_close_request (GtkWindow *window)
+{
+  if (HC_PRESCRIBE_DIALOG (window)->busy)
+    return TRUE;
+  return GTK_WINDOW_CLASS (hc_prescribe_dialog_parent_class)->close_request (window);
+}
+
 static void
 hc_prescribe_dialog_dispose (GObject *object)
 {
@@ -750,6 +766,7 @@ hc_prescribe_dialog_class_init (HcPrescribeDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hc_prescribe_dialog_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = hc_prescribe_dialog_close_request;
   object_class->finalize = hc_prescribe_dialog_finalize;
 
   g_type_ensure (HC_TYPE_ENTRY_ROW);

@@ -417,6 +417,9 @@ test_override_is_recorded (Fixture       *f,
                          "Tolerated a full course in 2024; skin test negative");
   save_screenshot (GTK_WIDGET (dialog), "prescribe-allergy-override");
   click (_hc_prescribe_dialog_get_sign_button (dialog));
+  /* Escape at once: the dialog waits for the save, and the prescription is kept */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "window.close", NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   wait_closed (dialog);
 
   request = find_in_chart (f->store, "MedicationRequest", "medicationCodeableConcept",
@@ -583,6 +586,9 @@ test_order_and_cancel (Fixture       *f,
   gtk_editable_set_text (_hc_order_dialog_get_reason (dialog), "Type 2 diabetes follow-up");
   save_screenshot (GTK_WIDGET (dialog), "order-dialog");
   click (place);
+  /* Escape at once: the dialog waits for the save, and the order is kept */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "window.close", NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   wait_closed (dialog);
 
   order = find_in_chart (f->store, "ServiceRequest", "code", "4548-4");
