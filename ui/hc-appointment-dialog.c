@@ -47,6 +47,7 @@ struct _HcAppointmentDialog
   GListModel     *results;        /* HcPatient matches of the search */
   GCancellable   *cancellable;
   guint           serial;
+  gboolean        saving;         /* a save on its way: closing waits for it */
 };
 
 G_DEFINE_FINAL_TYPE (HcAppointmentDialog, hc_appointment_dialog, ADW_TYPE_WINDOW)
@@ -204,8 +205,14 @@ saved_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) stored = hc_store_put_finish (HC_STORE (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+  self->saving = FALSE;
+  /* the dialog went meanwhile (its window closed): what was saved stays saved */
+  if (self->store == NULL)
+    {
+      if (stored == NULL)
+        g_warning ("Saving an appointment failed: %s", error->message);
+      return;
+    }
   self->serial++;
   gtk_widget_set_sensitive (self->form, TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "appointment.save", TRUE);
@@ -311,7 +318,9 @@ save_action (GtkWidget  *widget,
   gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_widget_set_sensitive (self->form, FALSE);
   gtk_widget_action_set_enabled (widget, "appointment.save", FALSE);
-  hc_store_put_async (self->store, appointment, self->cancellable, saved_cb, g_object_ref (self));
+  /* not cancelled with the dialog: once Book or Save was pressed, the appointment is saved */
+  self->saving = TRUE;
+  hc_store_put_async (self->store, appointment, NULL, saved_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -319,6 +328,9 @@ hc_appointment_dialog_close_request (GtkWindow *window)
 {
   HcAppointmentDialog *self = HC_APPOINTMENT_DIALOG (window);
 
+  /* Escape while saving: the dialog stays until the appointment is saved */
+  if (self->saving)
+    return TRUE;
   g_cancellable_cancel (self->cancellable);
   return GTK_WINDOW_CLASS (hc_appointment_dialog_parent_class)->close_request (window);
 }

@@ -97,6 +97,7 @@ struct _HcPatientEditor
   gboolean           duplicate_checked;
   GCancellable      *cancellable;
   guint              serial;          /* loads, checks and saves finished */
+  gboolean           saving;          /* a save on its way: closing waits for it */
 };
 
 G_DEFINE_FINAL_TYPE (HcPatientEditor, hc_patient_editor, ADW_TYPE_WINDOW)
@@ -1321,8 +1322,14 @@ saved_cb (GObject      *source,
   g_autoptr(JsonArray) stored = hc_store_put_many_finish (HC_STORE (source), result, &error);
   g_autoptr(HcPatient) patient = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+  self->saving = FALSE;
+  /* the editor went meanwhile (its window closed): what was saved stays saved */
+  if (self->store == NULL)
+    {
+      if (stored == NULL)
+        g_warning ("Saving the patient failed: %s", error->message);
+      return;
+    }
   self->serial++;
   set_busy (self, FALSE);
   if (stored == NULL)
@@ -1366,7 +1373,9 @@ write_patient (HcPatientEditor *self)
         json_array_add_object_element (batch, coverage);
     }
   set_busy (self, TRUE);
-  hc_store_put_many_async (self->store, batch, self->cancellable, saved_cb, g_object_ref (self));
+  /* not cancelled with the editor: once Save was pressed, the record is saved */
+  self->saving = TRUE;
+  hc_store_put_many_async (self->store, batch, NULL, saved_cb, g_object_ref (self));
 }
 
 /* Same family name (folded), same birth date, and given names that start alike. */
@@ -1526,6 +1535,9 @@ hc_patient_editor_close_request (GtkWindow *window)
 {
   HcPatientEditor *self = HC_PATIENT_EDITOR (window);
 
+  /* Escape while saving: the editor stays until the record is saved */
+  if (self->saving)
+    return TRUE;
   g_cancellable_cancel (self->cancellable);
   return GTK_WINDOW_CLASS (hc_patient_editor_parent_class)->close_request (window);
 }
