@@ -219,7 +219,8 @@ saved_cb (GObject      *source,
   if (stored == NULL)
     {
       /* Translators: %s is the store's reason, in English */
-      g_autofree char *message = g_strdup_printf (_("Nothing was saved: %s"), error->message);
+      g_autofree char *message = g_strdup_printf (_("Nothing was saved: %s"),
+                                                  hc_store_error_text (error));
       show_error (self, message);
       return;
     }

@@ -235,8 +235,11 @@ placed_cb (GObject      *source,
     }
   if (stored == NULL)
     {
-      g_warning ("saving an order failed: %s", error->message);
-      show_error (self, error->message);
+      g_autofree char *message = g_strdup_printf (_("Nothing was saved: %s"),
+                                                  hc_store_error_text (error));
+
+      g_debug ("saving an order failed: %s", error->message);
+      show_error (self, message);
       update_place_button (self);
       return;
     }

@@ -21,6 +21,7 @@
 #include "hc-json.h"
 #include "hc-patient-editor.h"
 #include "hc-patient-editor-private.h"
+#include "hc-widget-util.h"
 
 #define SYSTEM_MRN         "urn:housecall:mrn"
 #define SYSTEM_V2_0203     "http://terminology.hl7.org/CodeSystem/v2-0203"
@@ -1344,7 +1345,7 @@ saved_cb (GObject      *source,
                                      "Correct it and save again."), error->message);
       else
         /* Translators: %s is a technical reason, in English */
-        message = g_strdup_printf (_("Nothing was saved: %s"), error->message);
+        message = g_strdup_printf (_("Nothing was saved: %s"), hc_store_error_text (error));
       show_error (self, message);
       if (row != NULL)
         {

@@ -611,8 +611,11 @@ signed_cb (GObject      *source,
     }
   if (stored == NULL)
     {
-      g_warning ("saving a prescription failed: %s", error->message);
-      show_error (self, error->message);
+      g_autofree char *message = g_strdup_printf (_("Nothing was saved: %s"),
+                                                  hc_store_error_text (error));
+
+      g_debug ("saving a prescription failed: %s", error->message);
+      show_error (self, message);
       update_sign_button (self);
       return;
     }

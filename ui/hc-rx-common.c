@@ -13,6 +13,7 @@
 #include "hc-author.h"
 #include "hc-json.h"
 #include "hc-rx-common.h"
+#include "hc-widget-util.h"
 
 typedef struct
 {
@@ -205,8 +206,9 @@ written_cb (GObject      *source,
   stored = hc_store_put_many_finish (HC_STORE (source), result, &error);
   if (stored == NULL)
     {
-      g_warning ("writing an order failed: %s", error->message);
-      hc_rx_show_error (GTK_WINDOW (window), _("The change could not be saved"), error->message);
+      g_debug ("writing an order failed: %s", error->message);
+      hc_rx_show_error (GTK_WINDOW (window), _("The change could not be saved"),
+                        hc_store_error_text (error));
       return;
     }
   hc_window_reload_chart (window);

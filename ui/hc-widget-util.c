@@ -6,6 +6,9 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
+#include "hc-store.h"
 #include "hc-widget-util.h"
 
 /* A toast to show (text set) or the one on screen to dismiss (text NULL). */
@@ -168,6 +171,19 @@ hc_toast_dismiss (AdwToastOverlay *overlay)
   g_return_if_fail (ADW_IS_TOAST_OVERLAY (overlay));
 
   toast_request (overlay, &spec);
+}
+
+const char *
+hc_store_error_text (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_CONFLICT))
+    return _("this record waits in the conflict inbox. Settle the conflict first "
+             "(Shift+Ctrl+C), then make the change again.");
+  if (g_error_matches (error, HC_STORE_ERROR, HC_STORE_ERROR_LOCKED))
+    return _("the chart store is locked. Unlock it and try again.");
+  return error->message;
 }
 
 void

@@ -25,6 +25,10 @@ void hc_toast_show_action      (AdwToastOverlay *overlay,
                                 guint            timeout,
                                 const char      *button_label,
                                 const char      *action_name);
+/* Why a write to the store failed, for the person who made it: the conflict inbox for a
+ * record in conflict, unlocking for a locked store, else the store's own words. */
+const char *hc_store_error_text (const GError *error);
+
 /* Takes the toast of @overlay away (once it has finished appearing), and any about to come. */
 void hc_toast_dismiss          (AdwToastOverlay *overlay);
 

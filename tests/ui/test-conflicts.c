@@ -14,6 +14,7 @@
 #include "hc-chart-view-private.h"
 #include "hc-entry-row.h"
 #include "hc-patient.h"
+#include "hc-patient-editor-private.h"
 #include "hc-record-text.h"
 #include "hc-store.h"
 #include "hc-sync-engine.h"
@@ -377,6 +378,25 @@ test_readable (Fixture       *f,
                                 _hc_window_get_chart_view (f->window)),
                               (const char *[]) { "Patient details", "Allergy",
                                                  "Prescription" }[i]));
+  /* a record in the inbox takes no edits, and the editor says where to settle it */
+  {
+    HcPatientEditor *editor;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.edit-patient", NULL));
+    editor = HC_PATIENT_EDITOR (hc_test_ui_find_window (HC_TYPE_PATIENT_EDITOR));
+    g_assert_nonnull (editor);
+    serial = _hc_patient_editor_get_serial (editor);
+    hc_test_ui_wait_serial ((HcTestUiSerial) _hc_patient_editor_get_serial, editor, serial,
+                            "loading the patient");
+    serial = _hc_patient_editor_get_serial (editor);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "editor.save", NULL));
+    hc_test_ui_wait_serial ((HcTestUiSerial) _hc_patient_editor_get_serial, editor, serial,
+                            "saving the patient");
+    g_assert_nonnull (_hc_patient_editor_get_error (editor));
+    g_assert_nonnull (strstr (_hc_patient_editor_get_error (editor), "waits in the conflict inbox"));
+    hc_test_ui_save_screenshot (GTK_WIDGET (editor), "patient-editor-conflict");
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (editor), "window.close", NULL));
+  }
   serial = _hc_conflict_view_get_serial (view);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "conflicts.show", NULL));
   wait_for_load (view, serial);
