@@ -289,7 +289,12 @@ update_bmi (HcEncounterEditor *self)
                       &height, NULL) &&
       hc_vital_bmi (&weight, &height, &bmi))
     text = hc_vital_format (&bmi);
-  gtk_label_set_text (self->bmi_label, text ? text : "—");
+  /* Translators: in place of the body mass index, worked out from the two */
+  gtk_label_set_text (self->bmi_label, text ? text : _("needs weight and height"));
+  if (text != NULL)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->bmi_label), "dim-label");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->bmi_label), "dim-label");
 }
 
 static void
@@ -378,17 +383,21 @@ build_vitals (HcEncounterEditor *self)
     }
   {
     GtkWidget *label = gtk_label_new (hc_vital_get_label (HC_VITAL_BMI));
-    GtkWidget *value = gtk_label_new ("—");
+    GtkWidget *value = gtk_label_new (NULL);
 
     gtk_label_set_xalign (GTK_LABEL (label), 0);
     gtk_widget_add_css_class (label, "dim-label");
     gtk_label_set_xalign (GTK_LABEL (value), 0);
     gtk_label_set_selectable (GTK_LABEL (value), TRUE);
+    /* read, not a stop for Tab (nor where the focus lands when the note is signed) */
+    gtk_widget_set_can_focus (value, FALSE);
+    gtk_widget_set_margin_start (value, 8);
     gtk_accessible_update_relation (GTK_ACCESSIBLE (value), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
                                     label, NULL, -1);
     gtk_grid_attach (self->vitals_grid, label, 0, row, 1, 1);
     gtk_grid_attach (self->vitals_grid, value, 1, row, 1, 1);
     self->bmi_label = GTK_LABEL (value);
+    update_bmi (self);
   }
 }
 
@@ -1118,6 +1127,8 @@ saved_cb (GObject      *source,
       g_free (self->signed_by);
       self->signed_by = g_strdup (hc_json_get_string (self->author, "display"));
       show_signed (self);
+      /* Sign is gone: the keyboard goes on from what comes next, an addendum */
+      gtk_widget_grab_focus (self->addendum_button);
       show_toast (self, _("Note signed"));
       break;
     case SAVE_ADDENDUM_SIGN:

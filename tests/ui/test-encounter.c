@@ -378,8 +378,14 @@ test_visit (Fixture       *f,
   g_assert_cmpuint (vitals, ==, 6);   /* five typed, and the BMI */
   g_clear_pointer (&records, json_array_unref);
 
-  /* the editor is read-only now */
+  /* the editor is read-only now, the keyboard at Add Addendum */
   g_assert_true (_hc_encounter_editor_is_read_only (editor));
+  {
+    GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (editor));
+
+    g_assert_true (GTK_IS_BUTTON (focus));
+    g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (focus)), ==, "Add _Addendum");
+  }
   g_assert_false (gtk_text_view_get_editable (_hc_encounter_editor_get_section_view (editor,
                                               HC_SOAP_PLAN)));
   g_assert_false (gtk_editable_get_editable (_hc_encounter_editor_get_vital_entry (editor,
