@@ -59,6 +59,12 @@ update (HcPatientRow *self)
         mrn = g_strdup_printf (_("MRN %s"), value);
     }
 
+  /* a birth date is how a patient is told apart: its absence is said, not left blank */
+  if (self->patient != NULL && (birth == NULL || *birth == '\0'))
+    {
+      g_free (birth);
+      birth = g_strdup (_("No birth date recorded"));
+    }
   gtk_label_set_label (self->name_label, name);
   gtk_label_set_label (self->birth_label, birth ? birth : "");
   gtk_widget_set_visible (GTK_WIDGET (self->birth_label), birth != NULL && *birth != '\0');
