@@ -208,6 +208,12 @@ static const Migration migrations[] = {
     "  BEGIN UPDATE merge_base SET json = OLD.json, same_as_resource = 0"
     "        WHERE type = OLD.type AND id = OLD.id AND same_as_resource = 1; END;",
     NULL },
+
+  /* v6: a record's changesets found by the record, for the chart's "sent" state (without it,
+   * each changed record of a chart scanned the whole outbox: 0.6 s for 2,000 records) */
+  { 6,
+    "CREATE INDEX changeset_entry_record ON changeset_entry (type, id, changeset);",
+    NULL },
 };
 
 int
