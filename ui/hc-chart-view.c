@@ -415,7 +415,7 @@ lookup (HcChartView *self,
 
 /* A long chart lists this many records per tab at first, so a tab opens at once; "Show More"
  * adds the next ones. */
-#define FIRST_ROWS 50
+#define FIRST_ROWS 25
 #define MORE_ROWS 100
 
 static void    show_more_cb (GtkButton   *button,

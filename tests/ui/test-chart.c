@@ -389,7 +389,7 @@ find_button (GtkWidget *widget)
   return NULL;
 }
 
-/* A long timeline lists the newest 50 encounters; "Show More" adds the rest. */
+/* A long timeline lists the newest 25 encounters; "Show More" adds the rest. */
 static void
 test_long_timeline (Fixture       *f,
                     gconstpointer  data)
@@ -414,10 +414,10 @@ test_long_timeline (Fixture       *f,
   stack = _hc_chart_view_get_stack (f->chart);
   adw_view_stack_set_visible_child_name (stack, "encounters");
   before = _hc_chart_view_get_page_text (f->chart, "encounters");
-  /* the two recent ones and 48 old ones */
-  g_assert_cmpuint (count_lines_with (before, "Old visit"), ==, 48);
+  /* the two recent ones and 23 old ones */
+  g_assert_cmpuint (count_lines_with (before, "Old visit"), ==, 23);
   g_assert_nonnull (strstr (before, "2026-10-02 · Chronic care follow-up"));
-  g_assert_nonnull (strstr (before, "Show 10 Older Records"));
+  g_assert_nonnull (strstr (before, "Show 35 Older Records"));
 
   more = find_button (adw_view_stack_get_child_by_name (stack, "encounters"));
   g_assert_nonnull (more);
