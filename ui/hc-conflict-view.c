@@ -364,7 +364,7 @@ add_row (HcConflictView *self,
     }
   else
     {
-      GtkWidget *both = cell (mine, kind == ROW_KEPT ? "conflict-kept" : NULL);
+      GtkWidget *both = cell (mine, NULL);
 
       if (kind == ROW_SAME)
         gtk_widget_add_css_class (both, "dim-label");
@@ -374,6 +374,15 @@ add_row (HcConflictView *self,
                                         _("Changed on one side only, kept either way"), -1);
       gtk_grid_attach (self->grid, both, 1, row, 2, 1);
     }
+}
+
+static RowKind
+row_kind (Versions   *v,
+          const char *member)
+{
+  if (is_choice (v, member))
+    return ROW_CHOICE;
+  return same_value (v->local, v->remote, member) ? ROW_SAME : ROW_KEPT;
 }
 
 /* Which side a change kept either way came from, after its value. */
@@ -401,6 +410,7 @@ show_conflict (HcConflictView *self,
   g_autofree char *title = conflict_title (conflict);
   g_autoptr(GPtrArray) editable = NULL;
   g_autoptr(GString) info = g_string_new (NULL);
+  g_autofree RowKind *kinds = NULL;
   Versions v;
   int row = 1;
 
@@ -430,6 +440,9 @@ show_conflict (HcConflictView *self,
                                                 _("deleted on the server")), 2, 0, 1, 1);
 
   /* the elements in conflict first, then the changes kept either way, then the rest */
+  kinds = g_new (RowKind, v.members->len);
+  for (guint i = 0; i < v.members->len; i++)
+    kinds[i] = row_kind (&v, v.members->pdata[i]);
   for (RowKind kind = ROW_CHOICE; kind <= ROW_SAME; kind++)
     {
       gboolean headed = FALSE;
@@ -437,13 +450,11 @@ show_conflict (HcConflictView *self,
       for (guint i = 0; i < v.members->len; i++)
         {
           const char *member = v.members->pdata[i];
-          RowKind member_kind = is_choice (&v, member) ? ROW_CHOICE :
-                                !same_value (v.local, v.remote, member) ? ROW_KEPT : ROW_SAME;
           g_autofree char *label = NULL;
           g_autofree char *mine = NULL;
           g_autofree char *theirs = NULL;
 
-          if (member_kind != kind || g_str_equal (member, "patient") ||
+          if (kinds[i] != kind || g_str_equal (member, "patient") ||
               g_str_equal (member, "subject"))
             continue;
           label = hc_record_text_label (type, member);
